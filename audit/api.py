@@ -1,0 +1,40 @@
+from rest_framework import generics
+
+from . import selectors
+from .forms import AuditEventFilterForm
+from .models import AuditEvent
+from .roles import Capability
+from .serializers import AuditEventOutput, JobRunOutput, MeOutput
+
+
+class MeApi(generics.RetrieveAPIView):
+    serializer_class = MeOutput
+
+    def get_object(self):
+        return self.request.user
+
+
+class AuditEventListApi(generics.ListAPIView):
+    queryset = AuditEvent.objects.none()  # for the schema; real rows come from the selector
+    serializer_class = AuditEventOutput
+    required_capability = Capability.VIEW_AUDIT
+
+    def get_queryset(self):
+        form = AuditEventFilterForm(self.request.query_params)
+        filters = form.cleaned_data if form.is_valid() else {}
+        return selectors.audit_event_list(fetched_by=self.request.user, filters=filters)
+
+
+class AuditEventDetailApi(generics.RetrieveAPIView):
+    serializer_class = AuditEventOutput
+    required_capability = Capability.VIEW_AUDIT
+
+    def get_object(self):
+        return selectors.get_audit_event_for_user_or_404(fetched_by=self.request.user, event_id=self.kwargs["pk"])
+
+
+class JobRunDetailApi(generics.RetrieveAPIView):
+    serializer_class = JobRunOutput
+
+    def get_object(self):
+        return selectors.get_job_run_for_user_or_404(fetched_by=self.request.user, run_id=self.kwargs["pk"])

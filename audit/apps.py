@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = _("基金监管与操作日志")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (login and failed-login events)

@@ -1,0 +1,21 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent
+
+
+class AuditEventFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("操作"), required=False, choices=[("", _("全部"))] + list(AuditEvent.Action.choices)
+    )
+    actor = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
+    object_type = forms.CharField(label=_("对象类型"), required=False, max_length=60)
+    object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
+        return data

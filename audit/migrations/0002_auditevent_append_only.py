@@ -1,0 +1,58 @@
+"""Make the audit trail append-only in the database itself.
+
+A trigger rejects UPDATE and DELETE (and TRUNCATE on PostgreSQL) of
+audit_auditevent rows, whatever code or SQL shell tries it.
+"""
+
+from django.db import migrations
+
+PG_FORWARD = """
+CREATE OR REPLACE FUNCTION audit_auditevent_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_auditevent is append-only (% refused)', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_auditevent_no_update_delete
+    BEFORE UPDATE OR DELETE ON audit_auditevent
+    FOR EACH ROW EXECUTE FUNCTION audit_auditevent_append_only();
+CREATE TRIGGER audit_auditevent_no_truncate
+    BEFORE TRUNCATE ON audit_auditevent
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_auditevent_append_only();
+"""
+PG_REVERSE = """
+DROP TRIGGER IF EXISTS audit_auditevent_no_truncate ON audit_auditevent;
+DROP TRIGGER IF EXISTS audit_auditevent_no_update_delete ON audit_auditevent;
+DROP FUNCTION IF EXISTS audit_auditevent_append_only();
+"""
+SQLITE_FORWARD = [
+    """CREATE TRIGGER audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent
+       BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only (UPDATE refused)'); END;""",
+    """CREATE TRIGGER audit_auditevent_no_delete BEFORE DELETE ON audit_auditevent
+       BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only (DELETE refused)'); END;""",
+]
+SQLITE_REVERSE = [
+    "DROP TRIGGER IF EXISTS audit_auditevent_no_update;",
+    "DROP TRIGGER IF EXISTS audit_auditevent_no_delete;",
+]
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_FORWARD, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for sql in SQLITE_FORWARD:
+            schema_editor.execute(sql)
+
+
+def reverse(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_REVERSE, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for sql in SQLITE_REVERSE:
+            schema_editor.execute(sql)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+    operations = [migrations.RunPython(forward, reverse)]

@@ -1,0 +1,80 @@
+import os
+
+import pytest
+from django.test import Client
+
+from audit.roles import Role
+from audit.services import staff_user_create
+from enrollment.models import District
+from enrollment.services import district_load_reference
+
+PASSWORD = "Test-password-2026"
+
+# CI sets this so that a missing service fails the run instead of skipping tests.
+REQUIRE_SERVICES = os.environ.get("YIBAO_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def districts(db) -> dict[str, District]:
+    district_load_reference(actor=None)
+    return {d.code: d for d in District.objects.all()}
+
+
+@pytest.fixture
+def make_user(districts):
+    def make(username: str, role: str, district_code: str | None = None):
+        return staff_user_create(
+            actor=None,
+            username=username,
+            password=PASSWORD,
+            role=role,
+            district_id=districts[district_code].pk if district_code else None,
+        )
+
+    return make
+
+
+@pytest.fixture
+def clerk_yuzhong(make_user):
+    return make_user("clerk_yz", Role.DISTRICT_CLERK, "500103")
+
+
+@pytest.fixture
+def reviewer_yuzhong(make_user):
+    return make_user("reviewer_yz", Role.DISTRICT_REVIEWER, "500103")
+
+
+@pytest.fixture
+def reviewer_jiangbei(make_user):
+    return make_user("reviewer_jb", Role.DISTRICT_REVIEWER, "500105")
+
+
+@pytest.fixture
+def municipal_admin(make_user):
+    return make_user("admin_city", Role.MUNICIPAL_ADMIN)
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user("auditor_city", Role.AUDITOR)
+
+
+@pytest.fixture
+def client_for():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def conftest_password() -> str:
+    return PASSWORD
