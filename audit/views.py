@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from config.pagination import keyset_page
@@ -12,7 +13,7 @@ from .roles import Capability
 from .services import job_run_create
 
 # Jobs a municipal admin may start from the UI; later issues add their batch jobs here.
-UI_JOBS = {"housekeeping": "系统清理（过期会话与登录失败计数）"}
+UI_JOBS = {"housekeeping": gettext_noop("系统清理（过期会话与登录失败计数）")}
 
 
 @login_required

@@ -1,3 +1,4 @@
+import importlib
 import os
 
 import pytest
@@ -78,3 +79,25 @@ def client_for():
 @pytest.fixture
 def conftest_password() -> str:
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_audit_trigger_vs_flush(request):
+    """On SQLite, Django empties tables after a transactional test with DELETE, which the
+    append-only trigger rightly refuses. Drop the delete trigger just for that flush and
+    put it back before the next test. PostgreSQL flushes with TRUNCATE and needs none of this."""
+    from django.db import connection
+
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames
+    if not transactional or connection.vendor != "sqlite":
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    migration = importlib.import_module("audit.migrations.0002_auditevent_append_only")
+    with connection.cursor() as cursor:
+        for sql in migration.SQLITE_FORWARD:
+            cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS audit_auditevent_no_delete")

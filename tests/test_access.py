@@ -14,12 +14,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def event_in_each_district(districts, reviewer_yuzhong, reviewer_jiangbei):
     yz = audit_event_record(
-        actor=reviewer_yuzhong, action=AuditEvent.Action.UPDATE, object_type="t.x", object_id=1,
-        district_id=districts["500103"].pk, note="yuzhong-secret",
+        actor=reviewer_yuzhong,
+        action=AuditEvent.Action.UPDATE,
+        object_type="t.x",
+        object_id=1,
+        district_id=districts["500103"].pk,
+        note="yuzhong-secret",
     )
     jb = audit_event_record(
-        actor=reviewer_jiangbei, action=AuditEvent.Action.UPDATE, object_type="t.x", object_id=2,
-        district_id=districts["500105"].pk, note="jiangbei-secret",
+        actor=reviewer_jiangbei,
+        action=AuditEvent.Action.UPDATE,
+        object_type="t.x",
+        object_id=2,
+        district_id=districts["500105"].pk,
+        note="jiangbei-secret",
     )
     return yz, jb
 

@@ -7,5 +7,9 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
-# Tests run in-process tasks synchronously so they can assert the outcome right away.
+# Tests run tasks in-process and synchronously so they can assert the outcome right
+# away; tests/test_celery_worker.py switches this off to go through the real broker.
+CELERY_TASK_ALWAYS_EAGER = True
 YIBAO_EAGER_IN_THREAD = False
+# No persistent connections: live-server threads and worker processes must not hold the test database open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,0 +1,60 @@
+# Yibao: `make run` to try it, `make test` to check it. `make` lists the targets.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help venv setup run test test-fast lint format migrations-check messages worker beat bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed ## create .venv and install pinned requirements
+
+setup: venv ## migrate, load reference data and demo users
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_reference
+	$(BIN)/python manage.py seed_demo_users
+
+run: setup ## set up everything and serve the portal on http://127.0.0.1:8000 (SQLite, in-process Celery)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: venv ## run the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
+	$(BIN)/pytest
+
+lint: venv ## ruff lint and format check, migrations check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: venv ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: venv ## refresh locale/en/LC_MESSAGES/django.po after changing UI text
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+worker: venv ## production: a Celery worker (needs DATABASE_URL and CELERY_BROKER_URL)
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: venv ## production: celery beat reading schedules from the database (editable in the admin)
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+bench: venv ## run the benchmarks in bench/ (not part of the test suite)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: ## remove the local database and caches (keeps .venv)
+	rm -rf var .pytest_cache .ruff_cache
