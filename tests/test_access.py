@@ -114,3 +114,11 @@ def test_districts_api_lists_reference_data_with_zones(client_for, clerk_yuzhong
     assert by_name["渝中区"]["code"] == "500103"
     assert {"两江新区", "高新区", "万盛经开区"} <= by_name.keys()
     assert by_name["两江新区"]["gb2260"] is False
+
+
+def test_portal_is_chinese_by_default_even_for_an_english_browser(client_for, clerk_yuzhong):
+    client = client_for(clerk_yuzhong)
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "工作台" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Home" in client.get(reverse("home")).content.decode()
