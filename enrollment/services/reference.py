@@ -9,9 +9,9 @@ from django.db import transaction
 from audit.models import AuditEvent
 from audit.services import audit_event_record
 
-from .models import District
+from ..models import District
 
-REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
 
 @transaction.atomic

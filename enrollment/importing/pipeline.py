@@ -1,0 +1,285 @@
+"""The enrollee-list import as services: create, validate (dry run), confirm, apply, cancel.
+
+validate: stream the file once, check every row in Python, stage the good ones (COPY),
+          then check across rows and against the database in SQL. Nothing real is written.
+apply:    one transaction of INSERT .. SELECT from staging, so a batch lands whole or not at all.
+Both are idempotent: re-running validate rebuilds the same preview; re-running apply after
+success changes nothing, and importing the same file again creates nothing new.
+"""
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.jobs import enqueue_job, register_job
+from audit.models import AuditEvent, JobRun
+from audit.services import audit_event_record, job_run_create, job_run_progress
+
+from ..models import District, ImportBatch, ImportRowError
+from ..services.scope import require_edit_for_scope
+from . import sql
+from .columns import HEADERS, REQUIRED_HEADERS
+from .reader import FileProblem, count_data_rows, header_index, iter_rows
+from .rows import EnrolleeRowChecker
+from .staging import clear_staging, stage_rows
+
+CHUNK = 50_000
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+Status = ImportBatch.Status
+
+
+def _transition(batch: ImportBatch, to: str) -> None:
+    """Move a batch along its transition map, atomically against concurrent moves."""
+    allowed_from = [s for s, targets in ImportBatch.TRANSITIONS.items() if to in targets]
+    moved = ImportBatch.objects.filter(pk=batch.pk, status__in=allowed_from).update(
+        status=to, updated_at=timezone.now()
+    )
+    if not moved:
+        batch.refresh_from_db(fields=["status"])
+        raise ValidationError(
+            {"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能变为“{Status(to).label}”"}
+        )
+    batch.status = to
+
+
+def _sha256(fileobj) -> str:
+    digest = hashlib.sha256()
+    for chunk in fileobj.chunks() if hasattr(fileobj, "chunks") else iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def import_batch_create(
+    *,
+    actor: Any,
+    fileobj: Any,
+    original_name: str,
+    district_id: int | None,
+    mode: str,
+    effective_date: dt.date,
+) -> ImportBatch:
+    """Store an uploaded enrollee list and queue its validation (the dry run)."""
+    require_edit_for_scope(actor=actor, district_id=district_id)
+    if not original_name.lower().endswith((".csv", ".xlsx")):
+        raise ValidationError({"file": "只支持 CSV 或 XLSX 文件"})
+    if getattr(fileobj, "size", 0) > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": "文件超过 512 MB，请拆分后导入"})
+    if mode not in ImportBatch.Mode.values:
+        raise ValidationError({"mode": "请选择导入方式"})
+    if effective_date is None:
+        raise ValidationError({"effective_date": "请填写参保开始日期"})
+    batch = ImportBatch(
+        kind=ImportBatch.Kind.ENROLLEES,
+        mode=mode,
+        district_id=district_id,
+        original_name=Path(original_name).name[:255],
+        sha256=_sha256(fileobj),
+        effective_date=effective_date,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    batch.file.save(f"{batch.sha256[:16]}-{batch.original_name}", File(fileobj), save=False)
+    batch.save()
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        obj=batch,
+        new_values={"file": batch.original_name, "sha256": batch.sha256, "mode": mode, "status": batch.status},
+    )
+    run = job_run_create(actor=actor, kind="import_validate", params={"batch_id": batch.pk}, district_id=district_id)
+    ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
+    batch.job_run = run
+    enqueue_job(run)
+    return batch
+
+
+def _flush_errors(batch_id: int, errors: list[tuple[int, str, str, str]]) -> None:
+    ImportRowError.objects.bulk_create(
+        [ImportRowError(batch_id=batch_id, row_number=r, field=f, value=v[:100], message=m) for r, f, v, m in errors],
+        batch_size=5000,
+    )
+    errors.clear()
+
+
+def _scalar(query: str, params: dict[str, Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
+
+
+def import_batch_validate(*, batch_id: int, run_id: int | None = None) -> dict[str, int]:
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status == Status.VALIDATED:
+        return batch.counts  # a repeated delivery of the task
+    _transition(batch, Status.VALIDATING)
+    try:
+        counts = _validate(batch, run_id=run_id)
+    except Exception as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return counts
+
+
+def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
+    clear_staging(batch.pk)
+    ImportRowError.objects.filter(batch=batch).delete()
+    path = Path(batch.file.path)
+    total_estimate = count_data_rows(path, batch.original_name)
+    if run_id:
+        job_run_progress(run_id=run_id, done=0, total=total_estimate)
+    params = {"batch": batch.pk}
+    rows = iter_rows(path, batch.original_name)
+    total = 0
+    try:
+        header = next(rows, None)
+        if header is None:
+            raise FileProblem("文件为空")
+        positions = header_index(header, HEADERS, REQUIRED_HEADERS)
+        checker = EnrolleeRowChecker(
+            batch_id=batch.pk,
+            district_ids=dict(District.objects.values_list("code", "id")),
+            allowed_district_ids=None if batch.district_id is None else {batch.district_id},
+            positions=positions,
+            today=timezone.localdate(),
+        )
+        staged: list[tuple] = []
+        for row_number, cells in enumerate(rows, start=2):
+            if not any(cells):
+                continue  # blank lines, common at the end of Excel exports
+            total += 1
+            good = checker.check(row_number, cells)
+            if good is not None:
+                staged.append(good)
+            if len(staged) >= CHUNK:
+                stage_rows(staged)
+                staged.clear()
+                _flush_errors(batch.pk, checker.errors)
+                if run_id:
+                    job_run_progress(run_id=run_id, done=total)
+        stage_rows(staged)
+        _flush_errors(batch.pk, checker.errors)
+    except FileProblem as exc:
+        clear_staging(batch.pk)
+        ImportRowError.objects.filter(batch=batch).delete()
+        ImportRowError.objects.create(batch=batch, row_number=1, field="", message=str(exc)[:200])
+        total = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for check in sql.CHECKS:
+            cursor.execute(check, params)
+        cursor.execute(sql.MARK_REJECTED, params)
+    error_rows = _scalar(sql.COUNT_ERROR_ROWS, params)
+    valid = max(total - error_rows, 0) if total else 0
+    already = _scalar(sql.COUNT_ALREADY_ENROLLED, params)
+    counts = {
+        "total_rows": total,
+        "valid_rows": valid,
+        "error_rows": error_rows,
+        "new_persons": _scalar(sql.COUNT_NEW_PERSONS, params),
+        "new_enrollments": valid - already,
+        "already_enrolled": already,
+    }
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=Status.VALIDATED,
+        total_rows=total,
+        valid_rows=valid,
+        error_rows=error_rows,
+        counts=counts,
+        updated_at=timezone.now(),
+    )
+    if run_id:
+        job_run_progress(run_id=run_id, done=total, total=total)
+    return counts
+
+
+def import_batch_confirm(*, actor: Any, batch: ImportBatch) -> JobRun:
+    """Staff looked at the preview and confirm: queue the apply."""
+    require_edit_for_scope(actor=actor, district_id=batch.district_id)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != Status.VALIDATED:
+            raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能确认导入"})
+        if batch.mode == ImportBatch.Mode.ATOMIC and batch.error_rows:
+            raise ValidationError(
+                {"mode": f"整批导入模式下有 {batch.error_rows} 行错误，不能导入；请修正后重新上传，或改为逐行导入"}
+            )
+        if not batch.valid_rows:
+            raise ValidationError({"file": "没有可导入的有效行"})
+        _transition(batch, Status.IMPORTING)
+        ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=actor)
+        audit_event_record(
+            actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": Status.IMPORTING}
+        )
+        run = job_run_create(
+            actor=actor, kind="import_apply", params={"batch_id": batch.pk}, district_id=batch.district_id
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
+        enqueue_job(run)
+    return run
+
+
+def import_batch_apply(*, batch_id: int, run_id: int | None = None) -> dict[str, int]:
+    params = {"batch": batch_id, "now": timezone.now()}
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status == Status.IMPORTED:
+            return batch.counts  # a repeated delivery of the task
+        if batch.status != Status.IMPORTING:
+            raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能导入"})
+        params["start"] = batch.effective_date
+        with connection.cursor() as cursor:
+            cursor.execute(sql.INSERT_PERSONS, params)
+            persons = cursor.rowcount
+            if run_id:
+                job_run_progress(run_id=run_id, done=1, total=3)
+            cursor.execute(sql.INSERT_ENROLLMENTS, params)
+            enrollments = cursor.rowcount
+            cursor.execute(sql.MOVE_PERSONS, params)
+            moved = cursor.rowcount
+        counts = {
+            **batch.counts,
+            "created_persons": persons,
+            "created_enrollments": enrollments,
+            "moved_persons": moved,
+            "skipped_already_enrolled": batch.valid_rows - enrollments,
+        }
+        ImportBatch.objects.filter(pk=batch_id).update(status=Status.IMPORTED, counts=counts, updated_at=params["now"])
+        audit_event_record(
+            actor=batch.confirmed_by,
+            action=AuditEvent.Action.IMPORT,
+            obj=batch,
+            old_values={"status": Status.IMPORTING},
+            new_values={"status": Status.IMPORTED, **counts},
+            note="导入的参保登记以 import_batch_id 关联本批次",
+        )
+    if run_id:
+        job_run_progress(run_id=run_id, done=2, total=3)
+    clear_staging(batch_id)
+    if run_id:
+        job_run_progress(run_id=run_id, done=3, total=3)
+    return counts
+
+
+@transaction.atomic
+def import_batch_cancel(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+    require_edit_for_scope(actor=actor, district_id=batch.district_id)
+    _transition(batch, Status.CANCELLED)
+    audit_event_record(actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": batch.status})
+    transaction.on_commit(lambda: clear_staging(batch.pk))
+    return batch
+
+
+@register_job("import_validate")
+def _job_validate(*, run_id: int, batch_id: int) -> dict[str, int]:
+    return import_batch_validate(batch_id=batch_id, run_id=run_id)
+
+
+@register_job("import_apply")
+def _job_apply(*, run_id: int, batch_id: int) -> dict[str, int]:
+    return import_batch_apply(batch_id=batch_id, run_id=run_id)

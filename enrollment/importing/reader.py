@@ -1,0 +1,107 @@
+"""Stream rows out of an uploaded CSV or XLSX file, as lists of strings, in constant memory."""
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read (encoding, format, header); nothing is imported."""
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030, which Chinese Excel writes by default."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        # An incremental decoder tolerates a multi-byte character cut at the end of the sample.
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def count_data_rows(path: Path, original_name: str) -> int:
+    """A fast estimate of the data rows for the progress bar (lines, less the header)."""
+    if original_name.lower().endswith(".xlsx"):
+        workbook = load_workbook(path, read_only=True)
+        try:
+            return max((workbook.worksheets[0].max_row or 1) - 1, 0)
+        finally:
+            workbook.close()
+    lines = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return max(lines - 1, 0)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # Excel keeps numbers as floats; an 18-digit ID number typed as a number has lost digits.
+        if value.is_integer() and abs(value) >= 1e15:
+            return f"#NUMERIC:{value:.0f}"
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, int):
+        return str(value)
+    return str(value).strip()
+
+
+def iter_rows(path: Path, original_name: str) -> Iterator[list[str]]:
+    """Yield every row, the header first, as a list of stripped strings."""
+    name = original_name.lower()
+    if name.endswith(".xlsx"):
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise FileProblem(f"无法读取 Excel 文件：{exc}") from None
+        try:
+            for values in workbook.worksheets[0].iter_rows(values_only=True):
+                yield [_cell_text(v) for v in values]
+        finally:
+            workbook.close()
+        return
+    if not name.endswith(".csv"):
+        raise FileProblem("只支持 CSV 或 XLSX 文件")
+    encoding = _csv_encoding(path)
+    with open(path, encoding=encoding, newline="") as fh:
+        try:
+            for row in csv.reader(fh):
+                yield [cell.strip() for cell in row]
+        except UnicodeDecodeError:
+            raise FileProblem("文件编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV") from None
+        except csv.Error as exc:
+            raise FileProblem(f"CSV 格式错误：{exc}") from None
+
+
+def header_index(header: list[str], known: dict[str, str], required: tuple[str, ...]) -> dict[str, int]:
+    """Map field name -> column position; missing required columns are a file problem."""
+    positions = {}
+    for i, title in enumerate(header):
+        title = title.strip().lstrip("\ufeff")
+        if title in known:
+            positions[known[title]] = i
+    missing = [title for title in required if known[title] not in positions]
+    if missing:
+        raise FileProblem(f"缺少必需的列：{'、'.join(missing)}")
+    return positions
+
+
+def sample_csv(headers: list[str], rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")

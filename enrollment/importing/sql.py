@@ -1,0 +1,105 @@
+"""Set-based checks across rows and the set-based apply. Portable SQL: PostgreSQL and SQLite >= 3.39."""
+
+STAGING = "enrollment_importstagingrow"
+ERRORS = "enrollment_importrowerror"
+
+SCHEME_LABEL = "CASE e.scheme WHEN 'employee' THEN '职工医保' ELSE '居民医保' END"
+
+CHECKS = [
+    # The same person twice in one file: keep the first row, refuse the others.
+    f"""
+    INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
+    SELECT s.batch_id, s.row_number, '身份证号', '', '与文件第' || CAST(f.first_row AS TEXT) || '行的身份证号重复'
+    FROM {STAGING} s
+    JOIN (SELECT id_number, MIN(row_number) AS first_row FROM {STAGING}
+          WHERE batch_id = %(batch)s GROUP BY id_number HAVING COUNT(*) > 1) f ON f.id_number = s.id_number
+    WHERE s.batch_id = %(batch)s AND s.row_number > f.first_row
+    """,
+    f"""
+    INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
+    SELECT s.batch_id, s.row_number, '单位信用代码', s.employer_code, '参保单位未登记，请先登记该单位'
+    FROM {STAGING} s
+    WHERE s.batch_id = %(batch)s AND s.employer_code <> ''
+      AND NOT EXISTS (SELECT 1 FROM enrollment_employer em WHERE em.credit_code = s.employer_code)
+    """,
+    f"""
+    INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
+    SELECT s.batch_id, s.row_number, '姓名', s.name, '与已登记参保人的姓名不一致'
+    FROM {STAGING} s JOIN enrollment_person p ON p.id_number = s.id_number
+    WHERE s.batch_id = %(batch)s AND p.name <> s.name
+    """,
+    f"""
+    INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
+    SELECT s.batch_id, s.row_number, '身份证号', '', '该人员已登记死亡，不能参保'
+    FROM {STAGING} s JOIN enrollment_person p ON p.id_number = s.id_number
+    WHERE s.batch_id = %(batch)s AND p.death_date IS NOT NULL
+    """,
+    # 重复参保: an active enrollment that is not exactly the one in the file.
+    f"""
+    INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
+    SELECT s.batch_id, s.row_number, '险种', '',
+           '重复参保：该人员已在' || d.name || '参加' || {SCHEME_LABEL} || '（有效）'
+    FROM {STAGING} s
+    JOIN enrollment_person p ON p.id_number = s.id_number
+    JOIN enrollment_enrollment e ON e.person_id = p.id AND e.status = 'active'
+    JOIN enrollment_district d ON d.id = e.district_id
+    LEFT JOIN enrollment_employer em ON em.credit_code = s.employer_code AND s.employer_code <> ''
+    WHERE s.batch_id = %(batch)s
+      AND NOT (e.scheme = s.scheme AND e.category = s.category AND e.tier IS NOT DISTINCT FROM s.tier
+               AND e.district_id = s.district_id AND e.employer_id IS NOT DISTINCT FROM em.id
+               AND e.contribution_base IS NOT DISTINCT FROM s.contribution_base)
+    """,
+]
+
+MARK_REJECTED = f"""
+UPDATE {STAGING} SET rejected = TRUE
+WHERE batch_id = %(batch)s AND EXISTS (
+    SELECT 1 FROM {ERRORS} r WHERE r.batch_id = %(batch)s AND r.row_number = {STAGING}.row_number)
+"""
+
+COUNT_ERROR_ROWS = f"SELECT COUNT(DISTINCT row_number) FROM {ERRORS} WHERE batch_id = %(batch)s"
+
+COUNT_NEW_PERSONS = f"""
+SELECT COUNT(*) FROM {STAGING} s
+WHERE s.batch_id = %(batch)s AND NOT s.rejected
+  AND NOT EXISTS (SELECT 1 FROM enrollment_person p WHERE p.id_number = s.id_number)
+"""
+
+COUNT_ALREADY_ENROLLED = f"""
+SELECT COUNT(*) FROM {STAGING} s
+JOIN enrollment_person p ON p.id_number = s.id_number
+JOIN enrollment_enrollment e ON e.person_id = p.id AND e.status = 'active'
+WHERE s.batch_id = %(batch)s AND NOT s.rejected
+"""
+
+INSERT_PERSONS = f"""
+INSERT INTO enrollment_person (id_number, name, gender, birth_date, phone, district_id, created_at, updated_at)
+SELECT s.id_number, s.name, s.gender, s.birth_date, s.phone, s.district_id, %(now)s, %(now)s
+FROM {STAGING} s
+WHERE s.batch_id = %(batch)s AND NOT s.rejected
+ON CONFLICT (id_number) DO NOTHING
+"""
+
+# NOT EXISTS skips people enrolled identically already (re-import); ON CONFLICT covers anyone
+# enrolled by another clerk between the preview and the confirmation.
+INSERT_ENROLLMENTS = f"""
+INSERT INTO enrollment_enrollment
+    (person_id, scheme, category, tier, district_id, employer_id, contribution_base, start_date, end_date,
+     status, end_reason, import_batch_id, created_at, updated_at)
+SELECT p.id, s.scheme, s.category, s.tier, s.district_id, em.id, s.contribution_base, %(start)s, NULL,
+       'active', '', %(batch)s, %(now)s, %(now)s
+FROM {STAGING} s
+JOIN enrollment_person p ON p.id_number = s.id_number
+LEFT JOIN enrollment_employer em ON em.credit_code = s.employer_code AND s.employer_code <> ''
+WHERE s.batch_id = %(batch)s AND NOT s.rejected
+  AND NOT EXISTS (SELECT 1 FROM enrollment_enrollment e WHERE e.person_id = p.id AND e.status = 'active')
+ON CONFLICT (person_id) WHERE status = 'active' DO NOTHING
+"""
+
+# People who come back after an enrollment elsewhere ended now belong to the importing district.
+MOVE_PERSONS = """
+UPDATE enrollment_person SET district_id = e.district_id, updated_at = %(now)s
+FROM enrollment_enrollment e
+WHERE e.import_batch_id = %(batch)s AND e.person_id = enrollment_person.id
+  AND enrollment_person.district_id <> e.district_id
+"""

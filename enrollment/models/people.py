@@ -1,0 +1,181 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from config.models import TimeStampedModel
+
+from .reference import District
+
+
+class Scheme(models.TextChoices):
+    EMPLOYEE = "employee", _("职工医保")
+    RESIDENT = "resident", _("居民医保")
+
+
+class Category(models.TextChoices):
+    ACTIVE = "active", _("在职")
+    RETIRED = "retired", _("退休")
+    FLEXIBLE = "flexible", _("灵活就业")
+    ADULT = "adult", _("成年居民")
+    MINOR = "minor", _("未成年人")
+    STUDENT = "student", _("在校大学生")
+
+
+SCHEME_CATEGORIES = {
+    Scheme.EMPLOYEE: (Category.ACTIVE, Category.RETIRED, Category.FLEXIBLE),
+    Scheme.RESIDENT: (Category.ADULT, Category.MINOR, Category.STUDENT),
+}
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class Person(TimeStampedModel):
+    """参保人: one row per human, keyed by the 18-character id_number."""
+
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # The district that manages the person now; follows transfers.
+    district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    death_date = models.DateField(_("死亡日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("参保人")
+        verbose_name_plural = _("参保人")
+        indexes = [
+            # Prefix search (LIKE 'abc%') on PostgreSQL needs the pattern operator class.
+            models.Index(fields=["id_number"], name="person_id_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name", "id"], name="person_name_idx"),
+            models.Index(fields=["district", "-id"], name="person_district_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="person_id_shape"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.masked_id_number}"
+
+    @property
+    def masked_id_number(self) -> str:
+        from ..validators import mask_id_number
+
+        return mask_id_number(self.id_number)
+
+
+class Employer(TimeStampedModel):
+    """参保单位, keyed by its 统一社会信用代码."""
+
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("单位名称"), max_length=200)
+    district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("参保单位")
+        verbose_name_plural = _("参保单位")
+        indexes = [models.Index(fields=["district", "-id"], name="employer_district_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.credit_code}）"
+
+
+class Enrollment(TimeStampedModel):
+    """参保登记: one person in one scheme over a period."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("参保")
+        SUSPENDED = "suspended", _("暂停")
+        TERMINATED = "terminated", _("终止")
+
+    class EndReason(models.TextChoices):
+        TRANSFERRED = "transferred", _("转移接续")
+        MOVED_AWAY = "moved_away", _("迁出本市")
+        CHANGED_SCHEME = "changed_scheme", _("变更险种")
+        DECEASED = "deceased", _("死亡")
+        DUPLICATE = "duplicate", _("重复参保清理")
+        OTHER = "other", _("其他")
+
+    person = models.ForeignKey(Person, verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="enrollments")
+    scheme = models.CharField(_("险种"), max_length=10, choices=Scheme.choices)
+    category = models.CharField(_("人员类别"), max_length=10, choices=Category.choices)
+    tier = models.PositiveSmallIntegerField(_("档次"), null=True, blank=True)
+    district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    employer = models.ForeignKey(
+        Employer, verbose_name=_("参保单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contribution_base = models.DecimalField(_("缴费基数"), max_digits=12, decimal_places=2, null=True, blank=True)
+    start_date = models.DateField(_("参保开始日期"))
+    end_date = models.DateField(_("参保终止日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    end_reason = models.CharField(_("终止原因"), max_length=20, choices=EndReason.choices, blank=True)
+    import_batch = models.ForeignKey(
+        "enrollment.ImportBatch",
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("参保登记")
+        verbose_name_plural = _("参保登记")
+        indexes = [
+            models.Index(fields=["district", "status", "scheme"], name="enrollment_scope_idx"),
+            models.Index(fields=["person", "-start_date"], name="enrollment_person_idx"),
+        ]
+        constraints = [
+            # 重复参保: never two active enrollments for one person, whatever the code path.
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(status="active"), name="one_active_enrollment_per_person"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scheme="resident", tier__in=[1, 2], category__in=["adult", "minor", "student"])
+                | models.Q(scheme="employee", tier__isnull=True, category__in=["active", "retired", "flexible"]),
+                name="enrollment_scheme_category_tier",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="enrollment_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contribution_base__isnull=True) | models.Q(contribution_base__gt=0),
+                name="enrollment_base_positive",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="active") | models.Q(end_date__isnull=True),
+                name="active_enrollment_is_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.get_category_display()} {self.start_date}"
+
+
+class Transfer(models.Model):
+    """转移接续: the old enrollment ends the day before the new one starts."""
+
+    person = models.ForeignKey(Person, verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="transfers")
+    from_enrollment = models.OneToOneField(
+        Enrollment, verbose_name=_("原参保登记"), on_delete=models.PROTECT, related_name="transfer_out"
+    )
+    to_enrollment = models.OneToOneField(
+        Enrollment, verbose_name=_("新参保登记"), on_delete=models.PROTECT, related_name="transfer_in"
+    )
+    from_district = models.ForeignKey(District, verbose_name=_("转出区县"), on_delete=models.PROTECT, related_name="+")
+    to_district = models.ForeignKey(District, verbose_name=_("转入区县"), on_delete=models.PROTECT, related_name="+")
+    transfer_date = models.DateField(_("转入日期"))
+    created_at = models.DateTimeField(_("办理时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "audit.User", verbose_name=_("经办人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("转移接续")
+        verbose_name_plural = _("转移接续")
+
+    def __str__(self) -> str:
+        return f"{self.from_district_id} → {self.to_district_id} {self.transfer_date}"

@@ -1,0 +1,218 @@
+"""Writes on contribution standards, bills and payments."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from audit.services import audit_event_record, snapshot
+from config.money import to_fen
+
+from ..models import ContributionBill, ContributionPayment, ContributionStandard, Enrollment, Scheme
+from .scope import require_edit_for_scope, require_edit_in_district
+
+MONTHS = 12
+BILL_CHUNK = 20_000
+
+
+def bill_due_amount(*, standard: ContributionStandard, scheme: str, contribution_base: Decimal | None) -> Decimal:
+    """Residents pay the flat individual amount; employees a year of (employer + individual) rate x base."""
+    if scheme == Scheme.RESIDENT:
+        return to_fen(standard.individual_amount)
+    return to_fen((contribution_base or Decimal(0)) * (standard.employer_rate + standard.individual_rate) * MONTHS)
+
+
+def _standard_for(*, year: int, scheme: str, category: str, tier: int | None) -> ContributionStandard:
+    standard = ContributionStandard.objects.filter(year=year, scheme=scheme, category=category, tier=tier).first()
+    if standard is None:
+        raise ValidationError({"coverage_year": f"未设置{year}年度该险种和人员类别的筹资标准"})
+    return standard
+
+
+def _bill_status(*, due: Decimal, subsidy: Decimal, paid: Decimal) -> str:
+    outstanding = due - subsidy - paid
+    if outstanding <= 0:
+        return ContributionBill.Status.PAID
+    return ContributionBill.Status.PARTIAL if paid > 0 else ContributionBill.Status.UNPAID
+
+
+@transaction.atomic
+def contribution_bill_issue(*, actor: Any, enrollment: Enrollment, coverage_year: int) -> ContributionBill:
+    """The bill of one person for one coverage year; issuing it twice returns the first."""
+    require_edit_in_district(actor=actor, district_id=enrollment.district_id)
+    existing = ContributionBill.objects.filter(person_id=enrollment.person_id, coverage_year=coverage_year).first()
+    if existing is not None:
+        return existing
+    standard = _standard_for(
+        year=coverage_year, scheme=enrollment.scheme, category=enrollment.category, tier=enrollment.tier
+    )
+    due = bill_due_amount(standard=standard, scheme=enrollment.scheme, contribution_base=enrollment.contribution_base)
+    bill = ContributionBill.objects.create(
+        person_id=enrollment.person_id,
+        enrollment=enrollment,
+        district_id=enrollment.district_id,
+        coverage_year=coverage_year,
+        scheme=enrollment.scheme,
+        due_amount=due,
+        status=_bill_status(due=due, subsidy=Decimal(0), paid=Decimal(0)),
+    )
+    audit_event_record(actor=actor, action=AuditEvent.Action.CREATE, obj=bill, new_values=snapshot(bill))
+    return bill
+
+
+_ISSUE_SQL = """
+INSERT INTO enrollment_contributionbill
+    (person_id, enrollment_id, district_id, coverage_year, scheme, due_amount, subsidy_amount, paid_amount,
+     status, created_at, updated_at)
+SELECT e.person_id, e.id, e.district_id, %(year)s, e.scheme, due.amount, 0, 0,
+       CASE WHEN due.amount = 0 THEN 'paid' ELSE 'unpaid' END, %(now)s, %(now)s
+FROM enrollment_enrollment e
+JOIN enrollment_contributionstandard s
+  ON s.year = %(year)s AND s.scheme = e.scheme AND s.category = e.category
+ AND s.tier IS NOT DISTINCT FROM e.tier
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN e.scheme = 'resident' THEN s.individual_amount
+                ELSE ROUND(COALESCE(e.contribution_base, 0) * (s.employer_rate + s.individual_rate) * 12, 2)
+           END AS amount
+) due
+WHERE e.status = 'active' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+ON CONFLICT (person_id, coverage_year) DO NOTHING
+"""
+
+
+def contribution_bills_issue(*, actor: Any, coverage_year: int, district_id: int | None = None) -> dict[str, int]:
+    """Bills for every active enrollment of the year, in id-range chunks; running it again adds nothing.
+
+    PostgreSQL does it in set-based SQL on exact numerics (ROUND is half away from zero, which is
+    half-up for money). SQLite, the embedded demo database, has no exact decimal arithmetic in SQL,
+    so there the amounts are computed in Python with Decimal, chunk by chunk.
+    """
+    require_edit_for_scope(actor=actor, district_id=district_id)
+    base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    if district_id:
+        base = base.filter(district_id=district_id)
+    first = base.order_by("id").values_list("id", flat=True).first()
+    last = base.order_by("-id").values_list("id", flat=True).first()
+    created = 0
+    if first is not None:
+        for after in range(first - 1, last, BILL_CHUNK):
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    created += _issue_chunk_sql(year=coverage_year, after=after, district_id=district_id)
+                else:
+                    created += _issue_chunk_python(year=coverage_year, after=after, district_id=district_id)
+    with transaction.atomic():
+        audit_event_record(
+            actor=actor,
+            action=AuditEvent.Action.JOB,
+            object_type="enrollment.contributionbill",
+            object_repr=f"{coverage_year}年度缴费单",
+            district_id=district_id,
+            new_values={"coverage_year": coverage_year, "created": created},
+        )
+    return {"created": created}
+
+
+def _issue_chunk_sql(*, year: int, after: int, district_id: int | None) -> int:
+    sql = _ISSUE_SQL.format(district="AND e.district_id = %(district)s" if district_id else "")
+    params = {"year": year, "now": timezone.now(), "after": after, "upto": after + BILL_CHUNK, "district": district_id}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _issue_chunk_python(*, year: int, after: int, district_id: int | None) -> int:
+    standards = {(s.scheme, s.category, s.tier): s for s in ContributionStandard.objects.filter(year=year)}
+    rows = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, id__gt=after, id__lte=after + BILL_CHUNK)
+    if district_id:
+        rows = rows.filter(district_id=district_id)
+    have = set(
+        ContributionBill.objects.filter(coverage_year=year, enrollment_id__gt=after).values_list("person_id", flat=True)
+    )
+    bills = []
+    for e in rows.values("id", "person_id", "district_id", "scheme", "category", "tier", "contribution_base"):
+        standard = standards.get((e["scheme"], e["category"], e["tier"]))
+        if standard is None or e["person_id"] in have:
+            continue
+        due = bill_due_amount(standard=standard, scheme=e["scheme"], contribution_base=e["contribution_base"])
+        bills.append(
+            ContributionBill(
+                person_id=e["person_id"],
+                enrollment_id=e["id"],
+                district_id=e["district_id"],
+                coverage_year=year,
+                scheme=e["scheme"],
+                due_amount=due,
+                status=_bill_status(due=due, subsidy=Decimal(0), paid=Decimal(0)),
+            )
+        )
+    ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
+    return len(bills)
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: Any,
+    bill: ContributionBill,
+    amount: Any,
+    paid_on: dt.date,
+    reference: str,
+    channel: str,
+) -> tuple[ContributionPayment, bool]:
+    """Record a payment once per reference (缴费流水号). Returns (payment, created).
+
+    The same reference with the same bill and amount is a harmless retry and changes nothing;
+    the same reference with different data is refused.
+    """
+    require_edit_in_district(actor=actor, district_id=bill.district_id)
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"reference": "缴费流水号不能为空"})
+    try:
+        amount = to_fen(Decimal(str(amount)))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({"amount": "缴费金额应为数字，最多两位小数"}) from None
+    if amount <= 0:
+        raise ValidationError({"amount": "缴费金额须大于0"})
+    if channel not in ContributionPayment.Channel.values:
+        raise ValidationError({"channel": "缴费渠道无效"})
+    existing = ContributionPayment.objects.filter(reference=reference).first()
+    if existing is not None:
+        if existing.bill_id == bill.pk and existing.amount == amount:
+            return existing, False
+        raise ValidationError({"reference": "该缴费流水号已记录为另一笔缴费"})
+    bill = ContributionBill.objects.select_for_update().get(pk=bill.pk)
+    if amount > bill.outstanding:
+        raise ValidationError({"amount": f"缴费金额超过未缴金额（未缴 {bill.outstanding} 元）"})
+    payment = ContributionPayment.objects.create(
+        bill=bill,
+        amount=amount,
+        paid_on=paid_on,
+        reference=reference,
+        channel=channel,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    old = {"paid_amount": str(bill.paid_amount), "status": bill.status}
+    bill.paid_amount += amount
+    bill.status = _bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
+    bill.save(update_fields=["paid_amount", "status", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=payment,
+        district_id=bill.district_id,
+        new_values=snapshot(payment),
+    )
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=bill,
+        old_values=old,
+        new_values={"paid_amount": str(bill.paid_amount), "status": bill.status},
+    )
+    return payment, True
