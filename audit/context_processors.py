@@ -6,6 +6,9 @@ from .roles import Capability
 # (url name, label, capability needed to see the entry)
 NAVIGATION = [
     ("home", "工作台", Capability.VIEW),
+    ("enrollment:person_list", "参保人", Capability.VIEW),
+    ("enrollment:employer_list", "参保单位", Capability.VIEW),
+    ("enrollment:import_list", "批量导入", Capability.VIEW),
     ("enrollment:district_list", "区县", Capability.VIEW),
     ("audit:job_list", "批处理", Capability.VIEW),
     ("audit:event_list", "操作日志", Capability.VIEW_AUDIT),

@@ -6,6 +6,23 @@ from enrollment import api as enrollment_api
 urlpatterns = [
     path("me/", audit_api.MeApi.as_view(), name="me"),
     path("districts/", enrollment_api.DistrictListApi.as_view(), name="district-list"),
+    path("persons/", enrollment_api.PersonListApi.as_view(), name="person-list"),
+    path("persons/<int:pk>/", enrollment_api.PersonDetailApi.as_view(), name="person-detail"),
+    path("persons/<int:pk>/reveal-id/", enrollment_api.PersonRevealIdApi.as_view(), name="person-reveal-id"),
+    path("persons/<int:pk>/enrollments/", enrollment_api.PersonEnrollApi.as_view(), name="person-enroll"),
+    path("enrollments/", enrollment_api.EnrollmentListApi.as_view(), name="enrollment-list"),
+    path(
+        "enrollments/<int:pk>/terminate/", enrollment_api.EnrollmentTerminateApi.as_view(), name="enrollment-terminate"
+    ),
+    path("enrollments/<int:pk>/transfer/", enrollment_api.EnrollmentTransferApi.as_view(), name="enrollment-transfer"),
+    path("enrollments/<int:pk>/bills/", enrollment_api.EnrollmentBillApi.as_view(), name="enrollment-bill"),
+    path("employers/", enrollment_api.EmployerListApi.as_view(), name="employer-list"),
+    path("bills/", enrollment_api.BillListApi.as_view(), name="bill-list"),
+    path("bills/<int:pk>/payments/", enrollment_api.BillPaymentApi.as_view(), name="bill-payment"),
+    path("imports/", enrollment_api.ImportListApi.as_view(), name="import-list"),
+    path("imports/<int:pk>/", enrollment_api.ImportDetailApi.as_view(), name="import-detail"),
+    path("imports/<int:pk>/errors/", enrollment_api.ImportErrorListApi.as_view(), name="import-errors"),
+    path("imports/<int:pk>/confirm/", enrollment_api.ImportConfirmApi.as_view(), name="import-confirm"),
     path("audit-events/", audit_api.AuditEventListApi.as_view(), name="auditevent-list"),
     path("audit-events/<int:pk>/", audit_api.AuditEventDetailApi.as_view(), name="auditevent-detail"),
     path("jobs/<int:pk>/", audit_api.JobRunDetailApi.as_view(), name="jobrun-detail"),

@@ -32,9 +32,14 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
+def _fold(raw: str) -> str:
+    """Drop ASCII and ideographic spaces, upper-case, then fold full-width characters to ASCII."""
+    return raw.strip().replace(" ", "").replace("\u3000", "").upper().translate(_FULL_WIDTH)
+
+
 def normalize_id_number(raw: str) -> str:
     """Strip spaces, fold full-width characters and lower-case x."""
-    return raw.strip().replace(" ", "").translate(_FULL_WIDTH).upper()
+    return _fold(raw)
 
 
 def validate_id_number(raw: str, *, today: dt.date | None = None) -> str:
@@ -83,7 +88,7 @@ def credit_code_check_char(first17: str) -> str:
 
 
 def validate_credit_code(raw: str) -> str:
-    value = (raw or "").strip().replace(" ", "").translate(_FULL_WIDTH).upper()
+    value = _fold(raw or "")
     if not value:
         raise InvalidValue("统一社会信用代码不能为空")
     if len(value) != 18:
@@ -96,7 +101,7 @@ def validate_credit_code(raw: str) -> str:
 
 
 def validate_phone(raw: str) -> str:
-    value = (raw or "").strip().replace(" ", "").translate(_FULL_WIDTH)
+    value = _fold(raw or "")
     if value and not _PHONE.match(value):
         raise InvalidValue("联系电话格式错误：应为11位手机号或带区号的固定电话")
     return value

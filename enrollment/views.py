@@ -1,7 +1,48 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Staff pages of the enrollment app. Thin: parse input, call a selector or service, render."""
 
-from . import selectors
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from audit.access import require_capability
+from audit.roles import Capability
+from config.pagination import keyset_page
+
+from . import selectors, services
+from .forms import (
+    EmployerForm,
+    EnrollmentEditForm,
+    PaymentForm,
+    PersonEditForm,
+    PersonEnrollForm,
+    TerminateForm,
+    TransferForm,
+    apply_service_errors,
+)
+from .models import District
+
+
+def _limit_districts(form, user) -> None:
+    """District staff only ever pick their own district."""
+    if "district" in form.fields and not user.is_city_wide:
+        form.fields["district"].queryset = District.objects.filter(pk=user.district_id)
+        form.fields["district"].initial = user.district_id
+
+
+def _employer_id(form, user) -> int | None:
+    code = form.cleaned_data.get("employer_code")
+    if not code:
+        return None
+    employer = selectors.employer_by_code(credit_code=code)
+    if employer is None:
+        raise ValidationError({"employer_code": "参保单位未登记，请先登记该单位"})
+    return employer.pk
 
 
 @login_required
@@ -9,3 +50,254 @@ def district_list(request):
     return render(
         request, "enrollment/district_list.html", {"districts": selectors.district_list(fetched_by=request.user)}
     )
+
+
+@login_required
+def person_list(request):
+    query = request.GET.get("q", "")
+    people = selectors.person_list(fetched_by=request.user, query=query)
+    page = keyset_page(people, after=request.GET.get("after"))
+    template = "enrollment/_person_rows.html" if request.headers.get("HX-Request") else "enrollment/person_list.html"
+    context = {
+        "page": page,
+        "q": query,
+        "query": urlencode({"q": query}) if query else "",
+        "can_edit": request.user.has_capability(Capability.EDIT),
+    }
+    return render(request, template, context)
+
+
+@login_required
+def person_detail(request, person_id: int):
+    person = selectors.get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    context = {
+        "person": person,
+        "enrollments": selectors.person_enrollments(person=person),
+        "bills": selectors.person_bills(person=person),
+        "transfers": selectors.person_transfers(person=person),
+        "can_edit": request.user.has_capability(Capability.EDIT),
+        "can_unmask": request.user.has_capability(Capability.UNMASK),
+    }
+    return render(request, "enrollment/person_detail.html", context)
+
+
+@login_required
+@require_POST
+def person_reveal_id(request, person_id: int):
+    person = selectors.get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    return HttpResponse(services.person_reveal_id_number(actor=request.user, person=person))
+
+
+@login_required
+def person_register(request):
+    require_capability(request.user, Capability.EDIT)
+    form = PersonEnrollForm(request.POST or None)
+    _limit_districts(form, request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                person = services.person_register(
+                    actor=request.user,
+                    id_number=data["id_number"],
+                    name=data["name"],
+                    phone=data["phone"],
+                    district_id=data["district"].pk,
+                )
+                services.enrollment_register(
+                    actor=request.user,
+                    person=person,
+                    scheme=data["scheme"],
+                    category=data["category"],
+                    tier=data["tier"] or None,
+                    district_id=data["district"].pk,
+                    employer_id=_employer_id(form, request.user),
+                    contribution_base=data["contribution_base"],
+                    start_date=data["start_date"],
+                )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"已登记参保人 {person.name}")
+            return redirect("enrollment:person_detail", person_id=person.pk)
+    return render(request, "enrollment/form.html", {"form": form, "title": "参保登记"})
+
+
+@login_required
+def person_edit(request, person_id: int):
+    person = selectors.get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    require_capability(request.user, Capability.EDIT)
+    form = PersonEditForm(request.POST or None, initial={"name": person.name, "phone": person.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, person=person, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "已保存")
+            return redirect("enrollment:person_detail", person_id=person.pk)
+    return render(request, "enrollment/form.html", {"form": form, "title": f"修改参保人信息：{person.name}"})
+
+
+@login_required
+def enrollment_add(request, person_id: int):
+    """A new enrollment for a known person (after a termination, or a change of scheme)."""
+    person = selectors.get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    require_capability(request.user, Capability.EDIT)
+    form = PersonEnrollForm(request.POST or None, initial={"id_number": person.masked_id_number, "name": person.name})
+    for field in ("id_number", "name", "phone"):
+        form.fields[field].required = False
+        form.fields[field].disabled = True
+    _limit_districts(form, request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.enrollment_register(
+                actor=request.user,
+                person=person,
+                scheme=data["scheme"],
+                category=data["category"],
+                tier=data["tier"] or None,
+                district_id=data["district"].pk,
+                employer_id=_employer_id(form, request.user),
+                contribution_base=data["contribution_base"],
+                start_date=data["start_date"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "已新增参保登记")
+            return redirect("enrollment:person_detail", person_id=person.pk)
+    return render(request, "enrollment/form.html", {"form": form, "title": f"新增参保登记：{person.name}"})
+
+
+@login_required
+def enrollment_edit(request, enrollment_id: int):
+    enrollment = selectors.get_enrollment_for_user_or_404(fetched_by=request.user, enrollment_id=enrollment_id)
+    require_capability(request.user, Capability.EDIT)
+    initial = {
+        "category": enrollment.category,
+        "tier": enrollment.tier or "",
+        "employer_code": enrollment.employer.credit_code if enrollment.employer else "",
+        "contribution_base": enrollment.contribution_base,
+    }
+    form = EnrollmentEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.enrollment_update(
+                actor=request.user,
+                enrollment=enrollment,
+                category=data["category"],
+                tier=data["tier"] or None,
+                employer_id=_employer_id(form, request.user),
+                contribution_base=data["contribution_base"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "已保存")
+            return redirect("enrollment:person_detail", person_id=enrollment.person_id)
+    return render(request, "enrollment/form.html", {"form": form, "title": "修改参保登记"})
+
+
+@login_required
+def enrollment_terminate(request, enrollment_id: int):
+    enrollment = selectors.get_enrollment_for_user_or_404(fetched_by=request.user, enrollment_id=enrollment_id)
+    require_capability(request.user, Capability.EDIT)
+    form = TerminateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_terminate(actor=request.user, enrollment=enrollment, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "已终止参保登记")
+            return redirect("enrollment:person_detail", person_id=enrollment.person_id)
+    return render(request, "enrollment/form.html", {"form": form, "title": "终止参保登记", "danger": True})
+
+
+@login_required
+def enrollment_transfer(request, enrollment_id: int):
+    enrollment = selectors.get_enrollment_for_user_or_404(fetched_by=request.user, enrollment_id=enrollment_id)
+    require_capability(request.user, Capability.EDIT)
+    form = TransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_transfer(
+                actor=request.user,
+                enrollment=enrollment,
+                to_district_id=form.cleaned_data["to_district"].pk,
+                transfer_date=form.cleaned_data["transfer_date"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "已办理转移接续")
+            # The person now belongs to the other district: a district clerk can no longer open them.
+            if request.user.is_city_wide:
+                return redirect("enrollment:person_detail", person_id=enrollment.person_id)
+            return redirect("enrollment:person_list")
+    return render(request, "enrollment/form.html", {"form": form, "title": "转移接续"})
+
+
+@login_required
+@require_POST
+def bill_issue(request, enrollment_id: int):
+    enrollment = selectors.get_enrollment_for_user_or_404(fetched_by=request.user, enrollment_id=enrollment_id)
+    try:
+        year = int(request.POST.get("coverage_year", ""))
+        services.contribution_bill_issue(actor=request.user, enrollment=enrollment, coverage_year=year)
+    except ValueError:
+        messages.error(request, "参保年度应为四位数字")
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已生成{year}年度缴费单")
+    return redirect("enrollment:person_detail", person_id=enrollment.person_id)
+
+
+@login_required
+def payment_record(request, bill_id: int):
+    bill = selectors.get_bill_for_user_or_404(fetched_by=request.user, bill_id=bill_id)
+    require_capability(request.user, Capability.EDIT)
+    form = PaymentForm(request.POST or None, initial={"amount": bill.outstanding, "channel": "counter"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, created = services.payment_record(actor=request.user, bill=bill, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "已记录缴费" if created else "该缴费流水号已记录，未重复入账")
+            return redirect("enrollment:person_detail", person_id=bill.person_id)
+    title = f"记录缴费：{bill.person.name} {bill.coverage_year}年度（未缴 {bill.outstanding} 元）"
+    return render(request, "enrollment/form.html", {"form": form, "title": title})
+
+
+@login_required
+def employer_list(request):
+    query = request.GET.get("q", "")
+    page = keyset_page(selectors.employer_list(fetched_by=request.user, query=query), after=request.GET.get("after"))
+    context = {"page": page, "q": query, "query": urlencode({"q": query}) if query else ""}
+    return render(request, "enrollment/employer_list.html", context)
+
+
+@login_required
+def employer_register(request):
+    require_capability(request.user, Capability.EDIT)
+    form = EmployerForm(request.POST or None)
+    _limit_districts(form, request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employer_register(
+                actor=request.user,
+                credit_code=form.cleaned_data["credit_code"],
+                name=form.cleaned_data["name"],
+                district_id=form.cleaned_data["district"].pk,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "已登记参保单位")
+            return redirect("enrollment:employer_list")
+    return render(request, "enrollment/form.html", {"form": form, "title": "登记参保单位"})
