@@ -24,11 +24,11 @@ class User(AbstractUser):
         verbose_name_plural = _("工作人员")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role__in=list(DISTRICT_BOUND_ROLES)) | models.Q(district__isnull=False),
+                condition=~models.Q(role__in=sorted(DISTRICT_BOUND_ROLES)) | models.Q(district__isnull=False),
                 name="district_roles_have_district",
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=list(CITY_WIDE_ROLES)) | models.Q(district__isnull=True),
+                condition=~models.Q(role__in=sorted(CITY_WIDE_ROLES)) | models.Q(district__isnull=True),
                 name="city_roles_have_no_district",
             ),
         ]

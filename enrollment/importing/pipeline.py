@@ -27,7 +27,7 @@ from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
 from .reader import FileProblem, count_data_rows, header_index, iter_rows
 from .rows import EnrolleeRowChecker
-from .staging import clear_staging, stage_rows
+from .staging import analyze_staging, clear_staging, stage_rows
 
 CHUNK = 50_000
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -170,6 +170,7 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
         ImportRowError.objects.filter(batch=batch).delete()
         ImportRowError.objects.create(batch=batch, row_number=1, field="", message=str(exc)[:200])
         total = 0
+    analyze_staging()
     with transaction.atomic(), connection.cursor() as cursor:
         for check in sql.CHECKS:
             cursor.execute(check, params)

@@ -6,14 +6,13 @@ ERRORS = "enrollment_importrowerror"
 SCHEME_LABEL = "CASE e.scheme WHEN 'employee' THEN '职工医保' ELSE '居民医保' END"
 
 CHECKS = [
-    # The same person twice in one file: keep the first row, refuse the others.
+    # The same person twice in one file: keep the first row, refuse the others (one sort, no self-join).
     f"""
     INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
-    SELECT s.batch_id, s.row_number, '身份证号', '', '与文件第' || CAST(f.first_row AS TEXT) || '行的身份证号重复'
-    FROM {STAGING} s
-    JOIN (SELECT id_number, MIN(row_number) AS first_row FROM {STAGING}
-          WHERE batch_id = %(batch)s GROUP BY id_number HAVING COUNT(*) > 1) f ON f.id_number = s.id_number
-    WHERE s.batch_id = %(batch)s AND s.row_number > f.first_row
+    SELECT batch_id, row_number, '身份证号', '', '与文件第' || CAST(first_row AS TEXT) || '行的身份证号重复'
+    FROM (SELECT batch_id, row_number, MIN(row_number) OVER (PARTITION BY id_number) AS first_row
+          FROM {STAGING} WHERE batch_id = %(batch)s) d
+    WHERE row_number > first_row
     """,
     f"""
     INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
@@ -77,6 +76,7 @@ INSERT INTO enrollment_person (id_number, name, gender, birth_date, phone, distr
 SELECT s.id_number, s.name, s.gender, s.birth_date, s.phone, s.district_id, %(now)s, %(now)s
 FROM {STAGING} s
 WHERE s.batch_id = %(batch)s AND NOT s.rejected
+ORDER BY s.id_number
 ON CONFLICT (id_number) DO NOTHING
 """
 
@@ -97,9 +97,11 @@ ON CONFLICT (person_id) WHERE status = 'active' DO NOTHING
 """
 
 # People who come back after an enrollment elsewhere ended now belong to the importing district.
-MOVE_PERSONS = """
-UPDATE enrollment_person SET district_id = e.district_id, updated_at = %(now)s
-FROM enrollment_enrollment e
-WHERE e.import_batch_id = %(batch)s AND e.person_id = enrollment_person.id
-  AND enrollment_person.district_id <> e.district_id
+MOVE_PERSONS = f"""
+UPDATE enrollment_person SET district_id = s.district_id, updated_at = %(now)s
+FROM {STAGING} s
+WHERE s.batch_id = %(batch)s AND NOT s.rejected AND enrollment_person.id_number = s.id_number
+  AND enrollment_person.district_id <> s.district_id
+  AND EXISTS (SELECT 1 FROM enrollment_enrollment e WHERE e.person_id = enrollment_person.id
+              AND e.status = 'active' AND e.import_batch_id = %(batch)s)
 """

@@ -27,3 +27,10 @@ def stage_rows(rows: Sequence[tuple]) -> None:
 def clear_staging(batch_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE batch_id = %s", [batch_id])  # noqa: S608
+
+
+def analyze_staging() -> None:
+    """Fresh statistics after a big load, so the planner picks hash joins over nested loops."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {TABLE}")

@@ -34,25 +34,31 @@ class Gender(models.TextChoices):
 class Person(TimeStampedModel):
     """参保人: one row per human, keyed by the 18-character id_number."""
 
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    # Unique through the pattern-ops constraint below: one index serves both = and LIKE 'prefix%'.
+    id_number = models.CharField(_("身份证号"), max_length=18)
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    # The district that manages the person now; follows transfers.
-    district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    # The district that manages the person now; follows transfers. Indexed by person_district_idx.
+    district = models.ForeignKey(
+        District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     death_date = models.DateField(_("死亡日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("参保人")
         verbose_name_plural = _("参保人")
+        # Every index costs time on a million-row import: keep only the ones searches use.
         indexes = [
-            # Prefix search (LIKE 'abc%') on PostgreSQL needs the pattern operator class.
-            models.Index(fields=["id_number"], name="person_id_prefix_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name", "id"], name="person_name_idx"),
             models.Index(fields=["district", "-id"], name="person_district_idx"),
         ]
         constraints = [
+            # Prefix search (LIKE '500103%') on PostgreSQL needs the pattern operator class.
+            models.UniqueConstraint(
+                fields=["id_number"], name="person_id_number_unique", opclasses=["varchar_pattern_ops"]
+            ),
             models.CheckConstraint(condition=models.Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="person_id_shape"),
         ]
 
@@ -98,19 +104,32 @@ class Enrollment(TimeStampedModel):
         DUPLICATE = "duplicate", _("重复参保清理")
         OTHER = "other", _("其他")
 
-    person = models.ForeignKey(Person, verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="enrollments")
+    # FK indexes are covered by enrollment_person_idx and enrollment_scope_idx.
+    person = models.ForeignKey(
+        Person, verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="enrollments", db_index=False
+    )
     scheme = models.CharField(_("险种"), max_length=10, choices=Scheme.choices)
     category = models.CharField(_("人员类别"), max_length=10, choices=Category.choices)
     tier = models.PositiveSmallIntegerField(_("档次"), null=True, blank=True)
-    district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     employer = models.ForeignKey(
-        Employer, verbose_name=_("参保单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Employer,
+        verbose_name=_("参保单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     contribution_base = models.DecimalField(_("缴费基数"), max_digits=12, decimal_places=2, null=True, blank=True)
     start_date = models.DateField(_("参保开始日期"))
     end_date = models.DateField(_("参保终止日期"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     end_reason = models.CharField(_("终止原因"), max_length=20, choices=EndReason.choices, blank=True)
+    # Provenance only: batches are never deleted, so no database constraint (it would cost a
+    # lookup per imported row) and no index (nothing searches by it).
     import_batch = models.ForeignKey(
         "enrollment.ImportBatch",
         verbose_name=_("导入批次"),
@@ -118,6 +137,8 @@ class Enrollment(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -126,6 +147,9 @@ class Enrollment(TimeStampedModel):
         indexes = [
             models.Index(fields=["district", "status", "scheme"], name="enrollment_scope_idx"),
             models.Index(fields=["person", "-start_date"], name="enrollment_person_idx"),
+            models.Index(
+                fields=["employer"], name="enrollment_employer_idx", condition=models.Q(employer__isnull=False)
+            ),
         ]
         constraints = [
             # 重复参保: never two active enrollments for one person, whatever the code path.

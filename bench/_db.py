@@ -1,0 +1,54 @@
+"""A throw-away PostgreSQL database for one benchmark run, created and dropped around it."""
+
+import os
+import sys
+import urllib.parse
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@contextmanager
+def bench_database(name: str):
+    """Create database `name` next to DATABASE_URL's, point Django at it, migrate, drop it afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("benchmarks need DATABASE_URL=postgresql://... (the production database engine)")
+    parts = urllib.parse.urlsplit(url)
+    admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    os.environ.pop("CELERY_BROKER_URL", None)  # tasks run in-process, synchronously
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.YIBAO_EAGER_IN_THREAD = False
+    settings.MEDIA_ROOT = str(Path("/tmp") / f"{name}-media")
+    call_command("migrate", verbosity=0)
+    call_command("load_reference", verbosity=0)
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not os.environ.get("BENCH_KEEP_DB"):
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
