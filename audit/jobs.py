@@ -47,16 +47,19 @@ def job_run_execute(*, run_id: int) -> JobRun:
     return run
 
 
-def enqueue_job(run: JobRun) -> None:
+def enqueue_job(run: JobRun, *, inline: bool = False) -> None:
     """Queue the run's task after the current transaction commits.
 
+    `inline` runs it right here once committed (management commands, whose operator waits).
     With no broker (embedded mode) Celery runs tasks in-process; a thread keeps
     the request responsive so staff can watch the progress bar.
     """
     from .tasks import run_job
 
     def send() -> None:
-        if settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "YIBAO_EAGER_IN_THREAD", True):
+        if inline:
+            job_run_execute(run_id=run.pk)
+        elif settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "YIBAO_EAGER_IN_THREAD", True):
             threading.Thread(target=run_job.apply, kwargs={"args": [run.pk]}, daemon=True).start()
         else:
             run_job.delay(run.pk)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from audit.roles import Capability
 
 from . import selectors, services
+from .importing.payments import payment_batch_create
 from .importing.pipeline import import_batch_confirm, import_batch_create
 from .models import ContributionBill, District, Employer, Enrollment, ImportBatch, ImportRowError, Person
 from .serializers import (
@@ -248,14 +249,19 @@ class ImportListApi(generics.ListCreateAPIView):
         upload = data.validated_data["file"]
         code = data.validated_data.get("district_code")
         district_id = _district_id(code) if code else request.user.district_id
-        batch = import_batch_create(
-            actor=request.user,
-            fileobj=upload,
-            original_name=upload.name,
-            district_id=district_id,
-            mode=data.validated_data["mode"],
-            effective_date=data.validated_data["effective_date"],
-        )
+        common = {
+            "actor": request.user,
+            "fileobj": upload,
+            "original_name": upload.name,
+            "district_id": district_id,
+            "mode": data.validated_data["mode"],
+        }
+        if data.validated_data["kind"] == ImportBatch.Kind.PAYMENTS:
+            batch = payment_batch_create(**common)
+        else:
+            if not data.validated_data.get("effective_date"):
+                raise ValidationError({"effective_date": "导入参保人员名单须填写参保开始日期"})
+            batch = import_batch_create(**common, effective_date=data.validated_data["effective_date"])
         batch.refresh_from_db()
         return Response(ImportOutput(batch).data, status=status.HTTP_202_ACCEPTED)
 

@@ -88,9 +88,16 @@ class EmployerForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("名单文件（CSV 或 XLSX）"))
+    kind = forms.ChoiceField(label=_("类型"), choices=ImportBatch.Kind.choices, initial=ImportBatch.Kind.ENROLLEES)
+    file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
     mode = forms.ChoiceField(label=_("导入方式"), choices=ImportBatch.Mode.choices, initial=ImportBatch.Mode.ATOMIC)
-    effective_date = forms.DateField(label=_("参保开始日期"), widget=DATE)
+    effective_date = forms.DateField(label=_("参保开始日期（参保人员名单）"), widget=DATE, required=False)
     district = DistrictChoiceField(
         label=_("区县"), queryset=District.objects.order_by("code"), required=False, empty_label=_("全市")
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == ImportBatch.Kind.ENROLLEES and not data.get("effective_date"):
+            self.add_error("effective_date", _("导入参保人员名单须填写参保开始日期"))
+        return data

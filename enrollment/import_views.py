@@ -16,6 +16,7 @@ from config.pagination import keyset_page
 from . import selectors
 from .forms import ImportUploadForm, apply_service_errors
 from .importing.columns import HEADERS
+from .importing.payments import payment_batch_create
 from .importing.pipeline import import_batch_cancel, import_batch_confirm, import_batch_create
 from .importing.reader import sample_csv
 from .models import District, ImportBatch
@@ -36,15 +37,18 @@ def import_list(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             district = form.cleaned_data["district"]
+            common = {
+                "actor": request.user,
+                "fileobj": upload,
+                "original_name": upload.name,
+                "district_id": district.pk if district else None,
+                "mode": form.cleaned_data["mode"],
+            }
             try:
-                batch = import_batch_create(
-                    actor=request.user,
-                    fileobj=upload,
-                    original_name=upload.name,
-                    district_id=district.pk if district else None,
-                    mode=form.cleaned_data["mode"],
-                    effective_date=form.cleaned_data["effective_date"],
-                )
+                if form.cleaned_data["kind"] == ImportBatch.Kind.PAYMENTS:
+                    batch = payment_batch_create(**common)
+                else:
+                    batch = import_batch_create(**common, effective_date=form.cleaned_data["effective_date"])
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:

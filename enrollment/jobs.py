@@ -1,3 +1,3 @@
 """Job kinds of the enrollment app, registered with the shared job runner."""
 
-from .importing import pipeline  # noqa: F401  (registers import_validate and import_apply)
+from .importing import payments, pipeline  # noqa: F401  (register import_validate, import_apply, payments_import)

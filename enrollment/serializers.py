@@ -147,9 +147,10 @@ class PaymentInput(serializers.Serializer):
 
 
 class ImportInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ImportBatch.Kind.choices, default=ImportBatch.Kind.ENROLLEES)
     file = serializers.FileField()
     mode = serializers.ChoiceField(choices=ImportBatch.Mode.choices, default=ImportBatch.Mode.ATOMIC)
-    effective_date = serializers.DateField()
+    effective_date = serializers.DateField(required=False, help_text="required for kind=enrollees")
     district_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
 
 
@@ -161,6 +162,7 @@ class ImportOutput(serializers.ModelSerializer):
         model = ImportBatch
         fields = [
             "id",
+            "kind",
             "original_name",
             "sha256",
             "mode",

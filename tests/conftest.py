@@ -101,3 +101,9 @@ def _sqlite_audit_trigger_vs_flush(request):
     yield
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER IF EXISTS audit_auditevent_no_delete")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -65,6 +65,7 @@ def import_batch_create(
     district_id: int | None,
     mode: str,
     effective_date: dt.date,
+    inline: bool = False,
 ) -> ImportBatch:
     """Store an uploaded enrollee list and queue its validation (the dry run)."""
     require_edit_for_scope(actor=actor, district_id=district_id)
@@ -96,7 +97,7 @@ def import_batch_create(
     run = job_run_create(actor=actor, kind="import_validate", params={"batch_id": batch.pk}, district_id=district_id)
     ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
     batch.job_run = run
-    enqueue_job(run)
+    enqueue_job(run, inline=inline)
     return batch
 
 
@@ -199,7 +200,7 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
     return counts
 
 
-def import_batch_confirm(*, actor: Any, batch: ImportBatch) -> JobRun:
+def import_batch_confirm(*, actor: Any, batch: ImportBatch, inline: bool = False) -> JobRun:
     """Staff looked at the preview and confirm: queue the apply."""
     require_edit_for_scope(actor=actor, district_id=batch.district_id)
     with transaction.atomic():
@@ -221,7 +222,7 @@ def import_batch_confirm(*, actor: Any, batch: ImportBatch) -> JobRun:
             actor=actor, kind="import_apply", params={"batch_id": batch.pk}, district_id=batch.district_id
         )
         ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
-        enqueue_job(run)
+        enqueue_job(run, inline=inline)
     return run
 
 

@@ -7,289 +7,698 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_beat_schedule'),
-        ('enrollment', '0001_initial'),
+        ("audit", "0003_beat_schedule"),
+        ("enrollment", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContributionStandard',
+            name="ContributionStandard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('scheme', models.CharField(choices=[('employee', '职工医保'), ('resident', '居民医保')], max_length=10, verbose_name='险种')),
-                ('category', models.CharField(choices=[('active', '在职'), ('retired', '退休'), ('flexible', '灵活就业'), ('adult', '成年居民'), ('minor', '未成年人'), ('student', '在校大学生')], max_length=10, verbose_name='人员类别')),
-                ('tier', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='档次')),
-                ('individual_amount', models.DecimalField(decimal_places=2, default=0, max_digits=10, verbose_name='个人缴费')),
-                ('fiscal_subsidy', models.DecimalField(decimal_places=2, default=0, max_digits=10, verbose_name='财政补助')),
-                ('employer_rate', models.DecimalField(decimal_places=4, default=0, max_digits=6, verbose_name='单位缴费费率')),
-                ('individual_rate', models.DecimalField(decimal_places=4, default=0, max_digits=6, verbose_name='个人缴费费率')),
-                ('source', models.CharField(blank=True, help_text='政策文件；空表示可配置的默认值，需经办机构确认', max_length=200, verbose_name='依据')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "scheme",
+                    models.CharField(
+                        choices=[("employee", "职工医保"), ("resident", "居民医保")], max_length=10, verbose_name="险种"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("active", "在职"),
+                            ("retired", "退休"),
+                            ("flexible", "灵活就业"),
+                            ("adult", "成年居民"),
+                            ("minor", "未成年人"),
+                            ("student", "在校大学生"),
+                        ],
+                        max_length=10,
+                        verbose_name="人员类别",
+                    ),
+                ),
+                ("tier", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="档次")),
+                (
+                    "individual_amount",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=10, verbose_name="个人缴费"),
+                ),
+                (
+                    "fiscal_subsidy",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=10, verbose_name="财政补助"),
+                ),
+                (
+                    "employer_rate",
+                    models.DecimalField(decimal_places=4, default=0, max_digits=6, verbose_name="单位缴费费率"),
+                ),
+                (
+                    "individual_rate",
+                    models.DecimalField(decimal_places=4, default=0, max_digits=6, verbose_name="个人缴费费率"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="政策文件；空表示可配置的默认值，需经办机构确认",
+                        max_length=200,
+                        verbose_name="依据",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '筹资标准',
-                'verbose_name_plural': '筹资标准',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('tier__isnull', False)), fields=('year', 'scheme', 'category', 'tier'), name='one_standard_per_tier'), models.UniqueConstraint(condition=models.Q(('tier__isnull', True)), fields=('year', 'scheme', 'category'), name='one_standard_without_tier'), models.CheckConstraint(condition=models.Q(('fiscal_subsidy__gte', 0), ('individual_amount__gte', 0)), name='standard_amounts_positive')],
+                "verbose_name": "筹资标准",
+                "verbose_name_plural": "筹资标准",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("tier__isnull", False)),
+                        fields=("year", "scheme", "category", "tier"),
+                        name="one_standard_per_tier",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("tier__isnull", True)),
+                        fields=("year", "scheme", "category"),
+                        name="one_standard_without_tier",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("fiscal_subsidy__gte", 0), ("individual_amount__gte", 0)),
+                        name="standard_amounts_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Employer',
+            name="Employer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('credit_code', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(max_length=200, verbose_name='单位名称')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.district', verbose_name='区县')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("credit_code", models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码")),
+                ("name", models.CharField(max_length=200, verbose_name="单位名称")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.district",
+                        verbose_name="区县",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '参保单位',
-                'verbose_name_plural': '参保单位',
+                "verbose_name": "参保单位",
+                "verbose_name_plural": "参保单位",
             },
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('enrollees', '参保人员名单'), ('payments', '缴费记录')], default='enrollees', max_length=10, verbose_name='类型')),
-                ('mode', models.CharField(choices=[('atomic', '整批导入：有任何错误则全部不导入'), ('skip_invalid', '逐行导入：错误行拒绝，其余导入')], default='atomic', max_length=12, verbose_name='导入方式')),
-                ('status', models.CharField(choices=[('uploaded', '已上传'), ('validating', '校验中'), ('validated', '待确认'), ('importing', '导入中'), ('imported', '已导入'), ('rejected', '已拒绝'), ('failed', '失败'), ('cancelled', '已取消')], default='uploaded', max_length=10, verbose_name='状态')),
-                ('file', models.FileField(upload_to='imports/%Y/%m/', verbose_name='文件')),
-                ('original_name', models.CharField(max_length=255, verbose_name='文件名')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='文件摘要')),
-                ('effective_date', models.DateField(blank=True, null=True, verbose_name='参保开始日期')),
-                ('total_rows', models.IntegerField(default=0, verbose_name='总行数')),
-                ('valid_rows', models.IntegerField(default=0, verbose_name='有效行数')),
-                ('error_rows', models.IntegerField(default=0, verbose_name='错误行数')),
-                ('counts', models.JSONField(blank=True, default=dict, verbose_name='导入结果')),
-                ('error', models.TextField(blank=True, verbose_name='错误')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='确认人')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.district', verbose_name='区县')),
-                ('job_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='audit.jobrun', verbose_name='当前任务')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("enrollees", "参保人员名单"), ("payments", "缴费记录")],
+                        default="enrollees",
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("atomic", "整批导入：有任何错误则全部不导入"),
+                            ("skip_invalid", "逐行导入：错误行拒绝，其余导入"),
+                        ],
+                        default="atomic",
+                        max_length=12,
+                        verbose_name="导入方式",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "已上传"),
+                            ("validating", "校验中"),
+                            ("validated", "待确认"),
+                            ("importing", "导入中"),
+                            ("imported", "已导入"),
+                            ("rejected", "已拒绝"),
+                            ("failed", "失败"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="uploaded",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("file", models.FileField(upload_to="imports/%Y/%m/", verbose_name="文件")),
+                ("original_name", models.CharField(max_length=255, verbose_name="文件名")),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="文件摘要")),
+                ("effective_date", models.DateField(blank=True, null=True, verbose_name="参保开始日期")),
+                ("total_rows", models.IntegerField(default=0, verbose_name="总行数")),
+                ("valid_rows", models.IntegerField(default=0, verbose_name="有效行数")),
+                ("error_rows", models.IntegerField(default=0, verbose_name="错误行数")),
+                ("counts", models.JSONField(blank=True, default=dict, verbose_name="导入结果")),
+                ("error", models.TextField(blank=True, verbose_name="错误")),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="确认人",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "job_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="audit.jobrun",
+                        verbose_name="当前任务",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '批量导入',
-                'verbose_name_plural': '批量导入',
+                "verbose_name": "批量导入",
+                "verbose_name_plural": "批量导入",
             },
         ),
         migrations.CreateModel(
-            name='ImportRowError',
+            name="ImportRowError",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_number', models.IntegerField(verbose_name='行号')),
-                ('field', models.CharField(blank=True, max_length=20, verbose_name='列')),
-                ('value', models.CharField(blank=True, max_length=100, verbose_name='值')),
-                ('message', models.CharField(max_length=200, verbose_name='原因')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='row_errors', to='enrollment.importbatch')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("row_number", models.IntegerField(verbose_name="行号")),
+                ("field", models.CharField(blank=True, max_length=20, verbose_name="列")),
+                ("value", models.CharField(blank=True, max_length=100, verbose_name="值")),
+                ("message", models.CharField(max_length=200, verbose_name="原因")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="row_errors",
+                        to="enrollment.importbatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入错误',
-                'verbose_name_plural': '导入错误',
+                "verbose_name": "导入错误",
+                "verbose_name_plural": "导入错误",
             },
         ),
         migrations.CreateModel(
-            name='ImportStagingRow',
+            name="ImportStagingRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('batch_id', models.BigIntegerField()),
-                ('row_number', models.IntegerField()),
-                ('id_number', models.CharField(max_length=18)),
-                ('name', models.CharField(max_length=50)),
-                ('gender', models.CharField(max_length=1)),
-                ('birth_date', models.DateField()),
-                ('district_id', models.BigIntegerField()),
-                ('scheme', models.CharField(max_length=10)),
-                ('category', models.CharField(max_length=10)),
-                ('tier', models.SmallIntegerField(null=True)),
-                ('phone', models.CharField(max_length=20)),
-                ('employer_code', models.CharField(max_length=18)),
-                ('contribution_base', models.DecimalField(decimal_places=2, max_digits=12, null=True)),
-                ('rejected', models.BooleanField(default=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("batch_id", models.BigIntegerField()),
+                ("row_number", models.IntegerField()),
+                ("id_number", models.CharField(max_length=18)),
+                ("name", models.CharField(max_length=50)),
+                ("gender", models.CharField(max_length=1)),
+                ("birth_date", models.DateField()),
+                ("district_id", models.BigIntegerField()),
+                ("scheme", models.CharField(max_length=10)),
+                ("category", models.CharField(max_length=10)),
+                ("tier", models.SmallIntegerField(null=True)),
+                ("phone", models.CharField(max_length=20)),
+                ("employer_code", models.CharField(max_length=18)),
+                ("contribution_base", models.DecimalField(decimal_places=2, max_digits=12, null=True)),
+                ("rejected", models.BooleanField(default=False)),
             ],
             options={
-                'indexes': [models.Index(fields=['batch_id', 'id_number'], name='staging_batch_id_idx'), models.Index(fields=['batch_id', 'row_number'], name='staging_batch_row_idx')],
+                "indexes": [
+                    models.Index(fields=["batch_id", "id_number"], name="staging_batch_id_idx"),
+                    models.Index(fields=["batch_id", "row_number"], name="staging_batch_row_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id_number', models.CharField(max_length=18, verbose_name='身份证号')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('gender', models.CharField(choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('birth_date', models.DateField(verbose_name='出生日期')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('death_date', models.DateField(blank=True, null=True, verbose_name='死亡日期')),
-                ('district', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.district', verbose_name='区县')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id_number", models.CharField(max_length=18, verbose_name="身份证号")),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("gender", models.CharField(choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性别")),
+                ("birth_date", models.DateField(verbose_name="出生日期")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                ("death_date", models.DateField(blank=True, null=True, verbose_name="死亡日期")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.district",
+                        verbose_name="区县",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '参保人',
-                'verbose_name_plural': '参保人',
+                "verbose_name": "参保人",
+                "verbose_name_plural": "参保人",
             },
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('scheme', models.CharField(choices=[('employee', '职工医保'), ('resident', '居民医保')], max_length=10, verbose_name='险种')),
-                ('category', models.CharField(choices=[('active', '在职'), ('retired', '退休'), ('flexible', '灵活就业'), ('adult', '成年居民'), ('minor', '未成年人'), ('student', '在校大学生')], max_length=10, verbose_name='人员类别')),
-                ('tier', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='档次')),
-                ('contribution_base', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='缴费基数')),
-                ('start_date', models.DateField(verbose_name='参保开始日期')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='参保终止日期')),
-                ('status', models.CharField(choices=[('active', '参保'), ('suspended', '暂停'), ('terminated', '终止')], default='active', max_length=10, verbose_name='状态')),
-                ('end_reason', models.CharField(blank=True, choices=[('transferred', '转移接续'), ('moved_away', '迁出本市'), ('changed_scheme', '变更险种'), ('deceased', '死亡'), ('duplicate', '重复参保清理'), ('other', '其他')], max_length=20, verbose_name='终止原因')),
-                ('district', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.district', verbose_name='区县')),
-                ('employer', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.employer', verbose_name='参保单位')),
-                ('import_batch', models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.importbatch', verbose_name='导入批次')),
-                ('person', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='enrollment.person', verbose_name='参保人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "scheme",
+                    models.CharField(
+                        choices=[("employee", "职工医保"), ("resident", "居民医保")], max_length=10, verbose_name="险种"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("active", "在职"),
+                            ("retired", "退休"),
+                            ("flexible", "灵活就业"),
+                            ("adult", "成年居民"),
+                            ("minor", "未成年人"),
+                            ("student", "在校大学生"),
+                        ],
+                        max_length=10,
+                        verbose_name="人员类别",
+                    ),
+                ),
+                ("tier", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="档次")),
+                (
+                    "contribution_base",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=12, null=True, verbose_name="缴费基数"
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="参保开始日期")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="参保终止日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "参保"), ("suspended", "暂停"), ("terminated", "终止")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("transferred", "转移接续"),
+                            ("moved_away", "迁出本市"),
+                            ("changed_scheme", "变更险种"),
+                            ("deceased", "死亡"),
+                            ("duplicate", "重复参保清理"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="终止原因",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.employer",
+                        verbose_name="参保单位",
+                    ),
+                ),
+                (
+                    "import_batch",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.importbatch",
+                        verbose_name="导入批次",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="enrollment.person",
+                        verbose_name="参保人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '参保登记',
-                'verbose_name_plural': '参保登记',
+                "verbose_name": "参保登记",
+                "verbose_name_plural": "参保登记",
             },
         ),
         migrations.CreateModel(
-            name='ContributionBill',
+            name="ContributionBill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('coverage_year', models.PositiveSmallIntegerField(verbose_name='参保年度')),
-                ('scheme', models.CharField(choices=[('employee', '职工医保'), ('resident', '居民医保')], max_length=10, verbose_name='险种')),
-                ('due_amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='应缴金额')),
-                ('subsidy_amount', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='资助参保金额')),
-                ('paid_amount', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='已缴金额')),
-                ('status', models.CharField(choices=[('unpaid', '未缴'), ('partial', '部分缴费'), ('paid', '已缴')], default='unpaid', max_length=10, verbose_name='状态')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.district', verbose_name='区县')),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.enrollment', verbose_name='参保登记')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bills', to='enrollment.person', verbose_name='参保人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("coverage_year", models.PositiveSmallIntegerField(verbose_name="参保年度")),
+                (
+                    "scheme",
+                    models.CharField(
+                        choices=[("employee", "职工医保"), ("resident", "居民医保")], max_length=10, verbose_name="险种"
+                    ),
+                ),
+                ("due_amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="应缴金额")),
+                (
+                    "subsidy_amount",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name="资助参保金额"),
+                ),
+                (
+                    "paid_amount",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name="已缴金额"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("unpaid", "未缴"), ("partial", "部分缴费"), ("paid", "已缴")],
+                        default="unpaid",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.district",
+                        verbose_name="区县",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.enrollment",
+                        verbose_name="参保登记",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bills",
+                        to="enrollment.person",
+                        verbose_name="参保人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '缴费单',
-                'verbose_name_plural': '缴费单',
+                "verbose_name": "缴费单",
+                "verbose_name_plural": "缴费单",
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('transfer_date', models.DateField(verbose_name='转入日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='办理时间')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='经办人')),
-                ('from_district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.district', verbose_name='转出区县')),
-                ('from_enrollment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='transfer_out', to='enrollment.enrollment', verbose_name='原参保登记')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='enrollment.person', verbose_name='参保人')),
-                ('to_district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.district', verbose_name='转入区县')),
-                ('to_enrollment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='transfer_in', to='enrollment.enrollment', verbose_name='新参保登记')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("transfer_date", models.DateField(verbose_name="转入日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="办理时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="经办人",
+                    ),
+                ),
+                (
+                    "from_district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.district",
+                        verbose_name="转出区县",
+                    ),
+                ),
+                (
+                    "from_enrollment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfer_out",
+                        to="enrollment.enrollment",
+                        verbose_name="原参保登记",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers",
+                        to="enrollment.person",
+                        verbose_name="参保人",
+                    ),
+                ),
+                (
+                    "to_district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.district",
+                        verbose_name="转入区县",
+                    ),
+                ),
+                (
+                    "to_enrollment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfer_in",
+                        to="enrollment.enrollment",
+                        verbose_name="新参保登记",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '转移接续',
-                'verbose_name_plural': '转移接续',
+                "verbose_name": "转移接续",
+                "verbose_name_plural": "转移接续",
             },
         ),
         migrations.CreateModel(
-            name='ContributionPayment',
+            name="ContributionPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='缴费金额')),
-                ('paid_on', models.DateField(verbose_name='缴费日期')),
-                ('reference', models.CharField(max_length=64, unique=True, verbose_name='缴费流水号')),
-                ('channel', models.CharField(choices=[('counter', '窗口'), ('api', '接口'), ('file', '文件导入'), ('tax', '税务代征')], max_length=10, verbose_name='缴费渠道')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
-                ('bill', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='enrollment.contributionbill', verbose_name='缴费单')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='经办人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="缴费金额")),
+                ("paid_on", models.DateField(verbose_name="缴费日期")),
+                ("reference", models.CharField(max_length=64, unique=True, verbose_name="缴费流水号")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("counter", "窗口"), ("api", "接口"), ("file", "文件导入"), ("tax", "税务代征")],
+                        max_length=10,
+                        verbose_name="缴费渠道",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                (
+                    "bill",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="enrollment.contributionbill",
+                        verbose_name="缴费单",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="经办人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '缴费记录',
-                'verbose_name_plural': '缴费记录',
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive')],
+                "verbose_name": "缴费记录",
+                "verbose_name_plural": "缴费记录",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="payment_amount_positive")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='employer',
-            index=models.Index(fields=['district', '-id'], name='employer_district_idx'),
+            model_name="employer",
+            index=models.Index(fields=["district", "-id"], name="employer_district_idx"),
         ),
         migrations.AddIndex(
-            model_name='importbatch',
-            index=models.Index(fields=['district', '-id'], name='importbatch_district_idx'),
+            model_name="importbatch",
+            index=models.Index(fields=["district", "-id"], name="importbatch_district_idx"),
         ),
         migrations.AddIndex(
-            model_name='importrowerror',
-            index=models.Index(fields=['batch', 'row_number'], name='importrowerror_batch_idx'),
+            model_name="importrowerror",
+            index=models.Index(fields=["batch", "row_number"], name="importrowerror_batch_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name', 'id'], name='person_name_idx'),
+            model_name="person",
+            index=models.Index(fields=["name", "id"], name="person_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['district', '-id'], name='person_district_idx'),
+            model_name="person",
+            index=models.Index(fields=["district", "-id"], name="person_district_idx"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(fields=('id_number',), name='person_id_number_unique', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                fields=("id_number",), name="person_id_number_unique", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('id_number__regex', '^[0-9]{17}[0-9X]$')), name='person_id_shape'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("id_number__regex", "^[0-9]{17}[0-9X]$")), name="person_id_shape"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['district', 'status', 'scheme'], name='enrollment_scope_idx'),
+            model_name="enrollment",
+            index=models.Index(fields=["district", "status", "scheme"], name="enrollment_scope_idx"),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['person', '-start_date'], name='enrollment_person_idx'),
+            model_name="enrollment",
+            index=models.Index(fields=["person", "-start_date"], name="enrollment_person_idx"),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(condition=models.Q(('employer__isnull', False)), fields=['employer'], name='enrollment_employer_idx'),
+            model_name="enrollment",
+            index=models.Index(
+                condition=models.Q(("employer__isnull", False)), fields=["employer"], name="enrollment_employer_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('person',), name='one_active_enrollment_per_person'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")), fields=("person",), name="one_active_enrollment_per_person"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('category__in', ['adult', 'minor', 'student']), ('scheme', 'resident'), ('tier__in', [1, 2])), models.Q(('category__in', ['active', 'retired', 'flexible']), ('scheme', 'employee'), ('tier__isnull', True)), _connector='OR'), name='enrollment_scheme_category_tier'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("category__in", ["adult", "minor", "student"]), ("scheme", "resident"), ("tier__in", [1, 2])
+                    ),
+                    models.Q(
+                        ("category__in", ["active", "retired", "flexible"]),
+                        ("scheme", "employee"),
+                        ("tier__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="enrollment_scheme_category_tier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='enrollment_end_after_start'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True), ("end_date__gte", models.F("start_date")), _connector="OR"
+                ),
+                name="enrollment_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('contribution_base__isnull', True), ('contribution_base__gt', 0), _connector='OR'), name='enrollment_base_positive'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("contribution_base__isnull", True), ("contribution_base__gt", 0), _connector="OR"),
+                name="enrollment_base_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'active'), _negated=True), ('end_date__isnull', True), _connector='OR'), name='active_enrollment_is_open'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "active"), _negated=True), ("end_date__isnull", True), _connector="OR"
+                ),
+                name="active_enrollment_is_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contributionbill',
-            index=models.Index(fields=['district', 'coverage_year', 'status'], name='bill_scope_idx'),
+            model_name="contributionbill",
+            index=models.Index(fields=["district", "coverage_year", "status"], name="bill_scope_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contributionbill',
-            constraint=models.UniqueConstraint(fields=('person', 'coverage_year'), name='one_bill_per_person_year'),
+            model_name="contributionbill",
+            constraint=models.UniqueConstraint(fields=("person", "coverage_year"), name="one_bill_per_person_year"),
         ),
         migrations.AddConstraint(
-            model_name='contributionbill',
-            constraint=models.CheckConstraint(condition=models.Q(('due_amount__gte', 0), ('paid_amount__gte', 0), ('subsidy_amount__gte', 0)), name='bill_amounts_not_negative'),
+            model_name="contributionbill",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_amount__gte", 0), ("paid_amount__gte", 0), ("subsidy_amount__gte", 0)),
+                name="bill_amounts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contributionbill',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_amount__lte', django.db.models.expressions.CombinedExpression(models.F('due_amount'), '-', models.F('subsidy_amount')))), name='bill_not_overpaid'),
+            model_name="contributionbill",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "paid_amount__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("due_amount"), "-", models.F("subsidy_amount")
+                        ),
+                    )
+                ),
+                name="bill_not_overpaid",
+            ),
         ),
     ]

@@ -105,6 +105,17 @@ class ContributionPayment(models.Model):
     reference = models.CharField(_("缴费流水号"), max_length=64, unique=True)
     channel = models.CharField(_("缴费渠道"), max_length=10, choices=Channel.choices)
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    # Provenance of file-imported payments; batches are never deleted (no constraint needed).
+    import_batch = models.ForeignKey(
+        "enrollment.ImportBatch",
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     recorded_by = models.ForeignKey(
         "audit.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -30,8 +30,9 @@ class ImportBatch(TimeStampedModel):
     # The only moves a batch may make; anything else is a bug or a double click.
     TRANSITIONS = {
         Status.UPLOADED: {Status.VALIDATING, Status.CANCELLED},
+        # Payment files are checked and applied in one step, so they may also end straight away.
         # A worker that died mid-way may run the same step again from the start.
-        Status.VALIDATING: {Status.VALIDATING, Status.VALIDATED, Status.FAILED},
+        Status.VALIDATING: {Status.VALIDATING, Status.VALIDATED, Status.FAILED, Status.IMPORTED, Status.REJECTED},
         Status.VALIDATED: {Status.IMPORTING, Status.CANCELLED, Status.REJECTED},
         Status.IMPORTING: {Status.IMPORTED, Status.FAILED},
         Status.FAILED: {Status.VALIDATING},

@@ -33,7 +33,7 @@ def _standard_for(*, year: int, scheme: str, category: str, tier: int | None) ->
     return standard
 
 
-def _bill_status(*, due: Decimal, subsidy: Decimal, paid: Decimal) -> str:
+def bill_status(*, due: Decimal, subsidy: Decimal, paid: Decimal) -> str:
     outstanding = due - subsidy - paid
     if outstanding <= 0:
         return ContributionBill.Status.PAID
@@ -58,7 +58,7 @@ def contribution_bill_issue(*, actor: Any, enrollment: Enrollment, coverage_year
         coverage_year=coverage_year,
         scheme=enrollment.scheme,
         due_amount=due,
-        status=_bill_status(due=due, subsidy=Decimal(0), paid=Decimal(0)),
+        status=bill_status(due=due, subsidy=Decimal(0), paid=Decimal(0)),
     )
     audit_event_record(actor=actor, action=AuditEvent.Action.CREATE, obj=bill, new_values=snapshot(bill))
     return bill
@@ -147,7 +147,7 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None) -> in
                 coverage_year=year,
                 scheme=e["scheme"],
                 due_amount=due,
-                status=_bill_status(due=due, subsidy=Decimal(0), paid=Decimal(0)),
+                status=bill_status(due=due, subsidy=Decimal(0), paid=Decimal(0)),
             )
         )
     ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
@@ -199,7 +199,7 @@ def payment_record(
     )
     old = {"paid_amount": str(bill.paid_amount), "status": bill.status}
     bill.paid_amount += amount
-    bill.status = _bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
+    bill.status = bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
     bill.save(update_fields=["paid_amount", "status", "updated_at"])
     audit_event_record(
         actor=actor,

@@ -1,0 +1,237 @@
+"""Contribution payments from a file (e.g. the tax bureau's daily list), idempotent per 缴费流水号.
+
+Rows are checked in Python, then applied chunk by chunk with set-based queries: one lookup of
+bills and references per chunk, bills locked, payments bulk-inserted, bills bulk-updated.
+A reference already recorded with the same bill and amount is a harmless repeat; the same
+reference with different data is refused. In atomic mode any refused row cancels the batch.
+"""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from audit.jobs import enqueue_job, register_job
+from audit.models import AuditEvent
+from audit.services import audit_event_record, job_run_create, job_run_progress
+
+from ..models import ContributionBill, ContributionPayment, ImportBatch, ImportRowError
+from ..services.contributions import bill_status
+from ..services.scope import require_edit_for_scope
+from ..validators import InvalidValue, validate_id_number
+from .pipeline import _sha256, _transition
+from .reader import FileProblem, count_data_rows, header_index, iter_rows
+
+HEADERS = {
+    "身份证号": "id_number",
+    "参保年度": "coverage_year",
+    "缴费金额": "amount",
+    "缴费流水号": "reference",
+    "缴费日期": "paid_on",
+    "缴费渠道": "channel",
+}
+REQUIRED = ("身份证号", "参保年度", "缴费金额", "缴费流水号", "缴费日期")
+CHANNELS = {"": "file", "文件导入": "file", "窗口": "counter", "接口": "api", "税务代征": "tax"}
+CHANNELS.update({c: c for c in ContributionPayment.Channel.values})
+CHUNK = 5000
+Status = ImportBatch.Status
+
+
+@transaction.atomic
+def payment_batch_create(
+    *, actor: Any, fileobj: Any, original_name: str, district_id: int | None, mode: str, inline: bool = False
+) -> ImportBatch:
+    require_edit_for_scope(actor=actor, district_id=district_id)
+    if not original_name.lower().endswith((".csv", ".xlsx")):
+        raise ValidationError({"file": "只支持 CSV 或 XLSX 文件"})
+    if mode not in ImportBatch.Mode.values:
+        raise ValidationError({"mode": "请选择导入方式"})
+    batch = ImportBatch(
+        kind=ImportBatch.Kind.PAYMENTS,
+        mode=mode,
+        district_id=district_id,
+        original_name=Path(original_name).name[:255],
+        sha256=_sha256(fileobj),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    batch.file.save(f"{batch.sha256[:16]}-{batch.original_name}", File(fileobj), save=False)
+    batch.save()
+    audit_event_record(
+        actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, new_values={"file": batch.original_name}
+    )
+    run = job_run_create(actor=actor, kind="payments_import", params={"batch_id": batch.pk}, district_id=district_id)
+    ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
+    enqueue_job(run, inline=inline)
+    return batch
+
+
+def _check_row(row_number: int, cells: list[str], pos: dict[str, int], errors: list) -> tuple | None:
+    def cell(field: str) -> str:
+        i = pos.get(field)
+        return cells[i].strip() if i is not None and i < len(cells) else ""
+
+    before = len(errors)
+    try:
+        id_number = validate_id_number(cell("id_number"))
+    except InvalidValue as exc:
+        errors.append((row_number, "身份证号", cell("id_number")[:20], str(exc)))
+        id_number = ""
+    year_text = cell("coverage_year")
+    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
+    if year is None:
+        errors.append((row_number, "参保年度", year_text, "参保年度应为四位年份"))
+    try:
+        amount = Decimal(cell("amount"))
+        if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.append((row_number, "缴费金额", cell("amount")[:20], "缴费金额应为大于0的金额，最多两位小数"))
+        amount = None
+    reference = cell("reference")
+    if not reference or len(reference) > 64:
+        errors.append((row_number, "缴费流水号", reference[:20], "缴费流水号不能为空，且不超过64个字符"))
+    try:
+        paid_on = dt.date.fromisoformat(cell("paid_on").replace("/", "-"))
+    except ValueError:
+        errors.append((row_number, "缴费日期", cell("paid_on")[:20], "缴费日期格式应为 YYYY-MM-DD"))
+        paid_on = None
+    channel = CHANNELS.get(cell("channel"))
+    if channel is None:
+        errors.append((row_number, "缴费渠道", cell("channel")[:20], "缴费渠道无效"))
+    if len(errors) != before:
+        return None
+    return row_number, id_number, year, amount, reference, paid_on, channel
+
+
+def _apply_chunk(
+    batch: ImportBatch, rows: list[tuple], errors: list, seen: dict[str, int], counts: dict[str, int]
+) -> None:
+    """Match rows to bills, refuse what must be refused, insert the rest; one transaction per chunk."""
+    keys = {(r[1], r[2]) for r in rows}
+    bills = {
+        (b.person.id_number, b.coverage_year): b
+        for b in ContributionBill.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .filter(person__id_number__in={k[0] for k in keys}, coverage_year__in={k[1] for k in keys})
+    }
+    existing = {p.reference: p for p in ContributionPayment.objects.filter(reference__in=[r[4] for r in rows])}
+    new_payments, touched = [], {}
+    for row_number, id_number, year, amount, reference, paid_on, channel in rows:
+        bill = bills.get((id_number, year))
+        if bill is None or (batch.district_id and bill.district_id != batch.district_id):
+            errors.append((row_number, "身份证号", "", f"未找到该人员{year}年度的缴费单"))
+            continue
+        if reference in seen:
+            errors.append((row_number, "缴费流水号", reference[:20], f"与文件第{seen[reference]}行的缴费流水号重复"))
+            continue
+        seen[reference] = row_number
+        if reference in existing:
+            old = existing[reference]
+            if old.bill_id == bill.pk and old.amount == amount:
+                counts["unchanged"] += 1
+            else:
+                errors.append((row_number, "缴费流水号", reference[:20], "该缴费流水号已记录为另一笔缴费"))
+            continue
+        if amount > bill.outstanding:
+            errors.append((row_number, "缴费金额", str(amount), f"缴费金额超过未缴金额（未缴 {bill.outstanding} 元）"))
+            continue
+        bill.paid_amount += amount
+        bill.status = bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
+        touched[bill.pk] = bill
+        new_payments.append(
+            ContributionPayment(
+                bill=bill,
+                amount=amount,
+                paid_on=paid_on,
+                reference=reference,
+                channel=channel,
+                recorded_by=batch.uploaded_by,
+                import_batch_id=batch.pk,
+            )
+        )
+    ContributionPayment.objects.bulk_create(new_payments, batch_size=2000)
+    now = timezone.now()
+    for bill in touched.values():
+        bill.updated_at = now
+    ContributionBill.objects.bulk_update(touched.values(), ["paid_amount", "status", "updated_at"], batch_size=2000)
+    counts["payments_created"] += len(new_payments)
+    counts["bills_updated"] += len(touched)
+
+
+class _AtomicRollback(Exception):
+    pass
+
+
+def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, int]:
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status == Status.IMPORTED:
+        return batch.counts
+    if batch.status != Status.VALIDATING:
+        _transition(batch, Status.VALIDATING)
+    ImportRowError.objects.filter(batch=batch).delete()
+    path = Path(batch.file.path)
+    if run_id:
+        job_run_progress(run_id=run_id, done=0, total=count_data_rows(path, batch.original_name))
+    counts = {"total_rows": 0, "payments_created": 0, "bills_updated": 0, "unchanged": 0}
+    errors: list[tuple[int, str, str, str]] = []
+    seen: dict[str, int] = {}
+    atomic = batch.mode == ImportBatch.Mode.ATOMIC
+    try:
+        with transaction.atomic():
+            rows = iter_rows(path, batch.original_name)
+            positions = header_index(next(rows, None) or [], HEADERS, REQUIRED)
+            chunk: list[tuple] = []
+            for row_number, cells in enumerate(rows, start=2):
+                if not any(cells):
+                    continue
+                counts["total_rows"] += 1
+                good = _check_row(row_number, cells, positions, errors)
+                if good is not None:
+                    chunk.append(good)
+                if len(chunk) >= CHUNK:
+                    with transaction.atomic():
+                        _apply_chunk(batch, chunk, errors, seen, counts)
+                    chunk.clear()
+                    if run_id:
+                        job_run_progress(run_id=run_id, done=counts["total_rows"])
+            with transaction.atomic():
+                _apply_chunk(batch, chunk, errors, seen, counts)
+            if atomic and errors:
+                raise _AtomicRollback
+    except _AtomicRollback:
+        counts.update(payments_created=0, bills_updated=0)
+    except FileProblem as exc:
+        errors = [(1, "", "", str(exc)[:200])]
+    error_rows = len({e[0] for e in errors})
+    with transaction.atomic():
+        ImportRowError.objects.bulk_create(
+            [ImportRowError(batch=batch, row_number=r, field=f, value=v[:100], message=m) for r, f, v, m in errors],
+            batch_size=5000,
+        )
+        final = Status.REJECTED if atomic and errors else Status.IMPORTED
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=final,
+            total_rows=counts["total_rows"],
+            valid_rows=counts["total_rows"] - error_rows,
+            error_rows=error_rows,
+            counts=counts,
+            updated_at=timezone.now(),
+        )
+        audit_event_record(
+            actor=batch.uploaded_by,
+            action=AuditEvent.Action.IMPORT,
+            obj=batch,
+            new_values={"status": final, **counts, "error_rows": error_rows},
+            note="导入的缴费记录以 import_batch_id 关联本批次",
+        )
+    return counts
+
+
+@register_job("payments_import")
+def _job_payments(*, run_id: int, batch_id: int) -> dict[str, int]:
+    return payment_batch_run(batch_id=batch_id, run_id=run_id)

@@ -1,0 +1,132 @@
+"""Payments from a file: matched to bills, idempotent per reference, refused rows listed."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from enrollment.importing.payments import payment_batch_create
+from enrollment.importing.reader import sample_csv
+from enrollment.models import ContributionBill, ContributionPayment, ImportBatch, ImportRowError
+from enrollment.services import contribution_bill_issue
+from tests.factories import ResidentEnrollmentFactory
+
+pytestmark = pytest.mark.django_db
+HEADER = ["身份证号", "参保年度", "缴费金额", "缴费流水号", "缴费日期", "缴费渠道"]
+
+
+@pytest.fixture
+def bills(districts):
+    enrollments = [ResidentEnrollmentFactory(tier=1), ResidentEnrollmentFactory(tier=2)]
+    return [contribution_bill_issue(actor=None, enrollment=e, coverage_year=2023) for e in enrollments]
+
+
+def upload(actor, rows, *, mode="skip_invalid", capture=None):
+    data = sample_csv(HEADER, rows)
+    with capture(execute=True):
+        batch = payment_batch_create(
+            actor=actor,
+            fileobj=SimpleUploadedFile("缴费.csv", data),
+            original_name="缴费.csv",
+            district_id=actor.district_id,
+            mode=mode,
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def test_payments_are_matched_and_replays_change_nothing(clerk_yuzhong, bills, django_capture_on_commit_callbacks):
+    tier1, tier2 = bills
+    rows = [
+        [tier1.person.id_number, "2023", "350.00", "TAX-1", "2023-01-05", "税务代征"],
+        [tier2.person.id_number, "2023", "700.00", "TAX-2", "2023-01-05", ""],
+    ]
+    batch = upload(clerk_yuzhong, rows, capture=django_capture_on_commit_callbacks)
+    assert batch.status == ImportBatch.Status.IMPORTED
+    assert batch.counts["payments_created"] == 2 and batch.error_rows == 0
+    tier1.refresh_from_db()
+    tier2.refresh_from_db()
+    assert (tier1.paid_amount, tier1.status) == (Decimal("350.00"), "paid")
+    assert (tier2.paid_amount, tier2.status) == (Decimal("700.00"), "partial")
+    assert ContributionPayment.objects.get(reference="TAX-1").channel == "tax"
+
+    again = upload(clerk_yuzhong, rows, capture=django_capture_on_commit_callbacks)
+    assert again.counts["payments_created"] == 0 and again.counts["unchanged"] == 2
+    assert ContributionPayment.objects.count() == 2
+    tier2.refresh_from_db()
+    assert tier2.paid_amount == Decimal("700.00")
+
+
+def test_refused_rows_have_row_numbers_and_reasons(clerk_yuzhong, bills, django_capture_on_commit_callbacks):
+    tier1, tier2 = bills
+    rows = [
+        [tier1.person.id_number, "2023", "400.00", "R-1", "2023-01-05", ""],  # row 2: over the 350 due
+        [tier1.person.id_number, "2024", "350.00", "R-2", "2023-01-05", ""],  # row 3: no 2024 bill
+        [tier2.person.id_number, "2023", "abc", "R-3", "2023-01-05", ""],  # row 4: amount
+        [tier2.person.id_number, "2023", "100.00", "R-4", "2023-13-05", ""],  # row 5: date
+        [tier2.person.id_number, "2023", "100.00", "R-5", "2023-01-05", ""],  # row 6: good
+        [tier2.person.id_number, "2023", "100.00", "R-5", "2023-01-06", ""],  # row 7: same reference again
+    ]
+    batch = upload(clerk_yuzhong, rows, capture=django_capture_on_commit_callbacks)
+    errors = {e.row_number: e.message for e in ImportRowError.objects.filter(batch=batch)}
+    assert errors[2].startswith("缴费金额超过未缴金额")
+    assert errors[3] == "未找到该人员2024年度的缴费单"
+    assert errors[4].startswith("缴费金额应为")
+    assert errors[5].startswith("缴费日期格式")
+    assert errors[7] == "与文件第6行的缴费流水号重复"
+    assert batch.counts["payments_created"] == 1 and batch.error_rows == 5
+    assert list(ContributionPayment.objects.values_list("reference", flat=True)) == ["R-5"]
+
+
+def test_atomic_mode_records_nothing_when_a_row_is_wrong(clerk_yuzhong, bills, django_capture_on_commit_callbacks):
+    tier1, _ = bills
+    rows = [
+        [tier1.person.id_number, "2023", "100.00", "A-1", "2023-01-05", ""],
+        [tier1.person.id_number, "2023", "-5", "A-2", "2023-01-05", ""],
+    ]
+    batch = upload(clerk_yuzhong, rows, mode="atomic", capture=django_capture_on_commit_callbacks)
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert ContributionPayment.objects.count() == 0
+    tier1.refresh_from_db()
+    assert tier1.paid_amount == Decimal("0.00")
+
+
+def test_other_district_bills_are_not_found(reviewer_jiangbei, bills, django_capture_on_commit_callbacks):
+    tier1, _ = bills
+    rows = [[tier1.person.id_number, "2023", "350.00", "X-1", "2023-01-05", ""]]
+    batch = upload(reviewer_jiangbei, rows, capture=django_capture_on_commit_callbacks)
+    assert ImportRowError.objects.get(batch=batch).message == "未找到该人员2023年度的缴费单"
+    assert not ContributionPayment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commands_issue_bills_and_import_payments(districts, tmp_path, capsys):
+    enrollment = ResidentEnrollmentFactory(tier=2)
+    call_command("issue_bills", "--year", "2023")
+    call_command("issue_bills", "--year", "2023")
+    bill = ContributionBill.objects.get()
+    assert bill.due_amount == Decimal("725.00")
+    path = tmp_path / "pay.csv"
+    path.write_bytes(sample_csv(HEADER, [[enrollment.person.id_number, "2023", "725.00", "C-1", "2023-02-01", ""]]))
+    call_command("import_payments", str(path))
+    bill.refresh_from_db()
+    assert bill.status == "paid"
+    out = capsys.readouterr().out
+    assert "'created': 1" in out and "'created': 0" in out and "'payments_created': 1" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_enrollees_command_dry_run_then_confirm(districts, tmp_path, capsys):
+    from tests.factories import make_id_number
+    from tests.test_import import HEADER as ENROLLEE_HEADER
+    from tests.test_import import row
+
+    path = tmp_path / "list.csv"
+    path.write_bytes(sample_csv(ENROLLEE_HEADER, [row("刘一", make_id_number(seq=901, birth=dt.date(1990, 1, 2)))]))
+    call_command("import_enrollees", str(path), "--effective-date", "2023-01-01", "--district", "500103")
+    assert "待确认" in capsys.readouterr().out
+    call_command("import_enrollees", str(path), "--effective-date", "2023-01-01", "--district", "500103", "--confirm")
+    out = capsys.readouterr().out
+    assert "'created_enrollments': 1" in out
