@@ -171,7 +171,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"EndReasonEnum": "enrollment.models.Enrollment.EndReason"},
+    "ENUM_NAME_OVERRIDES": {
+        "EndReasonEnum": "enrollment.models.Enrollment.EndReason",
+        "ImportKindEnum": "enrollment.models.ImportBatch.Kind",
+        "DistrictKindEnum": "enrollment.models.District.Kind",
+    },
 }
 
 # Celery: with no broker configured, tasks run in-process (embedded default).
