@@ -27,9 +27,17 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model, *, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """Field values of `instance` as JSON-safe data (FKs by id)."""
+    """Field values of `instance` as JSON-safe data (FKs by id).
+
+    A model lists personal data in `AUDIT_MASKED` (field -> masking function): the trail keeps
+    the masked form, so reading the trail never shows what the unmask capability guards.
+    """
     names = list(fields) if fields is not None else [f.attname for f in instance._meta.concrete_fields]
-    return {name: _jsonable(getattr(instance, name)) for name in names}
+    masked = getattr(instance, "AUDIT_MASKED", {})
+    return {
+        name: masked[name](getattr(instance, name)) if name in masked else _jsonable(getattr(instance, name))
+        for name in names
+    }
 
 
 def changed_values(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from audit.access import get_scoped_or_404, require_capability, scope_to_user
@@ -22,6 +23,17 @@ from .models import (
 from .validators import normalize_id_number
 
 _ID_PREFIX = re.compile(r"^[0-9]{6,17}[0-9X]?$")
+
+
+def _int_filter(filters: dict[str, Any], key: str) -> int | None:
+    """A numeric filter from a query string; a non-number is the caller's mistake, said in Chinese."""
+    value = filters.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({key: "应为数字"}) from None
 
 
 def district_list(*, fetched_by: Any) -> QuerySet[District]:
@@ -81,8 +93,8 @@ def enrollment_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -
     for key in ("status", "scheme", "category"):
         if filters.get(key):
             qs = qs.filter(**{key: filters[key]})
-    if filters.get("person"):
-        qs = qs.filter(person_id=filters["person"])
+    if (person := _int_filter(filters, "person")) is not None:
+        qs = qs.filter(person_id=person)
     return qs
 
 
@@ -114,12 +126,12 @@ def bill_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -> Quer
     require_capability(fetched_by, Capability.VIEW)
     filters = filters or {}
     qs = scope_to_user(ContributionBill.objects.all(), user=fetched_by).select_related("person")
-    if filters.get("coverage_year"):
-        qs = qs.filter(coverage_year=filters["coverage_year"])
+    if (year := _int_filter(filters, "coverage_year")) is not None:
+        qs = qs.filter(coverage_year=year)
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    if filters.get("person"):
-        qs = qs.filter(person_id=filters["person"])
+    if (person := _int_filter(filters, "person")) is not None:
+        qs = qs.filter(person_id=person)
     return qs
 
 

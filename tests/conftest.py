@@ -107,3 +107,12 @@ def _sqlite_audit_trigger_vs_flush(request):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test go to its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def standards_2023(db):
+    """The 2023 contribution standards the data migration seeds, again: transactional tests
+    empty every table afterwards, migration-seeded rows included."""
+    from django.apps import apps
+
+    importlib.import_module("enrollment.migrations.0003_staging_unlogged_and_standards_2023").seed(apps, None)

@@ -102,7 +102,7 @@ def test_other_district_bills_are_not_found(reviewer_jiangbei, bills, django_cap
 
 
 @pytest.mark.django_db(transaction=True)
-def test_commands_issue_bills_and_import_payments(districts, tmp_path, capsys):
+def test_commands_issue_bills_and_import_payments(districts, standards_2023, tmp_path, capsys):
     enrollment = ResidentEnrollmentFactory(tier=2)
     call_command("issue_bills", "--year", "2023")
     call_command("issue_bills", "--year", "2023")

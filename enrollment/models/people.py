@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.models import TimeStampedModel
 
+from ..validators import mask_id_number
 from .reference import District
 
 
@@ -33,6 +34,8 @@ class Gender(models.TextChoices):
 
 class Person(TimeStampedModel):
     """参保人: one row per human, keyed by the 18-character id_number."""
+
+    AUDIT_MASKED = {"id_number": mask_id_number}
 
     # Unique through the pattern-ops constraint below: one index serves both = and LIKE 'prefix%'.
     id_number = models.CharField(_("身份证号"), max_length=18)
@@ -67,8 +70,6 @@ class Person(TimeStampedModel):
 
     @property
     def masked_id_number(self) -> str:
-        from ..validators import mask_id_number
-
         return mask_id_number(self.id_number)
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -44,9 +44,14 @@ def bill_status(*, due: Decimal, subsidy: Decimal, paid: Decimal) -> str:
 def contribution_bill_issue(*, actor: Any, enrollment: Enrollment, coverage_year: int) -> ContributionBill:
     """The bill of one person for one coverage year; issuing it twice returns the first."""
     require_edit_in_district(actor=actor, district_id=enrollment.district_id)
+    enrollment = Enrollment.objects.get(pk=enrollment.pk)  # the caller's copy may be stale
     existing = ContributionBill.objects.filter(person_id=enrollment.person_id, coverage_year=coverage_year).first()
     if existing is not None:
         return existing
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        raise ValidationError({"coverage_year": "该参保登记已终止或暂停，不能生成缴费单"})
+    if enrollment.start_date.year > coverage_year:
+        raise ValidationError({"coverage_year": f"参保开始日期晚于{coverage_year}年度"})
     standard = _standard_for(
         year=coverage_year, scheme=enrollment.scheme, category=enrollment.category, tier=enrollment.tier
     )
@@ -130,11 +135,15 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None) -> in
     rows = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, id__gt=after, id__lte=after + BILL_CHUNK)
     if district_id:
         rows = rows.filter(district_id=district_id)
+    rows = list(rows.values("id", "person_id", "district_id", "scheme", "category", "tier", "contribution_base"))
+    # A person's bill for the year may hang on an older (transferred) enrollment: look by person.
     have = set(
-        ContributionBill.objects.filter(coverage_year=year, enrollment_id__gt=after).values_list("person_id", flat=True)
+        ContributionBill.objects.filter(coverage_year=year, person_id__in=[e["person_id"] for e in rows]).values_list(
+            "person_id", flat=True
+        )
     )
     bills = []
-    for e in rows.values("id", "person_id", "district_id", "scheme", "category", "tier", "contribution_base"):
+    for e in rows:
         standard = standards.get((e["scheme"], e["category"], e["tier"]))
         if standard is None or e["person_id"] in have:
             continue
@@ -152,6 +161,15 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None) -> in
         )
     ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
     return len(bills)
+
+
+def _replay_or_refuse(*, reference: str, bill: ContributionBill, amount: Decimal) -> ContributionPayment | None:
+    existing = ContributionPayment.objects.filter(reference=reference).first()
+    if existing is None:
+        return None
+    if existing.bill_id == bill.pk and existing.amount == amount:
+        return existing
+    raise ValidationError({"reference": "该缴费流水号已记录为另一笔缴费"})
 
 
 @transaction.atomic
@@ -181,22 +199,30 @@ def payment_record(
         raise ValidationError({"amount": "缴费金额须大于0"})
     if channel not in ContributionPayment.Channel.values:
         raise ValidationError({"channel": "缴费渠道无效"})
-    existing = ContributionPayment.objects.filter(reference=reference).first()
-    if existing is not None:
-        if existing.bill_id == bill.pk and existing.amount == amount:
-            return existing, False
-        raise ValidationError({"reference": "该缴费流水号已记录为另一笔缴费"})
+    # Lock the bill first: two deliveries of the same payment then run one after the other,
+    # and the second sees the first's row below.
     bill = ContributionBill.objects.select_for_update().get(pk=bill.pk)
+    existing = _replay_or_refuse(reference=reference, bill=bill, amount=amount)
+    if existing is not None:
+        return existing, False
     if amount > bill.outstanding:
         raise ValidationError({"amount": f"缴费金额超过未缴金额（未缴 {bill.outstanding} 元）"})
-    payment = ContributionPayment.objects.create(
-        bill=bill,
-        amount=amount,
-        paid_on=paid_on,
-        reference=reference,
-        channel=channel,
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
+    try:
+        with transaction.atomic():
+            payment = ContributionPayment.objects.create(
+                bill=bill,
+                amount=amount,
+                paid_on=paid_on,
+                reference=reference,
+                channel=channel,
+                recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        # The same reference was just recorded against another bill by a concurrent request.
+        existing = _replay_or_refuse(reference=reference, bill=bill, amount=amount)
+        if existing is not None:
+            return existing, False
+        raise
     old = {"paid_amount": str(bill.paid_amount), "status": bill.status}
     bill.paid_amount += amount
     bill.status = bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
