@@ -1,11 +1,68 @@
+"""Admin site for municipal admins: reference data, employers (import/export), read-only records."""
+
 from django.contrib import admin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from audit.admin import AuditedModelAdmin
 
-from .models import District
+from .models import ContributionStandard, District, Employer, Enrollment, ImportBatch, Person
+from .resources import EmployerResource, EnrollmentExportResource, PersonExportResource
 
 
 @admin.register(District)
 class DistrictAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "name_en", "kind", "gb2260"]
     search_fields = ["code", "name"]
+
+
+@admin.register(ContributionStandard)
+class ContributionStandardAdmin(AuditedModelAdmin):
+    list_display = ["year", "scheme", "category", "tier", "individual_amount", "fiscal_subsidy", "source"]
+    list_filter = ["year", "scheme"]
+
+
+@admin.register(Employer)
+class EmployerAdmin(ImportExportModelAdmin, AuditedModelAdmin):
+    resource_classes = [EmployerResource]
+    list_display = ["credit_code", "name", "district"]
+    search_fields = ["credit_code", "name"]
+    show_full_result_count = False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """People and enrollments change only through the staff pages and services (checks + audit)."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(ExportMixin, ReadOnlyAdmin):
+    resource_classes = [PersonExportResource]
+    list_display = ["name", "masked_id_number", "gender", "birth_date", "district"]
+    list_select_related = ["district"]
+    search_fields = ["=id_number", "=name"]
+    exclude = ["id_number"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ExportMixin, ReadOnlyAdmin):
+    resource_classes = [EnrollmentExportResource]
+    list_display = ["person", "scheme", "category", "tier", "district", "start_date", "end_date", "status"]
+    list_select_related = ["person", "district"]
+    list_filter = ["scheme", "status"]
+    raw_id_fields = ["person"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "original_name", "status", "total_rows", "valid_rows", "error_rows", "created_at"]
+    list_filter = ["kind", "status"]

@@ -31,6 +31,7 @@ def import_list(request):
     if not request.user.is_city_wide:
         form.fields["district"].queryset = District.objects.filter(pk=request.user.district_id)
         form.fields["district"].required = True
+        form.fields["district"].empty_label = None  # no "全市" for district staff
         form.fields["district"].initial = request.user.district_id
     if request.method == "POST":
         require_capability(request.user, Capability.EDIT)

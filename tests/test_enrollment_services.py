@@ -506,12 +506,31 @@ def test_jiangbei_clerk_cannot_issue_yuzhong_bill(yz, clerk_jiangbei):
     assert ContributionBill.objects.count() == 0
 
 
-def test_enrollment_ended_before_the_year_gets_no_bill(yz):
+def test_terminated_enrollment_gets_no_bill(yz):
+    # Regression: the single-bill path used to bill an enrollment that ended on 2022-06-30 the full 2023 amount,
+    # even through the caller's stale copy that still said 'active'.
     enrollment = _resident(_person(yz), start=dt.date(2021, 1, 1))
     enrollment_terminate(actor=None, enrollment=enrollment, end_date=dt.date(2022, 6, 30), reason="moved_away")
-    with pytest.raises(ValidationError):
+    assert enrollment.status == "active"  # the caller's copy is stale; the service must not trust it
+    with pytest.raises(ValidationError) as exc_info:
         contribution_bill_issue(actor=None, enrollment=enrollment, coverage_year=2023)
+    assert _messages(exc_info) == {"coverage_year": ["该参保登记已终止或暂停，不能生成缴费单"]}
     assert ContributionBill.objects.count() == 0
+
+
+def test_enrollment_starting_after_the_year_gets_no_bill(yz):
+    enrollment = _resident(_person(yz), start=dt.date(2024, 1, 1))
+    with pytest.raises(ValidationError) as exc_info:
+        contribution_bill_issue(actor=None, enrollment=enrollment, coverage_year=2023)
+    assert _messages(exc_info) == {"coverage_year": ["参保开始日期晚于2023年度"]}
+    assert ContributionBill.objects.count() == 0
+
+
+def test_bill_already_issued_is_returned_even_after_the_enrollment_ended(yz):
+    enrollment = _resident(_person(yz))
+    bill = contribution_bill_issue(actor=None, enrollment=enrollment, coverage_year=2023)
+    enrollment_terminate(actor=None, enrollment=enrollment, end_date=dt.date(2023, 6, 30), reason="moved_away")
+    assert contribution_bill_issue(actor=None, enrollment=enrollment, coverage_year=2023).pk == bill.pk
 
 
 # --- contribution_bills_issue (runs on SQLite and on PostgreSQL, whichever the suite is on) --------------------
@@ -586,6 +605,7 @@ def test_bulk_issue_for_year_without_standard_creates_nothing(yz):
 
 
 def test_bulk_issue_does_not_count_a_bill_that_already_exists_on_an_older_enrollment(yz, jb):
+    # Regression (SQLite path): existing bills were looked up by enrollment id, so this one was counted as created.
     # Given a 2023 bill issued on the 渝中区 enrollment, and then a transfer to 江北区
     person = _person(yz)
     old = _resident(person)
@@ -739,15 +759,25 @@ def test_auditor_may_not_reveal(yz, auditor):
 
 
 @pytest.mark.skipif(ON_SQLITE, reason="needs row locks and concurrent sessions (PostgreSQL)")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_retry_of_the_same_reference_is_a_replay(districts):
+    """Regression: the reference was checked before the bill lock was taken, so a retry arriving while the first
+    call was still committing waited on the lock, then INSERTed the same reference: IntegrityError, a 500."""
     import threading
     import time
 
     from django.db import connections
 
     enrollment = _resident(_person(districts["500103"]))
-    bill = contribution_bill_issue(actor=None, enrollment=enrollment, coverage_year=2023)
+    # built directly: a transactional test cannot count on the migration-seeded standards still being there
+    bill = ContributionBill.objects.create(
+        person_id=enrollment.person_id,
+        enrollment=enrollment,
+        district_id=enrollment.district_id,
+        coverage_year=2023,
+        scheme="resident",
+        due_amount=Decimal("350.00"),
+    )
     recorded, release = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
@@ -791,7 +821,10 @@ def test_concurrent_retry_of_the_same_reference_is_a_replay(districts):
 
     if "retry_error" in outcome:
         raise outcome["retry_error"]
+    assert not first.is_alive() and not second.is_alive()
+    assert outcome["first"][1] is True
     payment, created = outcome["retry"]
     assert (payment.pk, created) == (outcome["first"][0].pk, False)
+    assert ContributionPayment.objects.filter(reference="R-RACE").count() == 1
     bill.refresh_from_db()
-    assert bill.paid_amount == Decimal("100.00")
+    assert (bill.paid_amount, bill.status) == (Decimal("100.00"), "partial")

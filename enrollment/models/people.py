@@ -179,6 +179,10 @@ class Enrollment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_scheme_display()} {self.get_category_display()} {self.start_date}"
 
+    @property
+    def tier_label(self) -> str:
+        return {1: _("一档"), 2: _("二档")}.get(self.tier, "—")
+
 
 class Transfer(models.Model):
     """转移接续: the old enrollment ends the day before the new one starts."""
