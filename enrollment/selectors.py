@@ -101,9 +101,11 @@ def enrollment_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -
 def employer_list(*, fetched_by: Any, query: str = "") -> QuerySet[Employer]:
     require_capability(fetched_by, Capability.VIEW)
     qs = scope_to_user(Employer.objects.all(), user=fetched_by).select_related("district")
-    query = (query or "").strip().upper()
+    query = (query or "").strip()
+    if len(query) == 18:
+        return qs.filter(credit_code=query.upper())
     if query:
-        qs = qs.filter(credit_code=query) if len(query) == 18 else qs.filter(name__startswith=query)
+        qs = qs.filter(name__startswith=query)
     return qs
 
 

@@ -6,6 +6,7 @@ Messages are the Chinese text staff see, next to the field and row.
 
 import datetime as dt
 import re
+from operator import mul
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -83,7 +84,7 @@ def mask_id_number(value: str) -> str:
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(CREDIT_VALUE[c] * w for c, w in zip(first17, CREDIT_WEIGHTS, strict=True))
+    total = sum(map(mul, map(CREDIT_VALUE.__getitem__, first17[:17]), CREDIT_WEIGHTS))
     return CREDIT_CHARS[(31 - total % 31) % 31]
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from audit.models import AuditEvent
@@ -512,13 +511,6 @@ def test_lists_use_cursor_pagination_without_count(yz_client, districts):
         assert {"next", "results"} <= set(body)
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    strict=True,
-    reason="BUG: selectors.employer_list upper-cases the whole query (meant for credit codes) before the name "
-    "prefix search too; PostgreSQL LIKE is case-sensitive, so ?q=abc never finds 'abc医药有限公司' "
-    "(SQLite's LIKE ignores ASCII case, which hides it there)",
-)
 def test_employer_search_by_name_keeps_latin_case(yz_client, districts):
     EmployerFactory(name="abc医药有限公司")
     response = yz_client.get("/api/v1/employers/", {"q": "abc"})

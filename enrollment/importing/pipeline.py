@@ -27,7 +27,7 @@ from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
 from .reader import FileProblem, count_data_rows, header_index, iter_rows
 from .rows import EnrolleeRowChecker
-from .staging import analyze_staging, clear_staging, stage_rows
+from .staging import analyze_staging, big_query_memory, clear_staging, stage_rows
 
 CHUNK = 50_000
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -173,6 +173,7 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
         total = 0
     analyze_staging()
     with transaction.atomic(), connection.cursor() as cursor:
+        big_query_memory()
         for check in sql.CHECKS:
             cursor.execute(check, params)
         cursor.execute(sql.MARK_REJECTED, params)
@@ -235,15 +236,17 @@ def import_batch_apply(*, batch_id: int, run_id: int | None = None) -> dict[str,
         if batch.status != Status.IMPORTING:
             raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能导入"})
         params["start"] = batch.effective_date
+        big_query_memory()
         with connection.cursor() as cursor:
+            # Move returning people first, so the join only meets people who existed before.
+            cursor.execute(sql.MOVE_PERSONS, params)
+            moved = cursor.rowcount
             cursor.execute(sql.INSERT_PERSONS, params)
             persons = cursor.rowcount
             if run_id:
                 job_run_progress(run_id=run_id, done=1, total=3)
             cursor.execute(sql.INSERT_ENROLLMENTS, params)
             enrollments = cursor.rowcount
-            cursor.execute(sql.MOVE_PERSONS, params)
-            moved = cursor.rowcount
         counts = {
             **batch.counts,
             "created_persons": persons,

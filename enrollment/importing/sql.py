@@ -97,11 +97,10 @@ ON CONFLICT (person_id) WHERE status = 'active' DO NOTHING
 """
 
 # People who come back after an enrollment elsewhere ended now belong to the importing district.
+# Runs before the person insert; rows with an active enrollment elsewhere were refused in validation.
 MOVE_PERSONS = f"""
 UPDATE enrollment_person SET district_id = s.district_id, updated_at = %(now)s
 FROM {STAGING} s
 WHERE s.batch_id = %(batch)s AND NOT s.rejected AND enrollment_person.id_number = s.id_number
   AND enrollment_person.district_id <> s.district_id
-  AND EXISTS (SELECT 1 FROM enrollment_enrollment e WHERE e.person_id = enrollment_person.id
-              AND e.status = 'active' AND e.import_batch_id = %(batch)s)
 """

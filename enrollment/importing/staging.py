@@ -34,3 +34,11 @@ def analyze_staging() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {TABLE}")
+
+
+def big_query_memory() -> None:
+    """Inside a transaction: let this transaction's joins and sorts of a whole batch run in memory
+    (the server default of 4 MB spills million-row hash joins to disk)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")

@@ -67,6 +67,7 @@ class ContributionBill(TimeStampedModel):
     class Meta:
         verbose_name = _("缴费单")
         verbose_name_plural = _("缴费单")
+        ordering = ["-coverage_year", "-id"]
         indexes = [models.Index(fields=["district", "coverage_year", "status"], name="bill_scope_idx")]
         constraints = [
             models.UniqueConstraint(fields=["person", "coverage_year"], name="one_bill_per_person_year"),
@@ -123,6 +124,7 @@ class ContributionPayment(models.Model):
     class Meta:
         verbose_name = _("缴费记录")
         verbose_name_plural = _("缴费记录")
+        ordering = ["paid_on", "id"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")]
 
     def __str__(self) -> str:

@@ -145,6 +145,7 @@ class Enrollment(TimeStampedModel):
     class Meta:
         verbose_name = _("参保登记")
         verbose_name_plural = _("参保登记")
+        ordering = ["-start_date", "-id"]
         indexes = [
             models.Index(fields=["district", "status", "scheme"], name="enrollment_scope_idx"),
             models.Index(fields=["person", "-start_date"], name="enrollment_person_idx"),

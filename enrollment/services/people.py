@@ -6,8 +6,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 
+from audit.access import district_in_scope, require_capability
 from audit.models import AuditEvent
+from audit.roles import Capability
 from audit.services import audit_event_record, changed_values, snapshot
 from config.money import to_fen
 
@@ -318,9 +321,8 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_district_id: i
 @transaction.atomic
 def person_reveal_id_number(*, actor: Any, person: Person) -> str:
     """The full ID number, for staff allowed to see it; every look is in the audit trail."""
-    from audit.access import require_capability
-    from audit.roles import Capability
-
     require_capability(actor, Capability.UNMASK)
+    if not district_in_scope(user=actor, district_id=person.district_id):
+        raise Http404("记录不存在或不在您的管辖范围内。")
     audit_event_record(actor=actor, action=AuditEvent.Action.VIEW_SENSITIVE, obj=person, note="查看完整身份证号")
     return person.id_number
