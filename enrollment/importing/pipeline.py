@@ -27,9 +27,9 @@ from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
 from .reader import FileProblem, count_data_rows, header_index, iter_rows
 from .rows import EnrolleeRowChecker
-from .staging import analyze_staging, big_query_memory, clear_staging, stage_rows
+from .staging import StagingWriter, analyze_staging, big_query_memory, clear_staging
 
-CHUNK = 50_000
+PROGRESS_EVERY = 20_000
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 Status = ImportBatch.Status
 
@@ -101,12 +101,22 @@ def import_batch_create(
     return batch
 
 
-def _flush_errors(batch_id: int, errors: list[tuple[int, str, str, str]]) -> None:
-    ImportRowError.objects.bulk_create(
-        [ImportRowError(batch_id=batch_id, row_number=r, field=f, value=v[:100], message=m) for r, f, v, m in errors],
-        batch_size=5000,
-    )
-    errors.clear()
+_INSERT_ERROR = (
+    "INSERT INTO enrollment_importrowerror (batch_id, row_number, field, value, message) VALUES (%s, %s, %s, %s, %s)"
+)
+
+
+def _flush_errors(db, batch_id: int, errors: list[tuple[int, str, str, str]]) -> None:
+    if errors:
+        with db.cursor() as cursor:
+            cursor.executemany(_INSERT_ERROR, [(batch_id, r, f, v[:100], m[:200]) for r, f, v, m in errors])
+        errors.clear()
+
+
+def _progress(db, run_id: int | None, done: int) -> None:
+    if run_id:
+        with db.cursor() as cursor:
+            cursor.execute("UPDATE audit_jobrun SET done = %s WHERE id = %s", [done, run_id])
 
 
 def _scalar(query: str, params: dict[str, Any]) -> int:
@@ -150,22 +160,20 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
             positions=positions,
             today=timezone.localdate(),
         )
-        staged: list[tuple] = []
-        for row_number, cells in enumerate(rows, start=2):
-            if not any(cells):
-                continue  # blank lines, common at the end of Excel exports
-            total += 1
-            good = checker.check(row_number, cells)
-            if good is not None:
-                staged.append(good)
-            if len(staged) >= CHUNK:
-                stage_rows(staged)
-                staged.clear()
-                _flush_errors(batch.pk, checker.errors)
-                if run_id:
-                    job_run_progress(run_id=run_id, done=total)
-        stage_rows(staged)
-        _flush_errors(batch.pk, checker.errors)
+        with StagingWriter() as writer:
+            for row_number, cells in enumerate(rows, start=2):
+                if not any(cells):
+                    continue  # blank lines, common at the end of Excel exports
+                total += 1
+                good = checker.check(row_number, cells)
+                if good is not None:
+                    writer.write(good)
+                if total % PROGRESS_EVERY == 0:
+                    with writer.side() as side:
+                        _flush_errors(side, batch.pk, checker.errors)
+                        _progress(side, run_id, total)
+            with writer.side() as side:
+                _flush_errors(side, batch.pk, checker.errors)
     except FileProblem as exc:
         clear_staging(batch.pk)
         ImportRowError.objects.filter(batch=batch).delete()
