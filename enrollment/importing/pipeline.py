@@ -27,7 +27,7 @@ from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
 from .reader import FileProblem, count_data_rows, header_index, iter_rows
 from .rows import EnrolleeRowChecker
-from .staging import StagingWriter, analyze_staging, big_query_memory, clear_staging
+from .staging import StagingWriter, analyze_staging, analyze_targets, big_query_memory, clear_staging
 
 PROGRESS_EVERY = 20_000
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -274,6 +274,7 @@ def import_batch_apply(*, batch_id: int, run_id: int | None = None) -> dict[str,
     if run_id:
         job_run_progress(run_id=run_id, done=2, total=3)
     clear_staging(batch_id)
+    analyze_targets()
     if run_id:
         job_run_progress(run_id=run_id, done=3, total=3)
     return counts

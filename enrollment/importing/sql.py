@@ -21,17 +21,15 @@ CHECKS = [
     WHERE s.batch_id = %(batch)s AND s.employer_code <> ''
       AND NOT EXISTS (SELECT 1 FROM enrollment_employer em WHERE em.credit_code = s.employer_code)
     """,
+    # Against people already registered, in one join: another name, or registered as dead.
     f"""
     INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
-    SELECT s.batch_id, s.row_number, '姓名', s.name, '与已登记参保人的姓名不一致'
+    SELECT s.batch_id, s.row_number,
+           CASE WHEN p.name <> s.name THEN '姓名' ELSE '身份证号' END,
+           CASE WHEN p.name <> s.name THEN s.name ELSE '' END,
+           CASE WHEN p.name <> s.name THEN '与已登记参保人的姓名不一致' ELSE '该人员已登记死亡，不能参保' END
     FROM {STAGING} s JOIN enrollment_person p ON p.id_number = s.id_number
-    WHERE s.batch_id = %(batch)s AND p.name <> s.name
-    """,
-    f"""
-    INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
-    SELECT s.batch_id, s.row_number, '身份证号', '', '该人员已登记死亡，不能参保'
-    FROM {STAGING} s JOIN enrollment_person p ON p.id_number = s.id_number
-    WHERE s.batch_id = %(batch)s AND p.death_date IS NOT NULL
+    WHERE s.batch_id = %(batch)s AND (p.name <> s.name OR p.death_date IS NOT NULL)
     """,
     # 重复参保: an active enrollment that is not exactly the one in the file.
     f"""

@@ -89,3 +89,10 @@ def big_query_memory() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
+def analyze_targets() -> None:
+    """After a big apply, refresh statistics of the tables it grew (autovacuum would, later)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE enrollment_person, enrollment_enrollment")

