@@ -27,6 +27,7 @@ setup: venv ## migrate, load reference data and demo users
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py seed_demo_users
+	$(BIN)/python manage.py seed_demo_people
 
 run: setup ## set up everything and serve the portal on http://127.0.0.1:8000 (SQLite, in-process Celery)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
