@@ -14,16 +14,21 @@ if str(ROOT) not in sys.path:
 
 
 @contextmanager
-def bench_database(name: str):
-    """Create database `name` next to DATABASE_URL's, point Django at it, migrate, drop it afterwards."""
+def bench_database(name: str, *, reuse: bool = False):
+    """Create database `name` next to DATABASE_URL's, point Django at it, migrate, drop it afterwards.
+
+    `reuse` keeps an existing database of that name (and keeps it afterwards), e.g. the city that
+    `BENCH_KEEP_DB=1 bench_import.py` left behind."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("benchmarks need DATABASE_URL=postgresql://... (the production database engine)")
     parts = urllib.parse.urlsplit(url)
     admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     os.environ.pop("CELERY_BROKER_URL", None)  # tasks run in-process, synchronously
@@ -43,7 +48,7 @@ def bench_database(name: str):
         from django.db import connections
 
         connections.close_all()
-        if not os.environ.get("BENCH_KEEP_DB"):
+        if not (reuse or os.environ.get("BENCH_KEEP_DB")):
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 

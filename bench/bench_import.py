@@ -67,6 +67,15 @@ def main() -> int:
             batch.refresh_from_db()
             return batch, validated - started, done - validated
 
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            settings_shown = []
+            for name in ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression"):
+                cursor.execute(f"SHOW {name}")
+                settings_shown.append(f"{name}={cursor.fetchone()[0]}")
+        print("server                ", " ".join(settings_shown))
+
         batch, t_validate, t_apply = run_once()
         total = batch.total_rows
         e2e = t_validate + t_apply
