@@ -39,11 +39,9 @@ class StaffUserAdmin(AuditedModelAdmin, UserAdmin):
     add_fieldsets = UserAdmin.add_fieldsets + (("角色与辖区", {"fields": ("role", "district")}),)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "actor_username", "action", "object_type", "object_repr", "district", "ip_address"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["actor_username", "object_id"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through services (checks + audit), or never: viewable, not editable."""
+
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -56,13 +54,14 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "actor_username", "action", "object_type", "object_repr", "district", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_username", "object_id"]
+
+
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "status", "started_by", "created_at", "finished_at", "done", "total"]
     list_filter = ["kind", "status"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

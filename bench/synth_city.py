@@ -39,25 +39,14 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:  # run as a script: make the Django project importable (no django.setup() needed)
     sys.path.insert(0, str(_ROOT))
 
+from enrollment.importing.columns import HEADERS  # noqa: E402
 from enrollment.validators import (  # noqa: E402
     ID_CHECK_CHARS,
     credit_code_check_char,
     id_check_char,
 )
 
-HEADER = [
-    "姓名",
-    "身份证号",
-    "性别",
-    "出生日期",
-    "区县代码",
-    "险种",
-    "人员类别",
-    "档次",
-    "联系电话",
-    "单位信用代码",
-    "缴费基数",
-]
+HEADER = list(HEADERS)  # the columns the import expects, in template order
 
 # GB/T 2260 codes of Chongqing's 38 districts and counties (enrollment/reference/districts.json, gb2260=true).
 CHONGQING_DISTRICTS = [

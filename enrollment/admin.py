@@ -3,7 +3,7 @@
 from django.contrib import admin
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
-from audit.admin import AuditedModelAdmin
+from audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 from .models import ContributionStandard, District, Employer, Enrollment, ImportBatch, Person
 from .resources import EmployerResource, EnrollmentExportResource, PersonExportResource
@@ -27,21 +27,6 @@ class EmployerAdmin(ImportExportModelAdmin, AuditedModelAdmin):
     list_display = ["credit_code", "name", "district"]
     search_fields = ["credit_code", "name"]
     show_full_result_count = False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """People and enrollments change only through the staff pages and services (checks + audit)."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Person)

@@ -35,7 +35,7 @@ def _limit_districts(form, user) -> None:
         form.fields["district"].initial = user.district_id
 
 
-def _employer_id(form, user) -> int | None:
+def _employer_id(form) -> int | None:
     code = form.cleaned_data.get("employer_code")
     if not code:
         return None
@@ -43,6 +43,21 @@ def _employer_id(form, user) -> int | None:
     if employer is None:
         raise ValidationError({"employer_code": "参保单位未登记，请先登记该单位"})
     return employer.pk
+
+
+def _enroll_from_form(request, form: PersonEnrollForm, person):
+    data = form.cleaned_data
+    return services.enrollment_register(
+        actor=request.user,
+        person=person,
+        scheme=data["scheme"],
+        category=data["category"],
+        tier=data["tier"] or None,
+        district_id=data["district"].pk,
+        employer_id=_employer_id(form),
+        contribution_base=data["contribution_base"],
+        start_date=data["start_date"],
+    )
 
 
 @login_required
@@ -104,17 +119,7 @@ def person_register(request):
                     phone=data["phone"],
                     district_id=data["district"].pk,
                 )
-                services.enrollment_register(
-                    actor=request.user,
-                    person=person,
-                    scheme=data["scheme"],
-                    category=data["category"],
-                    tier=data["tier"] or None,
-                    district_id=data["district"].pk,
-                    employer_id=_employer_id(form, request.user),
-                    contribution_base=data["contribution_base"],
-                    start_date=data["start_date"],
-                )
+                _enroll_from_form(request, form, person)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -150,19 +155,8 @@ def enrollment_add(request, person_id: int):
         form.fields[field].disabled = True
     _limit_districts(form, request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.enrollment_register(
-                actor=request.user,
-                person=person,
-                scheme=data["scheme"],
-                category=data["category"],
-                tier=data["tier"] or None,
-                district_id=data["district"].pk,
-                employer_id=_employer_id(form, request.user),
-                contribution_base=data["contribution_base"],
-                start_date=data["start_date"],
-            )
+            _enroll_from_form(request, form, person)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -190,7 +184,7 @@ def enrollment_edit(request, enrollment_id: int):
                 enrollment=enrollment,
                 category=data["category"],
                 tier=data["tier"] or None,
-                employer_id=_employer_id(form, request.user),
+                employer_id=_employer_id(form),
                 contribution_base=data["contribution_base"],
             )
         except ValidationError as error:

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from audit.models import AuditEvent, JobRun
+from enrollment.importing.columns import HEADERS
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_create
 from enrollment.importing.reader import sample_csv
 from enrollment.models import Employer, Enrollment, ImportBatch, ImportRowError, ImportStagingRow, Person
@@ -16,19 +17,7 @@ from tests.factories import make_credit_code, make_id_number
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [
-    "姓名",
-    "身份证号",
-    "性别",
-    "出生日期",
-    "区县代码",
-    "险种",
-    "人员类别",
-    "档次",
-    "联系电话",
-    "单位信用代码",
-    "缴费基数",
-]
+HEADER = list(HEADERS)
 START = dt.date(2023, 1, 1)
 
 

@@ -11,20 +11,17 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from audit.jobs import enqueue_job, register_job
+from audit.jobs import register_job
 from audit.models import AuditEvent
-from audit.services import audit_event_record, job_run_create, job_run_progress
+from audit.services import audit_event_record, job_run_progress
 
 from ..models import ContributionBill, ContributionPayment, ImportBatch, ImportRowError
 from ..services.contributions import bill_status
-from ..services.scope import require_edit_for_scope
 from ..validators import InvalidValue, validate_id_number
-from .pipeline import _sha256, _transition
+from .pipeline import _transition, batch_store_and_queue
 from .reader import FileProblem, count_data_rows, header_index, iter_rows
 
 HEADERS = {
@@ -46,28 +43,17 @@ Status = ImportBatch.Status
 def payment_batch_create(
     *, actor: Any, fileobj: Any, original_name: str, district_id: int | None, mode: str, inline: bool = False
 ) -> ImportBatch:
-    require_edit_for_scope(actor=actor, district_id=district_id)
-    if not original_name.lower().endswith((".csv", ".xlsx")):
-        raise ValidationError({"file": "只支持 CSV 或 XLSX 文件"})
-    if mode not in ImportBatch.Mode.values:
-        raise ValidationError({"mode": "请选择导入方式"})
-    batch = ImportBatch(
+    """Store a payments file and queue its processing (checked and applied in one step)."""
+    return batch_store_and_queue(
+        actor=actor,
         kind=ImportBatch.Kind.PAYMENTS,
-        mode=mode,
+        job_kind="payments_import",
+        fileobj=fileobj,
+        original_name=original_name,
         district_id=district_id,
-        original_name=Path(original_name).name[:255],
-        sha256=_sha256(fileobj),
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        mode=mode,
+        inline=inline,
     )
-    batch.file.save(f"{batch.sha256[:16]}-{batch.original_name}", File(fileobj), save=False)
-    batch.save()
-    audit_event_record(
-        actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, new_values={"file": batch.original_name}
-    )
-    run = job_run_create(actor=actor, kind="payments_import", params={"batch_id": batch.pk}, district_id=district_id)
-    ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
-    enqueue_job(run, inline=inline)
-    return batch
 
 
 def _check_row(row_number: int, cells: list[str], pos: dict[str, int], errors: list) -> tuple | None:

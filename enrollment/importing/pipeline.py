@@ -56,18 +56,19 @@ def _sha256(fileobj) -> str:
     return digest.hexdigest()
 
 
-@transaction.atomic
-def import_batch_create(
+def batch_store_and_queue(
     *,
     actor: Any,
+    kind: str,
+    job_kind: str,
     fileobj: Any,
     original_name: str,
     district_id: int | None,
     mode: str,
-    effective_date: dt.date,
+    effective_date: dt.date | None = None,
     inline: bool = False,
 ) -> ImportBatch:
-    """Store an uploaded enrollee list and queue its validation (the dry run)."""
+    """Check the upload's envelope, store the file, record the batch and queue its job. Call in a transaction."""
     require_edit_for_scope(actor=actor, district_id=district_id)
     if not original_name.lower().endswith((".csv", ".xlsx")):
         raise ValidationError({"file": "只支持 CSV 或 XLSX 文件"})
@@ -75,10 +76,8 @@ def import_batch_create(
         raise ValidationError({"file": "文件超过 512 MB，请拆分后导入"})
     if mode not in ImportBatch.Mode.values:
         raise ValidationError({"mode": "请选择导入方式"})
-    if effective_date is None:
-        raise ValidationError({"effective_date": "请填写参保开始日期"})
     batch = ImportBatch(
-        kind=ImportBatch.Kind.ENROLLEES,
+        kind=kind,
         mode=mode,
         district_id=district_id,
         original_name=Path(original_name).name[:255],
@@ -94,11 +93,38 @@ def import_batch_create(
         obj=batch,
         new_values={"file": batch.original_name, "sha256": batch.sha256, "mode": mode, "status": batch.status},
     )
-    run = job_run_create(actor=actor, kind="import_validate", params={"batch_id": batch.pk}, district_id=district_id)
+    run = job_run_create(actor=actor, kind=job_kind, params={"batch_id": batch.pk}, district_id=district_id)
     ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
     batch.job_run = run
     enqueue_job(run, inline=inline)
     return batch
+
+
+@transaction.atomic
+def import_batch_create(
+    *,
+    actor: Any,
+    fileobj: Any,
+    original_name: str,
+    district_id: int | None,
+    mode: str,
+    effective_date: dt.date,
+    inline: bool = False,
+) -> ImportBatch:
+    """Store an uploaded enrollee list and queue its validation (the dry run)."""
+    if effective_date is None:
+        raise ValidationError({"effective_date": "请填写参保开始日期"})
+    return batch_store_and_queue(
+        actor=actor,
+        kind=ImportBatch.Kind.ENROLLEES,
+        job_kind="import_validate",
+        fileobj=fileobj,
+        original_name=original_name,
+        district_id=district_id,
+        mode=mode,
+        effective_date=effective_date,
+        inline=inline,
+    )
 
 
 _INSERT_ERROR = (
