@@ -23,6 +23,7 @@ urlpatterns = [
     path("imports/<int:pk>/", enrollment_api.ImportDetailApi.as_view(), name="import-detail"),
     path("imports/<int:pk>/errors/", enrollment_api.ImportErrorListApi.as_view(), name="import-errors"),
     path("imports/<int:pk>/confirm/", enrollment_api.ImportConfirmApi.as_view(), name="import-confirm"),
+    path("imports/<int:pk>/revalidate/", enrollment_api.ImportRevalidateApi.as_view(), name="import-revalidate"),
     path("audit-events/", audit_api.AuditEventListApi.as_view(), name="auditevent-list"),
     path("audit-events/<int:pk>/", audit_api.AuditEventDetailApi.as_view(), name="auditevent-detail"),
     path("jobs/<int:pk>/", audit_api.JobRunDetailApi.as_view(), name="jobrun-detail"),

@@ -13,7 +13,7 @@ from audit.roles import Capability
 
 from . import selectors, services
 from .importing.payments import payment_batch_create
-from .importing.pipeline import import_batch_confirm, import_batch_create
+from .importing.pipeline import import_batch_confirm, import_batch_create, import_batch_revalidate
 from .models import ContributionBill, District, Employer, Enrollment, ImportBatch, ImportRowError, Person
 from .serializers import (
     BillIssueInput,
@@ -280,6 +280,14 @@ class ImportErrorListApi(generics.ListAPIView):
     def get_queryset(self):
         batch = selectors.get_import_batch_for_user_or_404(fetched_by=self.request.user, batch_id=self.kwargs["pk"])
         return selectors.import_row_errors(batch=batch)
+
+
+class ImportRevalidateApi(APIView):
+    @extend_schema(request=None, responses={202: ImportOutput})
+    def post(self, request, pk: int):
+        batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=pk)
+        import_batch_revalidate(actor=request.user, batch=batch)
+        return Response(ImportOutput(get_object_or_404(ImportBatch, pk=pk)).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ImportConfirmApi(APIView):

@@ -17,7 +17,12 @@ from . import selectors
 from .forms import ImportUploadForm, apply_service_errors
 from .importing.columns import HEADERS
 from .importing.payments import payment_batch_create
-from .importing.pipeline import import_batch_cancel, import_batch_confirm, import_batch_create
+from .importing.pipeline import (
+    import_batch_cancel,
+    import_batch_confirm,
+    import_batch_create,
+    import_batch_revalidate,
+)
 from .importing.reader import sample_csv
 from .models import District, ImportBatch
 
@@ -73,6 +78,9 @@ def import_detail(request, batch_id: int):
         errors=errors[:PREVIEW_ERRORS],
         more_errors=len(errors) > PREVIEW_ERRORS,
         can_confirm=batch.status == ImportBatch.Status.VALIDATED and request.user.has_capability(Capability.EDIT),
+        can_revalidate=batch.status == ImportBatch.Status.FAILED
+        and batch.kind == ImportBatch.Kind.ENROLLEES
+        and request.user.has_capability(Capability.EDIT),
     )
     return render(request, "enrollment/import_detail.html", context)
 
@@ -98,6 +106,17 @@ def import_cancel(request, batch_id: int):
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, "已取消该导入批次")
+    return redirect("enrollment:import_detail", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def import_revalidate(request, batch_id: int):
+    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
+    try:
+        import_batch_revalidate(actor=request.user, batch=batch)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
     return redirect("enrollment:import_detail", batch_id=batch.pk)
 
 

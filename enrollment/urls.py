@@ -23,5 +23,6 @@ urlpatterns = [
     path("imports/<int:batch_id>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:batch_id>/confirm/", import_views.import_confirm, name="import_confirm"),
     path("imports/<int:batch_id>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("imports/<int:batch_id>/revalidate/", import_views.import_revalidate, name="import_revalidate"),
     path("imports/<int:batch_id>/errors.csv", import_views.import_errors_csv, name="import_errors_csv"),
 ]

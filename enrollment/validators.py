@@ -77,10 +77,17 @@ def id_gender(value: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """500103********1234: the district and the last four, nothing that identifies a birthday."""
-    if len(value) != 18:
+    """500103********1234: the district and the last four, nothing that identifies a birthday.
+
+    Malformed input of another length keeps only the area code (its first six characters), so an
+    error list can say which district a typo belongs to without showing the number.
+    """
+    value = value or ""
+    if len(value) == 18:
+        return f"{value[:6]}{'*' * 8}{value[14:]}"
+    if len(value) < 10:
         return "*" * len(value)
-    return f"{value[:6]}{'*' * 8}{value[14:]}"
+    return value[:6] + "*" * (len(value) - 6)
 
 
 def credit_code_check_char(first17: str) -> str:

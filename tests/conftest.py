@@ -116,3 +116,8 @@ def standards_2023(db):
     from django.apps import apps
 
     importlib.import_module("enrollment.migrations.0003_staging_unlogged_and_standards_2023").seed(apps, None)
+
+
+@pytest.fixture
+def clerk_jiangbei(make_user):
+    return make_user("clerk_jb", Role.DISTRICT_CLERK, "500105")

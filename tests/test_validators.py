@@ -265,9 +265,14 @@ def test_mask_keeps_first_six_and_last_four(value):
     assert value[6:14] not in masked
 
 
-@pytest.mark.parametrize("value", ["", "110105491231002", "1234"])
-def test_mask_wrong_length_hides_everything(value):
+@pytest.mark.parametrize("value", ["", "1234", "123456789"])
+def test_mask_short_values_hides_everything(value):
     assert mask_id_number(value) == "*" * len(value)
+
+
+@pytest.mark.parametrize("value", ["110105491231002", "11010519491231002", "110105194912310021X"])
+def test_mask_other_lengths_keeps_only_the_area_code(value):
+    assert mask_id_number(value) == value[:6] + "*" * (len(value) - 6)
 
 
 def test_gender_of_known_id():

@@ -261,7 +261,29 @@ def import_batch_confirm(*, actor: Any, batch: ImportBatch, inline: bool = False
     return run
 
 
+class StagingLost(Exception):
+    """The staged rows are gone (UNLOGGED tables are emptied by crash recovery)."""
+
+
 def import_batch_apply(*, batch_id: int, run_id: int | None = None) -> dict[str, int]:
+    """Apply a confirmed batch in one transaction; on any failure the batch is FAILED, never stuck."""
+    try:
+        return _apply(batch_id=batch_id, run_id=run_id)
+    except StagingLost:
+        ImportBatch.objects.filter(pk=batch_id, status=Status.IMPORTING).update(
+            status=Status.FAILED, error="暂存数据已丢失（如数据库曾重启），未导入任何数据；请点“重新校验”。"
+        )
+        return {}
+    except ValidationError:
+        raise  # the batch was not in a state to apply; nothing to mark
+    except Exception as exc:
+        ImportBatch.objects.filter(pk=batch_id, status=Status.IMPORTING).update(
+            status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:10000]
+        )
+        raise
+
+
+def _apply(*, batch_id: int, run_id: int | None) -> dict[str, int]:
     params = {"batch": batch_id, "now": timezone.now()}
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
@@ -271,6 +293,30 @@ def import_batch_apply(*, batch_id: int, run_id: int | None = None) -> dict[str,
             raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能导入"})
         params["start"] = batch.effective_date
         big_query_memory()
+        staged = _scalar(sql.COUNT_STAGED_VALID, params)
+        if staged != batch.valid_rows:
+            raise StagingLost
+        # The preview may be days old: check again against the database as it is now.
+        with connection.cursor() as cursor:
+            for check in sql.CHECKS:
+                cursor.execute(check, params)
+            cursor.execute(sql.MARK_REJECTED, params)
+        changed = staged - _scalar(sql.COUNT_STAGED_VALID, params)
+        error_rows = _scalar(sql.COUNT_ERROR_ROWS, params) if changed else batch.error_rows
+        valid_rows = batch.total_rows - error_rows
+        if changed and batch.mode == ImportBatch.Mode.ATOMIC:
+            ImportBatch.objects.filter(pk=batch_id).update(
+                status=Status.VALIDATED, error_rows=error_rows, valid_rows=valid_rows, updated_at=params["now"]
+            )
+            audit_event_record(
+                actor=batch.confirmed_by,
+                action=AuditEvent.Action.STATUS,
+                obj=batch,
+                old_values={"status": Status.IMPORTING},
+                new_values={"status": Status.VALIDATED, "error_rows": error_rows},
+                note=f"导入前复核：{changed} 行数据自校验后已变化，整批未导入",
+            )
+            return {"changed_since_preview": changed}
         with connection.cursor() as cursor:
             # Move returning people first, so the join only meets people who existed before.
             cursor.execute(sql.MOVE_PERSONS, params)
@@ -286,9 +332,16 @@ def import_batch_apply(*, batch_id: int, run_id: int | None = None) -> dict[str,
             "created_persons": persons,
             "created_enrollments": enrollments,
             "moved_persons": moved,
-            "skipped_already_enrolled": batch.valid_rows - enrollments,
+            "changed_since_preview": changed,
+            "skipped_already_enrolled": valid_rows - enrollments,
         }
-        ImportBatch.objects.filter(pk=batch_id).update(status=Status.IMPORTED, counts=counts, updated_at=params["now"])
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=Status.IMPORTED,
+            counts=counts,
+            error_rows=error_rows,
+            valid_rows=valid_rows,
+            updated_at=params["now"],
+        )
         audit_event_record(
             actor=batch.confirmed_by,
             action=AuditEvent.Action.IMPORT,
@@ -304,6 +357,21 @@ def import_batch_apply(*, batch_id: int, run_id: int | None = None) -> dict[str,
     if run_id:
         job_run_progress(run_id=run_id, done=3, total=3)
     return counts
+
+
+def import_batch_revalidate(*, actor: Any, batch: ImportBatch, inline: bool = False) -> JobRun:
+    """Run the dry run again for a FAILED batch (e.g. staging lost, or a worker error)."""
+    require_edit_for_scope(actor=actor, district_id=batch.district_id)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != Status.FAILED or batch.kind != ImportBatch.Kind.ENROLLEES:
+            raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能重新校验"})
+        run = job_run_create(
+            actor=actor, kind="import_validate", params={"batch_id": batch.pk}, district_id=batch.district_id
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job_run=run, error="")
+        enqueue_job(run, inline=inline)
+    return run
 
 
 @transaction.atomic

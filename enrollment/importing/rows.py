@@ -13,6 +13,7 @@ from ..validators import (
     ID_WEIGHTS,
     InvalidValue,
     mask_id_number,
+    normalize_id_number,
     validate_credit_code,
     validate_id_number,
     validate_phone,
@@ -21,6 +22,7 @@ from .columns import CATEGORIES, GENDERS, SCHEME_CATEGORY_NAMES, SCHEMES, TIERS
 
 RowError = tuple[int, str, str, str]  # row number, column header, value shown, reason
 _ASCII_ZERO_SHARE = 48 * sum(ID_WEIGHTS)
+_MAX_BASE = Decimal(10) ** 10  # numeric(12, 2)
 _EARLIEST = dt.date(1900, 1, 1)
 _TWO_PLACES = Decimal("0.01")
 
@@ -78,6 +80,9 @@ class EnrolleeRowChecker:
         base_text = cells[p[10]] if p[10] is not None else ""
         errors = self.errors
         before = len(errors)
+        if any("\x00" in cell for cell in cells):
+            errors.append((row_number, "", "", "该行含有不可见的控制字符（NUL），请检查文件"))
+            return None
 
         if not name:
             errors.append((row_number, "姓名", "", "姓名不能为空"))
@@ -86,12 +91,13 @@ class EnrolleeRowChecker:
 
         id_number = ""
         if raw_id.startswith("#NUMERIC:"):
-            errors.append((row_number, "身份证号", raw_id[9:], "身份证号被存为数字，末几位已丢失，请设为文本格式"))
+            shown = mask_id_number(raw_id[9:])
+            errors.append((row_number, "身份证号", shown, "身份证号被存为数字，末几位已丢失，请设为文本格式"))
         else:
             try:
                 id_number = self._id_number(raw_id)
             except InvalidValue as exc:
-                shown = mask_id_number(raw_id) if len(raw_id) == 18 else raw_id[:20]
+                shown = mask_id_number(normalize_id_number(raw_id))[:20]
                 errors.append((row_number, "身份证号", shown, str(exc)))
 
         if id_number:
@@ -132,10 +138,12 @@ class EnrolleeRowChecker:
                 errors.append((row_number, "单位信用代码", "", "在职职工须填写参保单位的统一社会信用代码"))
             try:
                 base = Decimal(base_text)
-                if not base.is_finite() or base <= 0 or base != base.quantize(_TWO_PLACES):
+                if not base.is_finite() or base <= 0 or base >= _MAX_BASE or base != base.quantize(_TWO_PLACES):
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
-                errors.append((row_number, "缴费基数", base_text[:20], "缴费基数应为大于0的金额，最多两位小数"))
+                errors.append(
+                    (row_number, "缴费基数", base_text[:20], "缴费基数应为大于0、小于一百亿的金额，最多两位小数")
+                )
         if employer_code and scheme == "employee":
             try:
                 employer_code = validate_credit_code(employer_code)

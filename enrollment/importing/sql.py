@@ -5,20 +5,22 @@ ERRORS = "enrollment_importrowerror"
 
 SCHEME_LABEL = "CASE e.scheme WHEN 'employee' THEN '职工医保' ELSE '居民医保' END"
 
+# Each check looks only at rows not yet refused, so the apply can run them again to catch what
+# changed in the database since the preview.
 CHECKS = [
     # The same person twice in one file: keep the first row, refuse the others (one sort, no self-join).
     f"""
     INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
     SELECT batch_id, row_number, '身份证号', '', '与文件第' || CAST(first_row AS TEXT) || '行的身份证号重复'
     FROM (SELECT batch_id, row_number, MIN(row_number) OVER (PARTITION BY id_number) AS first_row
-          FROM {STAGING} WHERE batch_id = %(batch)s) d
+          FROM {STAGING} WHERE batch_id = %(batch)s AND NOT rejected) d
     WHERE row_number > first_row
     """,
     f"""
     INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
     SELECT s.batch_id, s.row_number, '单位信用代码', s.employer_code, '参保单位未登记，请先登记该单位'
     FROM {STAGING} s
-    WHERE s.batch_id = %(batch)s AND s.employer_code <> ''
+    WHERE s.batch_id = %(batch)s AND NOT s.rejected AND s.employer_code <> ''
       AND NOT EXISTS (SELECT 1 FROM enrollment_employer em WHERE em.credit_code = s.employer_code)
     """,
     # Against people already registered, in one join: another name, or registered as dead.
@@ -29,7 +31,7 @@ CHECKS = [
            CASE WHEN p.name <> s.name THEN s.name ELSE '' END,
            CASE WHEN p.name <> s.name THEN '与已登记参保人的姓名不一致' ELSE '该人员已登记死亡，不能参保' END
     FROM {STAGING} s JOIN enrollment_person p ON p.id_number = s.id_number
-    WHERE s.batch_id = %(batch)s AND (p.name <> s.name OR p.death_date IS NOT NULL)
+    WHERE s.batch_id = %(batch)s AND NOT s.rejected AND (p.name <> s.name OR p.death_date IS NOT NULL)
     """,
     # 重复参保: an active enrollment that is not exactly the one in the file.
     f"""
@@ -41,7 +43,7 @@ CHECKS = [
     JOIN enrollment_enrollment e ON e.person_id = p.id AND e.status = 'active'
     JOIN enrollment_district d ON d.id = e.district_id
     LEFT JOIN enrollment_employer em ON em.credit_code = s.employer_code AND s.employer_code <> ''
-    WHERE s.batch_id = %(batch)s
+    WHERE s.batch_id = %(batch)s AND NOT s.rejected
       AND NOT (e.scheme = s.scheme AND e.category = s.category AND e.tier IS NOT DISTINCT FROM s.tier
                AND e.district_id = s.district_id AND e.employer_id IS NOT DISTINCT FROM em.id
                AND e.contribution_base IS NOT DISTINCT FROM s.contribution_base)
@@ -53,6 +55,8 @@ UPDATE {STAGING} SET rejected = TRUE
 WHERE batch_id = %(batch)s AND EXISTS (
     SELECT 1 FROM {ERRORS} r WHERE r.batch_id = %(batch)s AND r.row_number = {STAGING}.row_number)
 """
+
+COUNT_STAGED_VALID = f"SELECT COUNT(*) FROM {STAGING} WHERE batch_id = %(batch)s AND NOT rejected"
 
 COUNT_ERROR_ROWS = f"SELECT COUNT(DISTINCT row_number) FROM {ERRORS} WHERE batch_id = %(batch)s"
 
@@ -101,4 +105,6 @@ UPDATE enrollment_person SET district_id = s.district_id, updated_at = %(now)s
 FROM {STAGING} s
 WHERE s.batch_id = %(batch)s AND NOT s.rejected AND enrollment_person.id_number = s.id_number
   AND enrollment_person.district_id <> s.district_id
+  AND NOT EXISTS (SELECT 1 FROM enrollment_enrollment e
+                  WHERE e.person_id = enrollment_person.id AND e.status = 'active')
 """

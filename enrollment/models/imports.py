@@ -34,7 +34,8 @@ class ImportBatch(TimeStampedModel):
         # A worker that died mid-way may run the same step again from the start.
         Status.VALIDATING: {Status.VALIDATING, Status.VALIDATED, Status.FAILED, Status.IMPORTED, Status.REJECTED},
         Status.VALIDATED: {Status.IMPORTING, Status.CANCELLED, Status.REJECTED},
-        Status.IMPORTING: {Status.IMPORTED, Status.FAILED},
+        # Back to the preview when the apply's re-check finds rows that changed since (整批 mode).
+        Status.IMPORTING: {Status.IMPORTED, Status.FAILED, Status.VALIDATED},
         Status.FAILED: {Status.VALIDATING},
         Status.IMPORTED: set(),
         Status.REJECTED: set(),

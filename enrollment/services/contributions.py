@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit.access import district_in_scope
 from audit.models import AuditEvent
 from audit.services import audit_event_record, snapshot
 from config.money import to_fen
@@ -47,6 +48,8 @@ def contribution_bill_issue(*, actor: Any, enrollment: Enrollment, coverage_year
     enrollment = Enrollment.objects.get(pk=enrollment.pk)  # the caller's copy may be stale
     existing = ContributionBill.objects.filter(person_id=enrollment.person_id, coverage_year=coverage_year).first()
     if existing is not None:
+        if actor is not None and not district_in_scope(user=actor, district_id=existing.district_id):
+            raise ValidationError({"coverage_year": f"该人员{coverage_year}年度的缴费单由其他区县管理"})
         return existing
     if enrollment.status != Enrollment.Status.ACTIVE:
         raise ValidationError({"coverage_year": "该参保登记已终止或暂停，不能生成缴费单"})
