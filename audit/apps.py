@@ -8,3 +8,6 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401  (login and failed-login events)
+        from .admin import _audit_third_party_admins
+
+        _audit_third_party_admins()

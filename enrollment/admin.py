@@ -32,10 +32,10 @@ class EmployerAdmin(ImportExportModelAdmin, AuditedModelAdmin):
 @admin.register(Person)
 class PersonAdmin(ExportMixin, ReadOnlyAdmin):
     resource_classes = [PersonExportResource]
-    list_display = ["name", "masked_id_number", "gender", "birth_date", "district"]
+    list_display = ["name", "masked_id_number", "gender", "birth_year", "district"]
     list_select_related = ["district"]
     search_fields = ["=id_number", "=name"]
-    exclude = ["id_number"]
+    exclude = ["id_number", "birth_date"]
 
 
 @admin.register(Enrollment)

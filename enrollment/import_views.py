@@ -120,6 +120,11 @@ def import_revalidate(request, batch_id: int):
     return redirect("enrollment:import_detail", batch_id=batch.pk)
 
 
+def _inert(value: str) -> str:
+    """Values come from uploaded files: keep Excel from running one as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -134,7 +139,7 @@ def import_errors_csv(request, batch_id: int):
     def rows():
         yield "\ufeff" + writer.writerow(["行号", "列", "值", "原因"])
         for error in selectors.import_row_errors(batch=batch).iterator(chunk_size=5000):
-            yield writer.writerow([error.row_number, error.field, error.value, error.message])
+            yield writer.writerow([error.row_number, error.field, _inert(error.value), error.message])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'

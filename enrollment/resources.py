@@ -62,12 +62,12 @@ class PersonExportResource(resources.ModelResource):
     id_number = fields.Field(attribute="masked_id_number", column_name="身份证号（脱敏）")
     name = fields.Field(attribute="name", column_name="姓名")
     gender = fields.Field(attribute="get_gender_display", column_name="性别")
-    birth_date = fields.Field(attribute="birth_date", column_name="出生日期")
+    birth_year = fields.Field(attribute="birth_year", column_name="出生年份")
     district = fields.Field(attribute="district__code", column_name="区县代码")
 
     class Meta:
         model = Person
-        fields = ("id_number", "name", "gender", "birth_date", "district")
+        fields = ("id_number", "name", "gender", "birth_year", "district")
 
 
 class EnrollmentExportResource(resources.ModelResource):

@@ -71,12 +71,15 @@ class BillOutput(serializers.ModelSerializer):
 
 
 class PersonOutput(serializers.ModelSerializer):
+    """No full birth date: with it, the masked number could be rebuilt (reveal-id is the audited way)."""
+
     id_number_masked = serializers.CharField(source="masked_id_number")
+    birth_year = serializers.IntegerField()
     district_code = serializers.CharField(source="district.code")
 
     class Meta:
         model = Person
-        fields = ["id", "id_number_masked", "name", "gender", "birth_date", "phone", "district_code", "death_date"]
+        fields = ["id", "id_number_masked", "name", "gender", "birth_year", "phone", "district_code", "death_date"]
 
 
 class PersonDetailOutput(PersonOutput):

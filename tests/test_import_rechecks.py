@@ -48,7 +48,9 @@ def test_changes_since_the_preview_send_an_atomic_batch_back_to_the_preview(
     assert batch.status == ImportBatch.Status.VALIDATED
     assert batch.error_rows == 1
     messages = set(ImportRowError.objects.filter(batch=batch, row_number=2).values_list("message", flat=True))
-    assert "与已登记参保人的姓名不一致" in messages
+    # The person is 江北's: the 渝中 uploader learns nothing of their record, only that the row cannot go in.
+    assert "与其他区县已登记的信息不一致，请联系市级经办机构核实" in messages
+    assert not any("江北" in m or "王五" in m for m in messages)
     assert Enrollment.objects.filter(district__code="500103").count() == 0
     other.refresh_from_db()
     assert other.district.code == "500105"

@@ -104,6 +104,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Reverse proxies whose X-Forwarded-For we believe (comma-separated addresses); none by default.
+YIBAO_TRUSTED_PROXIES = env_list("YIBAO_TRUSTED_PROXIES", "")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -168,6 +171,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "医疗保障经办平台 REST API. Every endpoint is scoped to the caller's role and district.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "audit.permissions.HasStaffRole"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

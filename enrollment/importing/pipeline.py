@@ -17,6 +17,7 @@ from django.core.files.base import File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.context import current_ip
 from audit.jobs import enqueue_job, register_job
 from audit.models import AuditEvent, JobRun
 from audit.services import audit_event_record, job_run_create, job_run_progress
@@ -319,8 +320,11 @@ def _apply(*, batch_id: int, run_id: int | None) -> dict[str, int]:
             return {"changed_since_preview": changed}
         with connection.cursor() as cursor:
             # Move returning people first, so the join only meets people who existed before.
+            cursor.execute(sql.MOVING_PERSONS, params)
+            moves = cursor.fetchall()
             cursor.execute(sql.MOVE_PERSONS, params)
             moved = cursor.rowcount
+            _audit_moves(batch, moves)
             cursor.execute(sql.INSERT_PERSONS, params)
             persons = cursor.rowcount
             if run_id:
@@ -357,6 +361,27 @@ def _apply(*, batch_id: int, run_id: int | None) -> dict[str, int]:
     if run_id:
         job_run_progress(run_id=run_id, done=3, total=3)
     return counts
+
+
+def _audit_moves(batch: ImportBatch, moves: list[tuple[int, int, int]]) -> None:
+    """One audit event per person the import moved to another district (people coming back, usually few)."""
+    actor = batch.confirmed_by
+    events = [
+        AuditEvent(
+            actor=actor,
+            actor_username=actor.get_username() if actor else "",
+            action=AuditEvent.Action.UPDATE,
+            object_type="enrollment.person",
+            object_id=str(person_id),
+            district_id=old,
+            old_values={"district_id": old},
+            new_values={"district_id": new},
+            ip_address=current_ip.get(),
+            note=f"批量导入 #{batch.pk}",
+        )
+        for person_id, old, new in moves
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=5000)
 
 
 def import_batch_revalidate(*, actor: Any, batch: ImportBatch, inline: bool = False) -> JobRun:

@@ -23,13 +23,16 @@ CHECKS = [
     WHERE s.batch_id = %(batch)s AND NOT s.rejected AND s.employer_code <> ''
       AND NOT EXISTS (SELECT 1 FROM enrollment_employer em WHERE em.credit_code = s.employer_code)
     """,
-    # Against people already registered, in one join: another name, or registered as dead.
+    # Against people already registered, in one join: another name, or registered as dead. People
+    # managed by another district get one neutral message: the uploader may not see their record.
     f"""
     INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
     SELECT s.batch_id, s.row_number,
-           CASE WHEN p.name <> s.name THEN '姓名' ELSE '身份证号' END,
-           CASE WHEN p.name <> s.name THEN s.name ELSE '' END,
-           CASE WHEN p.name <> s.name THEN '与已登记参保人的姓名不一致' ELSE '该人员已登记死亡，不能参保' END
+           CASE WHEN p.district_id = s.district_id AND p.name <> s.name THEN '姓名' ELSE '身份证号' END,
+           CASE WHEN p.district_id = s.district_id AND p.name <> s.name THEN s.name ELSE '' END,
+           CASE WHEN p.district_id <> s.district_id THEN '与其他区县已登记的信息不一致，请联系市级经办机构核实'
+                WHEN p.name <> s.name THEN '与已登记参保人的姓名不一致'
+                ELSE '该人员已登记死亡，不能参保' END
     FROM {STAGING} s JOIN enrollment_person p ON p.id_number = s.id_number
     WHERE s.batch_id = %(batch)s AND NOT s.rejected AND (p.name <> s.name OR p.death_date IS NOT NULL)
     """,
@@ -37,7 +40,9 @@ CHECKS = [
     f"""
     INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
     SELECT s.batch_id, s.row_number, '险种', '',
-           '重复参保：该人员已在' || d.name || '参加' || {SCHEME_LABEL} || '（有效）'
+           CASE WHEN e.district_id = s.district_id
+                THEN '重复参保：该人员已在' || d.name || '参加' || {SCHEME_LABEL} || '（有效）'
+                ELSE '重复参保：该人员在其他区县有有效参保登记，请办理转移接续或联系市级经办机构' END
     FROM {STAGING} s
     JOIN enrollment_person p ON p.id_number = s.id_number
     JOIN enrollment_enrollment e ON e.person_id = p.id AND e.status = 'active'
@@ -96,6 +101,14 @@ LEFT JOIN enrollment_employer em ON em.credit_code = s.employer_code AND s.emplo
 WHERE s.batch_id = %(batch)s AND NOT s.rejected
   AND NOT EXISTS (SELECT 1 FROM enrollment_enrollment e WHERE e.person_id = p.id AND e.status = 'active')
 ON CONFLICT (person_id) WHERE status = 'active' DO NOTHING
+"""
+
+# Who MOVE_PERSONS is about to move, with their old district, for the audit trail.
+MOVING_PERSONS = f"""
+SELECT p.id, p.district_id, s.district_id
+FROM enrollment_person p JOIN {STAGING} s ON s.id_number = p.id_number
+WHERE s.batch_id = %(batch)s AND NOT s.rejected AND p.district_id <> s.district_id
+  AND NOT EXISTS (SELECT 1 FROM enrollment_enrollment e WHERE e.person_id = p.id AND e.status = 'active')
 """
 
 # People who come back after an enrollment elsewhere ended now belong to the importing district.

@@ -37,7 +37,8 @@ class Gender(models.TextChoices):
 class Person(TimeStampedModel):
     """参保人: one row per human, keyed by the 18-character id_number."""
 
-    AUDIT_MASKED = {"id_number": mask_id_number}
+    # The masked number hides exactly the birth date; showing the date beside it would undo the mask.
+    AUDIT_MASKED = {"id_number": mask_id_number, "birth_date": lambda d: d.year if d else None}
 
     # Unique through the pattern-ops constraint below: one index serves both = and LIKE 'prefix%'.
     id_number = models.CharField(_("身份证号"), max_length=18)
@@ -75,6 +76,10 @@ class Person(TimeStampedModel):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    @property
+    def birth_year(self) -> int:
+        return self.birth_date.year
 
 
 class Employer(TimeStampedModel):
