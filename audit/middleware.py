@@ -1,4 +1,9 @@
+import time
+
 from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import translation
 from django.utils.deprecation import MiddlewareMixin
 
@@ -33,3 +38,32 @@ class StaffLanguageMiddleware(MiddlewareMixin):
     def process_response(self, request, response):
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+IDLE_KEY = "yibao_last_activity"
+
+
+class IdleTimeoutMiddleware:
+    """Log staff out after SESSION_IDLE_SECONDS without a request of their own.
+
+    Background polling (progress bars send `X-Yibao-Poll`) keeps the page fresh but is not activity,
+    so a forgotten progress page does not keep a session alive for ever.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            last = request.session.get(IDLE_KEY)
+            if last is not None and now - last > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+                    return response
+            elif not request.headers.get("X-Yibao-Poll"):
+                request.session[IDLE_KEY] = now
+        return self.get_response(request)

@@ -140,3 +140,31 @@ def test_issuing_a_bill_never_returns_another_districts_bill(clerk_yuzhong, cler
     with pytest.raises(ValidationError) as exc:
         contribution_bill_issue(actor=clerk_yuzhong, enrollment=transfer.from_enrollment, coverage_year=2023)
     assert "由其他区县管理" in str(exc.value)
+
+
+def test_a_returning_person_is_moved_with_an_audit_event(
+    clerk_yuzhong, clerk_jiangbei, districts, employer, django_capture_on_commit_callbacks
+):
+    from audit.models import AuditEvent
+    from enrollment.services import enrollment_terminate
+
+    number = make_id_number(seq=620)
+    person = person_register(actor=clerk_jiangbei, id_number=number, name="周六", district_id=districts["500105"].pk)
+    old = enrollment_register(
+        actor=clerk_jiangbei, person=person, scheme="resident", category="adult", tier=1,
+        district_id=districts["500105"].pk, start_date=dt.date(2022, 1, 1),
+    )  # fmt: skip
+    enrollment_terminate(actor=clerk_jiangbei, enrollment=old, end_date=dt.date(2022, 12, 31), reason="moved_away")
+    batch = validated(clerk_yuzhong, [row("周六", number)], django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_batch_confirm(actor=clerk_yuzhong, batch=batch)
+    person.refresh_from_db()
+    assert person.district.code == "500103"
+    event = AuditEvent.objects.get(
+        object_type="enrollment.person", object_id=str(person.pk), note=f"批量导入 #{batch.pk}"
+    )
+    assert (event.actor, event.old_values, event.new_values) == (
+        clerk_yuzhong,
+        {"district_id": districts["500105"].pk},
+        {"district_id": districts["500103"].pk},
+    )

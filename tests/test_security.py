@@ -3,10 +3,10 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -33,15 +33,39 @@ def test_four_failures_then_success_resets_the_counter(client, clerk_yuzhong, co
     assert client.post(reverse("login"), {"username": "clerk_yz", "password": conftest_password}).status_code == 302
 
 
-def test_session_expires_after_30_idle_minutes_and_slides(client, clerk_yuzhong, conftest_password):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
+def _idle_for(client, minutes: int) -> None:
+    session = client.session
+    session["yibao_last_activity"] = time.time() - minutes * 60
+    session.save()
+
+
+def test_thirty_idle_minutes_log_the_user_out(client, clerk_yuzhong, conftest_password):
     client.post(reverse("login"), {"username": "clerk_yz", "password": conftest_password})
-    first_expiry = client.session.get_expiry_date()
-    client.get(reverse("home"))
-    # Every request pushes the expiry forward: the timeout counts idle time, not session age.
-    assert client.session.get_expiry_date() >= first_expiry
-    age = client.session.get_expiry_age()
-    assert 29 * 60 < age <= 30 * 60
+    _idle_for(client, 29)
+    assert client.get(reverse("home")).status_code == 200  # 29 minutes: still signed in, and the clock restarts
+    _idle_for(client, 31)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT, actor=clerk_yuzhong).exists()
+
+
+def test_progress_polling_does_not_keep_an_idle_session_alive(client, municipal_admin, conftest_password):
+    from audit.services import job_run_create
+
+    client.post(reverse("login"), {"username": "admin_city", "password": conftest_password})
+    run = job_run_create(actor=municipal_admin, kind="housekeeping")  # queued for ever: the worker is down
+    _idle_for(client, 20)
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_YIBAO_POLL": "1"}
+    for _ in range(3):
+        assert client.get(reverse("audit:job_detail", args=[run.pk]), **poll).status_code == 200
+    assert time.time() - client.session["yibao_last_activity"] >= 20 * 60 - 5  # polls left the clock alone
+    assert client.get(reverse("audit:job_detail", args=[run.pk])).status_code == 200  # a real request does not
+    assert time.time() - client.session["yibao_last_activity"] < 5
+    _idle_for(client, 31)
+    response = client.get(reverse("audit:job_detail", args=[run.pk]), **poll)
+    assert response.status_code == 204 and response["HX-Redirect"] == reverse("login")
+    assert "_auth_user_id" not in client.session
 
 
 def test_check_deploy_is_clean_under_production_settings():

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
@@ -122,9 +123,10 @@ AXES_VERBOSE = False
 # address, so locking by IP would lock out every clerk after one colleague's typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
-# Idle timeout: every request pushes expiry 30 minutes further out.
-SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle timeout: 30 minutes without a request of the user's own (IdleTimeoutMiddleware; progress-bar
+# polling does not count). The cookie itself lasts a working day at most.
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_COOKIE_AGE = 10 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
