@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.access import require_capability
@@ -105,7 +106,7 @@ def import_cancel(request, batch_id: int):
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     else:
-        messages.success(request, "已取消该导入批次")
+        messages.success(request, _("已取消该导入批次"))
     return redirect("enrollment:import_detail", batch_id=batch.pk)
 
 

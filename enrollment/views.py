@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.access import require_capability
@@ -123,9 +124,9 @@ def person_register(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"已登记参保人 {person.name}")
+            messages.success(request, _("已登记参保人 %(name)s") % {"name": person.name})
             return redirect("enrollment:person_detail", person_id=person.pk)
-    return render(request, "enrollment/form.html", {"form": form, "title": "参保登记"})
+    return render(request, "enrollment/form.html", {"form": form, "title": _("参保登记")})
 
 
 @login_required
@@ -139,9 +140,11 @@ def person_edit(request, person_id: int):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("enrollment:person_detail", person_id=person.pk)
-    return render(request, "enrollment/form.html", {"form": form, "title": f"修改参保人信息：{person.name}"})
+    return render(
+        request, "enrollment/form.html", {"form": form, "title": _("修改参保人信息：%(name)s") % {"name": person.name}}
+    )
 
 
 @login_required
@@ -160,9 +163,11 @@ def enrollment_add(request, person_id: int):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "已新增参保登记")
+            messages.success(request, _("已新增参保登记"))
             return redirect("enrollment:person_detail", person_id=person.pk)
-    return render(request, "enrollment/form.html", {"form": form, "title": f"新增参保登记：{person.name}"})
+    return render(
+        request, "enrollment/form.html", {"form": form, "title": _("新增参保登记：%(name)s") % {"name": person.name}}
+    )
 
 
 @login_required
@@ -190,9 +195,9 @@ def enrollment_edit(request, enrollment_id: int):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("enrollment:person_detail", person_id=enrollment.person_id)
-    return render(request, "enrollment/form.html", {"form": form, "title": "修改参保登记"})
+    return render(request, "enrollment/form.html", {"form": form, "title": _("修改参保登记")})
 
 
 @login_required
@@ -206,9 +211,9 @@ def enrollment_terminate(request, enrollment_id: int):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "已终止参保登记")
+            messages.success(request, _("已终止参保登记"))
             return redirect("enrollment:person_detail", person_id=enrollment.person_id)
-    return render(request, "enrollment/form.html", {"form": form, "title": "终止参保登记", "danger": True})
+    return render(request, "enrollment/form.html", {"form": form, "title": _("终止参保登记"), "danger": True})
 
 
 @login_required
@@ -227,12 +232,12 @@ def enrollment_transfer(request, enrollment_id: int):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "已办理转移接续")
+            messages.success(request, _("已办理转移接续"))
             # The person now belongs to the other district: a district clerk can no longer open them.
             if request.user.is_city_wide:
                 return redirect("enrollment:person_detail", person_id=enrollment.person_id)
             return redirect("enrollment:person_list")
-    return render(request, "enrollment/form.html", {"form": form, "title": "转移接续"})
+    return render(request, "enrollment/form.html", {"form": form, "title": _("转移接续")})
 
 
 @login_required
@@ -243,11 +248,11 @@ def bill_issue(request, enrollment_id: int):
         year = int(request.POST.get("coverage_year", ""))
         services.contribution_bill_issue(actor=request.user, enrollment=enrollment, coverage_year=year)
     except ValueError:
-        messages.error(request, "参保年度应为四位数字")
+        messages.error(request, _("参保年度应为四位数字"))
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     else:
-        messages.success(request, f"已生成{year}年度缴费单")
+        messages.success(request, _("已生成%(year)s年度缴费单") % {"year": year})
     return redirect("enrollment:person_detail", person_id=enrollment.person_id)
 
 
@@ -262,9 +267,13 @@ def payment_record(request, bill_id: int):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "已记录缴费" if created else "该缴费流水号已记录，未重复入账")
+            messages.success(request, _("已记录缴费") if created else _("该缴费流水号已记录，未重复入账"))
             return redirect("enrollment:person_detail", person_id=bill.person_id)
-    title = f"记录缴费：{bill.person.name} {bill.coverage_year}年度（未缴 {bill.outstanding} 元）"
+    title = _("记录缴费：%(name)s %(year)s年度（未缴 %(owed)s 元）") % {
+        "name": bill.person.name,
+        "year": bill.coverage_year,
+        "owed": bill.outstanding,
+    }
     return render(request, "enrollment/form.html", {"form": form, "title": title})
 
 
@@ -292,6 +301,6 @@ def employer_register(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "已登记参保单位")
+            messages.success(request, _("已登记参保单位"))
             return redirect("enrollment:employer_list")
-    return render(request, "enrollment/form.html", {"form": form, "title": "登记参保单位"})
+    return render(request, "enrollment/form.html", {"form": form, "title": _("登记参保单位")})
