@@ -86,39 +86,35 @@ def import_detail(request, batch_id: int):
     return render(request, "enrollment/import_detail.html", context)
 
 
+def _batch_action(request, batch_id: int, service, done_message: str = ""):
+    """POST actions on a batch: find it in the user's scope, call the service, say what happened."""
+    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
+    try:
+        service(actor=request.user, batch=batch)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        if done_message:
+            messages.success(request, done_message)
+    return redirect("enrollment:import_detail", batch_id=batch.pk)
+
+
 @login_required
 @require_POST
 def import_confirm(request, batch_id: int):
-    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
-    try:
-        import_batch_confirm(actor=request.user, batch=batch)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    return redirect("enrollment:import_detail", batch_id=batch.pk)
+    return _batch_action(request, batch_id, import_batch_confirm)
 
 
 @login_required
 @require_POST
 def import_cancel(request, batch_id: int):
-    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
-    try:
-        import_batch_cancel(actor=request.user, batch=batch)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, _("已取消该导入批次"))
-    return redirect("enrollment:import_detail", batch_id=batch.pk)
+    return _batch_action(request, batch_id, import_batch_cancel, _("已取消该导入批次"))
 
 
 @login_required
 @require_POST
 def import_revalidate(request, batch_id: int):
-    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
-    try:
-        import_batch_revalidate(actor=request.user, batch=batch)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    return redirect("enrollment:import_detail", batch_id=batch.pk)
+    return _batch_action(request, batch_id, import_batch_revalidate)
 
 
 def _inert(value: str) -> str:
