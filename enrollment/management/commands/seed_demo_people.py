@@ -83,6 +83,6 @@ class Command(BaseCommand):
             paid += 1
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo: {batch.counts.get('created_enrollments')} enrollments, {bills} bills, {paid} paid"
+                f"demo: {batch.counts.get('created_enrollments')} enrollments, {bills['created']} bills, {paid} paid"
             )
         )
