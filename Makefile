@@ -26,6 +26,7 @@ setup: venv ## migrate, load reference data and demo users
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference
+	$(BIN)/python manage.py benefit_policy load
 	$(BIN)/python manage.py seed_demo_users
 	$(BIN)/python manage.py seed_demo_people
 

@@ -6,8 +6,10 @@ from .services import audit_event_record, changed_values, snapshot
 
 
 def _snapshot_without_secrets(obj) -> dict:
+    """Field values for the trail, less the password hash and the bookkeeping timestamp."""
     values = snapshot(obj)
     values.pop("password", None)
+    values.pop("updated_at", None)
     return values
 
 
