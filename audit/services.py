@@ -46,6 +46,11 @@ def changed_values(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, 
     return {k: old.get(k) for k in keys}, {k: new[k] for k in keys}
 
 
+def acting_user(actor: Any) -> User | None:
+    """The staff user behind a call, or None for the system (commands, beat, migrations)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def audit_event_record(
     *,
     actor: Any,
@@ -67,10 +72,10 @@ def audit_event_record(
         object_repr = object_repr or str(obj)
         if district_id is None:
             district_id = getattr(obj, "district_id", None)
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    user = acting_user(actor)
     return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_username=actor_username or (actor.get_username() if authenticated else ""),
+        actor=user,
+        actor_username=actor_username or (user.get_username() if user else ""),
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),
@@ -91,7 +96,7 @@ def job_run_create(
         run = JobRun.objects.create(
             kind=kind,
             params=params or {},
-            started_by=actor if getattr(actor, "is_authenticated", False) else None,
+            started_by=acting_user(actor),
             district_id=district_id,
         )
         audit_event_record(

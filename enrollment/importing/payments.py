@@ -22,7 +22,7 @@ from audit.services import audit_event_record, job_run_progress
 from ..models import ContributionBill, ContributionPayment, ImportBatch, ImportRowError
 from ..services.contributions import bill_status
 from ..validators import InvalidValue, mask_id_number, validate_id_number
-from .pipeline import _transition, batch_store_and_queue
+from .pipeline import batch_store_and_queue, import_batch_transition
 from .reader import FileProblem, count_data_rows, header_index, iter_rows
 
 HEADERS = {
@@ -173,7 +173,7 @@ def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, 
     if batch.status in (Status.IMPORTED, Status.REJECTED):
         return batch.counts  # a repeated delivery of the task
     if batch.status != Status.VALIDATING:
-        _transition(batch, Status.VALIDATING)
+        import_batch_transition(batch, Status.VALIDATING)
     ImportRowError.objects.filter(batch=batch).delete()
     try:
         counts, error_rows, final, problem = _run_payments(batch, run_id=run_id)

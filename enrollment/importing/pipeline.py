@@ -20,7 +20,7 @@ from django.utils import timezone
 from audit.context import current_ip
 from audit.jobs import enqueue_job, register_job
 from audit.models import AuditEvent, JobRun
-from audit.services import audit_event_record, job_run_create, job_run_progress
+from audit.services import acting_user, audit_event_record, job_run_create, job_run_progress
 
 from ..models import District, ImportBatch, ImportRowError
 from ..services.scope import require_edit_for_scope
@@ -35,7 +35,7 @@ MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 Status = ImportBatch.Status
 
 
-def _transition(batch: ImportBatch, to: str) -> None:
+def import_batch_transition(batch: ImportBatch, to: str) -> None:
     """Move a batch along its transition map, atomically against concurrent moves."""
     allowed_from = [s for s, targets in ImportBatch.TRANSITIONS.items() if to in targets]
     moved = ImportBatch.objects.filter(pk=batch.pk, status__in=allowed_from).update(
@@ -84,7 +84,7 @@ def batch_store_and_queue(
         original_name=Path(original_name).name[:255],
         sha256=_sha256(fileobj),
         effective_date=effective_date,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=acting_user(actor),
     )
     batch.file.save(f"{batch.sha256[:16]}-{batch.original_name}", File(fileobj), save=False)
     batch.save()
@@ -156,7 +156,7 @@ def import_batch_validate(*, batch_id: int, run_id: int | None = None) -> dict[s
     batch = ImportBatch.objects.get(pk=batch_id)
     if batch.status == Status.VALIDATED:
         return batch.counts  # a repeated delivery of the task
-    _transition(batch, Status.VALIDATING)
+    import_batch_transition(batch, Status.VALIDATING)
     try:
         counts = _validate(batch, run_id=run_id)
     except Exception as exc:
@@ -249,7 +249,7 @@ def import_batch_confirm(*, actor: Any, batch: ImportBatch, inline: bool = False
             )
         if not batch.valid_rows:
             raise ValidationError({"file": "没有可导入的有效行"})
-        _transition(batch, Status.IMPORTING)
+        import_batch_transition(batch, Status.IMPORTING)
         ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=actor)
         audit_event_record(
             actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": Status.IMPORTING}
@@ -402,7 +402,7 @@ def import_batch_revalidate(*, actor: Any, batch: ImportBatch, inline: bool = Fa
 @transaction.atomic
 def import_batch_cancel(*, actor: Any, batch: ImportBatch) -> ImportBatch:
     require_edit_for_scope(actor=actor, district_id=batch.district_id)
-    _transition(batch, Status.CANCELLED)
+    import_batch_transition(batch, Status.CANCELLED)
     audit_event_record(actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": batch.status})
     transaction.on_commit(lambda: clear_staging(batch.pk))
     return batch

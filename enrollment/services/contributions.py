@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.access import district_in_scope
 from audit.models import AuditEvent
-from audit.services import audit_event_record, snapshot
+from audit.services import acting_user, audit_event_record, snapshot
 from config.money import to_fen
 
 from ..models import ContributionBill, ContributionPayment, ContributionStandard, Enrollment, Scheme
@@ -218,7 +218,7 @@ def payment_record(
                 paid_on=paid_on,
                 reference=reference,
                 channel=channel,
-                recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                recorded_by=acting_user(actor),
             )
     except IntegrityError:
         # The same reference was just recorded against another bill by a concurrent request.

@@ -11,7 +11,7 @@ from django.http import Http404
 from audit.access import district_in_scope, require_capability
 from audit.models import AuditEvent
 from audit.roles import Capability
-from audit.services import audit_event_record, changed_values, snapshot
+from audit.services import acting_user, audit_event_record, changed_values, snapshot
 from config.money import to_fen
 
 from ..models import SCHEME_CATEGORIES, District, Employer, Enrollment, Person, Scheme, Transfer
@@ -303,7 +303,7 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_district_id: i
         from_district_id=enrollment.district_id,
         to_district_id=to_district_id,
         transfer_date=transfer_date,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     audit_event_record(actor=actor, action=AuditEvent.Action.CREATE, obj=new, new_values=snapshot(new))
     audit_event_record(
