@@ -12,6 +12,8 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from .roles import Capability
+
 
 def require_capability(user: Any, capability: str) -> None:
     """Raise 403 unless the signed-in user's role carries `capability`."""
@@ -20,8 +22,10 @@ def require_capability(user: Any, capability: str) -> None:
 
 
 def scope_to_user(queryset: QuerySet, *, user: Any, district_field: str = "district") -> QuerySet:
-    """Rows of the user's district only; city-wide users see the whole city; others see nothing."""
-    if not getattr(user, "is_authenticated", False) or not user.role:
+    """Rows of the user's district only; city-wide users see the whole city; others see nothing.
+
+    Roles without the view capability (an institution's system account) see nothing at all here."""
+    if not getattr(user, "is_authenticated", False) or not user.has_capability(Capability.VIEW):
         return queryset.none()
     if user.is_city_wide:
         return queryset

@@ -18,6 +18,15 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="staff",
     )
+    # Institution role only: the designated institution whose system this account is.
+    institution = models.ForeignKey(
+        "benefits.Institution",
+        verbose_name=_("定点医药机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_users",
+    )
 
     class Meta:
         verbose_name = _("工作人员")
@@ -30,6 +39,11 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~models.Q(role__in=sorted(CITY_WIDE_ROLES)) | models.Q(district__isnull=True),
                 name="city_roles_have_no_district",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role="institution", institution__isnull=False)
+                | (~models.Q(role="institution") & models.Q(institution__isnull=True)),
+                name="institution_role_has_institution",
             ),
         ]
 

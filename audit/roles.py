@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     MUNICIPAL_ADMIN = "municipal_admin", _("市级管理员")
     FUND_SUPERVISOR = "fund_supervisor", _("基金监管员")
     AUDITOR = "auditor", _("只读审计员")
+    INSTITUTION = "institution", _("定点机构接口")
 
 
 class Capability(models.TextChoices):
@@ -20,6 +21,7 @@ class Capability(models.TextChoices):
     SUPERVISE = "supervise", _("基金监管")
     ADMINISTER = "administer", _("系统管理与批处理")
     UNMASK = "unmask", _("查看完整身份证号")
+    SETTLE = "settle", _("定点机构联网结算")
 
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -40,8 +42,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.FUND_SUPERVISOR: frozenset({Capability.VIEW, Capability.VIEW_AUDIT, Capability.SUPERVISE, Capability.UNMASK}),
     Role.AUDITOR: frozenset({Capability.VIEW, Capability.VIEW_AUDIT}),
+    # A designated institution's system account: settles its own patients through the API, nothing else.
+    Role.INSTITUTION: frozenset({Capability.SETTLE}),
 }
 
 # Roles that are by definition bound to one district, and roles that are by definition city-wide.
-DISTRICT_BOUND_ROLES = frozenset({Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER})
+DISTRICT_BOUND_ROLES = frozenset({Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.INSTITUTION})
 CITY_WIDE_ROLES = frozenset({Role.MUNICIPAL_ADMIN})

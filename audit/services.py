@@ -137,11 +137,13 @@ def staff_user_create(
     role: str,
     district_id: int | None,
     full_name: str = "",
+    institution_id: int | None = None,
 ) -> User:
     user = User(
         username=username,
         role=role,
         district_id=district_id,
+        institution_id=institution_id,
         first_name=full_name,
         # Only municipal admins reach the Django admin site.
         is_staff=role == Role.MUNICIPAL_ADMIN,
@@ -153,6 +155,6 @@ def staff_user_create(
         actor=actor,
         action=AuditEvent.Action.CREATE,
         obj=user,
-        new_values={"username": username, "role": role, "district_id": district_id},
+        new_values={"username": username, "role": role, "district_id": district_id, "institution_id": institution_id},
     )
     return user

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from .calculator import CriticalBand, CriticalTerms, PooledTerms
 from .models import BenefitPolicy, CriticalIllnessPolicy
-from .services import BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
+from .policy_format import BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
 
 
 def _current(rows):
@@ -19,9 +19,9 @@ def _current(rows):
     return list(latest.values())
 
 
-def benefit_terms(
+def benefit_policy_for(
     *, year: int, scheme: str, category: str, tier: int | None, benefit_type: str, institution_level: int | None
-) -> PooledTerms:
+) -> BenefitPolicy:
     """The most specific current line: an exact category beats "any", then tier, then level."""
     candidates = _current(BenefitPolicy.objects.filter(year=year, scheme=scheme, benefit_type=benefit_type))
     fitting = [
@@ -33,12 +33,30 @@ def benefit_terms(
     ]
     if not fitting:
         raise LookupError(f"no benefit policy for {year} {scheme} {category} {benefit_type}")
-    best = max(fitting, key=lambda p: (p.category != "", p.tier != 0, p.institution_level != 0))
+    return max(fitting, key=lambda p: (p.category != "", p.tier != 0, p.institution_level != 0))
+
+
+def pooled_terms(policy: BenefitPolicy) -> PooledTerms:
     return PooledTerms(
-        deductible=best.deductible,
-        ratio=best.ratio,
-        annual_cap=best.annual_cap,
-        deductible_per_admission=best.deductible_per == BenefitPolicy.DeductiblePer.ADMISSION,
+        deductible=policy.deductible,
+        ratio=policy.ratio,
+        annual_cap=policy.annual_cap,
+        deductible_per_admission=policy.deductible_per == BenefitPolicy.DeductiblePer.ADMISSION,
+    )
+
+
+def benefit_terms(
+    *, year: int, scheme: str, category: str, tier: int | None, benefit_type: str, institution_level: int | None
+) -> PooledTerms:
+    return pooled_terms(
+        benefit_policy_for(
+            year=year,
+            scheme=scheme,
+            category=category,
+            tier=tier,
+            benefit_type=benefit_type,
+            institution_level=institution_level,
+        )
     )
 
 

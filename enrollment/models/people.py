@@ -136,6 +136,8 @@ class Enrollment(TimeStampedModel):
     contribution_base = models.DecimalField(_("缴费基数"), max_digits=12, decimal_places=2, null=True, blank=True)
     start_date = models.DateField(_("参保开始日期"))
     end_date = models.DateField(_("参保终止日期"), null=True, blank=True)
+    # Students only: in the graduation year the benefit period runs to 31 Dec instead of 31 Aug.
+    graduation_year = models.PositiveSmallIntegerField(_("毕业年份"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     end_reason = models.CharField(_("终止原因"), max_length=20, choices=EndReason.choices, blank=True)
     # Provenance only: batches are never deleted, so no database constraint (it would cost a
@@ -183,6 +185,10 @@ class Enrollment(TimeStampedModel):
             models.CheckConstraint(
                 condition=~models.Q(status="active") | models.Q(end_date__isnull=True),
                 name="active_enrollment_is_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(graduation_year__isnull=True) | models.Q(category="student"),
+                name="graduation_year_students_only",
             ),
         ]
 

@@ -1,4 +1,4 @@
-"""Benefit policy (待遇清单) as versioned data. Institutions and settlements follow in later steps."""
+"""Benefit policy (待遇清单) as versioned data."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -11,12 +11,9 @@ from audit.models import AuditEvent
 from audit.roles import Capability
 from audit.services import audit_event_record, snapshot
 
-from .models import BenefitPolicy, CriticalIllnessPolicy
+from ..models import BenefitPolicy, CriticalIllnessPolicy
+from ..policy_format import BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
 
-FORMAT = "yibao-benefit-policy/1"
-BENEFIT_KEY = ("scheme", "category", "tier", "benefit_type", "institution_level")
-BENEFIT_VALUES = ("deductible", "deductible_per", "ratio", "annual_cap", "source")
-CRITICAL_VALUES = ("deductible", "bands", "annual_cap", "tilt_deductible_factor", "tilt_ratio_bonus", "source")
 MONEY_FIELDS = {"deductible", "ratio", "annual_cap", "tilt_deductible_factor", "tilt_ratio_bonus"}
 
 

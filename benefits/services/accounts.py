@@ -1,0 +1,313 @@
+"""Writes on personal accounts (个人账户): monthly credits, family use, payments, never below zero.
+
+渝府办发〔2022〕16号: active employees are credited 2% of their own contribution base, retirees a fixed
+amount; the account pays the holder's and their spouse's, parents' and children's own share of care at
+designated institutions, those relatives' resident contributions and a retiree's 大额医疗互助 premium,
+and never public-health costs, fitness or wellness spending.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from audit.services import acting_user, audit_event_record, snapshot
+from config.money import to_fen
+from enrollment.models import Category, ContributionBill, Enrollment, Person, Scheme
+from enrollment.services import payment_record
+from enrollment.services.scope import require_edit_for_scope, require_edit_in_district
+from enrollment.validators import InvalidValue, validate_id_number
+
+from ..models import AccountCreditRule, AccountEntry, FamilyBinding, PersonalAccount
+
+CREDIT_CHUNK = 50_000
+FORBIDDEN_USES = {
+    "public_health": "公共卫生费用",
+    "fitness": "体育健身消费",
+    "wellness": "养生保健消费",
+    "cash": "提取现金",
+}
+
+
+def _person_by_id_number(id_number: str, field: str) -> Person:
+    try:
+        number = validate_id_number(id_number)
+    except InvalidValue as exc:
+        raise ValidationError({field: str(exc)}) from None
+    person = Person.objects.filter(id_number=number).first()
+    if person is None:
+        raise ValidationError({field: "该身份证号未登记"})
+    return person
+
+
+def account_for_use(*, patient: Person, holder_id_number: str) -> PersonalAccount | None:
+    """The locked account that pays for `patient`: their own, or a family member's they are bound to."""
+    if not holder_id_number:
+        return PersonalAccount.objects.select_for_update().filter(person=patient).first()
+    holder = _person_by_id_number(holder_id_number, "account_holder_id_number")
+    account = PersonalAccount.objects.select_for_update().filter(person=holder).first()
+    if account is None:
+        raise ValidationError({"account_holder_id_number": "该人员没有职工医保个人账户"})
+    if (
+        holder.pk != patient.pk
+        and not FamilyBinding.objects.filter(account=account, member=patient, active=True).exists()
+    ):
+        raise ValidationError({"account_holder_id_number": "家庭共济仅限已绑定的配偶、父母、子女使用"})
+    return account
+
+
+def account_open(*, person: Person) -> PersonalAccount:
+    enrollment = person.enrollments.filter(status=Enrollment.Status.ACTIVE, scheme=Scheme.EMPLOYEE).first()
+    if enrollment is None:
+        raise ValidationError({"person": "只有职工医保参保人有个人账户"})
+    account, _ = PersonalAccount.objects.get_or_create(person=person, defaults={"district_id": enrollment.district_id})
+    return account
+
+
+@transaction.atomic
+def family_binding_create(*, actor: Any, holder: Person, member_id_number: str, relation: str) -> FamilyBinding:
+    require_edit_in_district(actor=actor, district_id=holder.district_id)
+    if relation not in FamilyBinding.Relation.values:
+        raise ValidationError({"relation": "家庭共济仅限配偶、父母、子女"})
+    member = _person_by_id_number(member_id_number, "member_id_number")
+    if member.pk == holder.pk:
+        raise ValidationError({"member_id_number": "本人使用个人账户无需绑定"})
+    account = PersonalAccount.objects.select_for_update().filter(person=holder).first() or account_open(person=holder)
+    if FamilyBinding.objects.filter(account=account, member=member, active=True).exists():
+        raise ValidationError({"member_id_number": "该人员已绑定"})
+    binding = FamilyBinding.objects.create(
+        account=account, member=member, relation=relation, created_by=acting_user(actor)
+    )
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=binding,
+        object_repr=f"家庭共济 {holder.masked_id_number} → {member.masked_id_number}",
+        district_id=holder.district_id,
+        new_values={"relation": relation, "member": member.masked_id_number},
+    )
+    return binding
+
+
+@transaction.atomic
+def family_binding_end(*, actor: Any, binding: FamilyBinding) -> FamilyBinding:
+    require_edit_in_district(actor=actor, district_id=binding.account.district_id)
+    binding = FamilyBinding.objects.select_for_update().get(pk=binding.pk)
+    if binding.active:
+        binding.active = False
+        binding.save(update_fields=["active", "updated_at"])
+        audit_event_record(
+            actor=actor,
+            action=AuditEvent.Action.STATUS,
+            obj=binding,
+            district_id=binding.account.district_id,
+            old_values={"active": True},
+            new_values={"active": False},
+        )
+    return binding
+
+
+@transaction.atomic
+def account_payment_record(
+    *,
+    actor: Any,
+    holder: Person,
+    purpose: str,
+    amount: Any,
+    beneficiary_id_number: str = "",
+    bill_id: int | None = None,
+) -> AccountEntry:
+    """Pay from the account outside a settlement: a relative's resident contribution, or a retiree's
+    大额医疗互助 premium. Forbidden uses are refused by name; the balance never goes below zero."""
+    require_edit_in_district(actor=actor, district_id=holder.district_id)
+    if purpose in FORBIDDEN_USES:
+        raise ValidationError({"purpose": f"个人账户不得用于{FORBIDDEN_USES[purpose]}"})
+    if purpose not in (AccountEntry.Purpose.RESIDENT_CONTRIBUTION, AccountEntry.Purpose.CRITICAL_CONTRIBUTION):
+        raise ValidationError({"purpose": "个人账户支付用途不正确；医疗费用在定点机构结算时支付"})
+    try:
+        amount = to_fen(Decimal(str(amount)))
+    except (ArithmeticError, ValueError):
+        raise ValidationError({"amount": "金额应为数字，最多两位小数"}) from None
+    if amount <= 0:
+        raise ValidationError({"amount": "金额须大于0"})
+    account = PersonalAccount.objects.select_for_update().filter(person=holder).first()
+    if account is None:
+        raise ValidationError({"holder": "该人员没有职工医保个人账户"})
+    beneficiary = holder
+    if purpose == AccountEntry.Purpose.CRITICAL_CONTRIBUTION:
+        if not holder.enrollments.filter(status=Enrollment.Status.ACTIVE, category=Category.RETIRED).exists():
+            raise ValidationError({"purpose": "大额医疗互助保险缴费仅限退休人员本人"})
+    else:
+        beneficiary = _person_by_id_number(beneficiary_id_number, "beneficiary_id_number")
+        if not FamilyBinding.objects.filter(account=account, member=beneficiary, active=True).exists():
+            raise ValidationError({"beneficiary_id_number": "只能为已绑定的配偶、父母、子女缴纳居民医保"})
+        bill = ContributionBill.objects.filter(pk=bill_id, person=beneficiary, scheme=Scheme.RESIDENT).first()
+        if bill is None:
+            raise ValidationError({"bill_id": "未找到该人员的居民医保缴费单"})
+    if amount > account.balance:
+        raise ValidationError({"amount": f"个人账户余额不足（余额 {account.balance} 元）"})
+    account.balance -= amount
+    account.save(update_fields=["balance", "updated_at"])
+    entry = AccountEntry.objects.create(
+        account=account,
+        kind=AccountEntry.Kind.PAYMENT,
+        purpose=purpose,
+        amount=-amount,
+        balance_after=account.balance,
+        beneficiary=beneficiary,
+        created_by=acting_user(actor),
+    )
+    if purpose == AccountEntry.Purpose.RESIDENT_CONTRIBUTION:
+        # The relative's bill is paid in the same transaction, by the system on the holder's behalf
+        # (the relative may live in another district).
+        payment_record(
+            actor=None,
+            bill=bill,
+            amount=amount,
+            paid_on=timezone.localdate(),
+            reference=f"ACCOUNT-{entry.pk}",
+            channel="counter",
+        )
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=entry,
+        object_repr=f"个人账户支付 {holder.masked_id_number}",
+        district_id=account.district_id,
+        new_values=snapshot(entry, fields=["kind", "purpose", "amount", "balance_after"]),
+    )
+    return entry
+
+
+_OPEN_SQL = """
+INSERT INTO benefits_personalaccount (person_id, district_id, balance, created_at, updated_at)
+SELECT e.person_id, e.district_id, 0, %(now)s, %(now)s
+FROM enrollment_enrollment e
+WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+ON CONFLICT (person_id) DO NOTHING
+"""
+# One statement credits the chunk: compute, move balances, write the ledger lines with the new balance.
+_CREDIT_SQL = """
+WITH credit AS (
+    SELECT a.id AS account_id, ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2) AS amount
+    FROM enrollment_enrollment e
+    JOIN benefits_accountcreditrule r ON r.year = %(year)s AND r.category = e.category
+    JOIN benefits_personalaccount a ON a.person_id = e.person_id
+    WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+      AND NOT EXISTS (
+          SELECT 1 FROM benefits_accountentry x
+          WHERE x.account_id = a.id AND x.kind = 'credit' AND x.period = %(period)s
+      )
+), moved AS (
+    UPDATE benefits_personalaccount a SET balance = a.balance + c.amount, updated_at = %(now)s
+    FROM credit c WHERE a.id = c.account_id AND c.amount > 0
+    RETURNING a.id, a.balance, c.amount
+)
+INSERT INTO benefits_accountentry (account_id, kind, purpose, amount, balance_after, period, note, created_at)
+SELECT id, 'credit', '', amount, balance, %(period)s, '', %(now)s FROM moved
+"""
+
+
+def account_credits_post(
+    *, actor: Any, year: int, month: int, district_id: int | None = None, progress=None
+) -> dict[str, int]:
+    """个人账户划入 for one month, for every active employee enrollment, in id-range chunks.
+
+    Idempotent: a month credited once is never credited again (the ledger's unique (account, month)
+    line is the proof), so a re-run or a resumed run after a killed worker only fills the gaps.
+    """
+    require_edit_for_scope(actor=actor, district_id=district_id)
+    if not 1 <= month <= 12:
+        raise ValidationError({"month": "月份应为1-12"})
+    if not AccountCreditRule.objects.filter(year=year).exists():
+        raise ValidationError({"year": f"{year}年度没有个人账户划入标准"})
+    period = year * 100 + month
+    base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, scheme=Scheme.EMPLOYEE)
+    if district_id:
+        base = base.filter(district_id=district_id)
+    first = base.order_by("id").values_list("id", flat=True).first()
+    last = base.order_by("-id").values_list("id", flat=True).first()
+    credited = 0
+    if first is not None:
+        for after in range(first - 1, last, CREDIT_CHUNK):
+            with transaction.atomic():
+                chunk = {"year": year, "period": period, "after": after, "upto": after + CREDIT_CHUNK}
+                if connection.vendor == "postgresql":
+                    credited += _credit_chunk_sql(**chunk, district_id=district_id)
+                else:
+                    credited += _credit_chunk_python(**chunk, district_id=district_id)
+            if progress:
+                progress(done=min(after + CREDIT_CHUNK, last) - first + 1, total=last - first + 1)
+    with transaction.atomic():
+        audit_event_record(
+            actor=actor,
+            action=AuditEvent.Action.JOB,
+            object_type="benefits.accountentry",
+            object_repr=f"{period} 个人账户划入",
+            district_id=district_id,
+            new_values={"period": period, "credited": credited},
+        )
+    return {"credited": credited}
+
+
+def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district_id: int | None) -> int:
+    district = "AND e.district_id = %(district)s" if district_id else ""
+    params = {
+        "year": year,
+        "period": period,
+        "after": after,
+        "upto": upto,
+        "district": district_id,
+        "now": timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        # Two runs of one month take turns chunk by chunk; the second then sees the first's lines.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, period])
+        cursor.execute(_OPEN_SQL.format(district=district), params)
+        cursor.execute(_CREDIT_SQL.format(district=district), params)
+        return cursor.rowcount
+
+
+def _credit_chunk_python(*, year: int, period: int, after: int, upto: int, district_id: int | None) -> int:
+    """The same for SQLite, the embedded demo database, which has no exact decimals in SQL."""
+    rules = {r.category: r for r in AccountCreditRule.objects.filter(year=year)}
+    rows = Enrollment.objects.filter(
+        status=Enrollment.Status.ACTIVE, scheme=Scheme.EMPLOYEE, id__gt=after, id__lte=upto
+    ).values("person_id", "district_id", "category", "contribution_base")
+    if district_id:
+        rows = rows.filter(district_id=district_id)
+    rows = [r for r in rows if r["category"] in rules]
+    PersonalAccount.objects.bulk_create(
+        [PersonalAccount(person_id=r["person_id"], district_id=r["district_id"]) for r in rows], ignore_conflicts=True
+    )
+    accounts = {a.person_id: a for a in PersonalAccount.objects.filter(person_id__in=[r["person_id"] for r in rows])}
+    done = set(
+        AccountEntry.objects.filter(
+            account__in=accounts.values(), kind=AccountEntry.Kind.CREDIT, period=period
+        ).values_list("account_id", flat=True)
+    )
+    entries, changed = [], []
+    now = timezone.now()
+    for r in rows:
+        account, rule = accounts[r["person_id"]], rules[r["category"]]
+        amount = to_fen((r["contribution_base"] or Decimal(0)) * rule.rate + rule.fixed_amount)
+        if account.pk in done or amount <= 0:
+            continue
+        account.balance += amount
+        account.updated_at = now
+        changed.append(account)
+        entries.append(
+            AccountEntry(
+                account=account,
+                kind=AccountEntry.Kind.CREDIT,
+                amount=amount,
+                balance_after=account.balance,
+                period=period,
+            )
+        )
+    PersonalAccount.objects.bulk_update(changed, ["balance", "updated_at"], batch_size=2000)
+    AccountEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)

@@ -1,0 +1,420 @@
+"""Writes of settlements: settle one visit or stay, reverse it, under a row lock on the year's totals.
+
+Lock order, everywhere: the patient's AnnualAccumulator row, then the paying PersonalAccount row.
+Every path takes them in that order, so two settlements never wait on each other in a circle.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.access import require_capability
+from audit.models import AuditEvent
+from audit.roles import Capability
+from audit.services import acting_user, audit_event_record, snapshot
+from config.money import to_fen
+from enrollment.models import ContributionBill, Enrollment, Person, Scheme
+from enrollment.services.scope import require_edit_in_district
+from enrollment.validators import InvalidValue, validate_id_number
+
+from .. import calculator
+from ..models import (
+    AccountEntry,
+    AnnualAccumulator,
+    BenefitPolicy,
+    BenefitType,
+    ChronicRegistration,
+    Institution,
+    PersonalAccount,
+    Settlement,
+)
+from ..periods import benefit_period, coverage_year_for
+from ..selectors import benefit_policy_for, critical_terms, pooled_terms
+from .accounts import account_for_use
+from .institutions import institution_accepts
+
+YEARLY_DEDUCTIBLE = {
+    BenefitType.OUTPATIENT: "deductible_outpatient",
+    BenefitType.CHRONIC: "deductible_chronic",
+    BenefitType.PHARMACY: "deductible_pharmacy",
+}
+POOLED = {
+    BenefitType.OUTPATIENT: "pooled_outpatient",
+    BenefitType.CHRONIC: "pooled_chronic",
+    BenefitType.INPATIENT: "pooled_inpatient",
+    BenefitType.PHARMACY: "pooled_pharmacy",
+}
+
+
+class SettlementConflict(ValidationError):
+    """The settlement number was used before for a different request (API: 409)."""
+
+
+@dataclass(frozen=True)
+class SettlementRequest:
+    """What an institution (or staff, for 零星报销) sends. Amounts are yuan with at most 2 decimals."""
+
+    settlement_number: str
+    id_number: str
+    benefit_type: str
+    service_date: dt.date
+    total_cost: Any
+    eligible_cost: Any
+    discharge_date: dt.date | None = None
+    chronic_disease_code: str = ""
+    use_account: bool = True
+    account_holder_id_number: str = ""  # 家庭共济: whose account pays, when not the patient's own
+
+    def fingerprint(self) -> str:
+        fields = {k: str(v) for k, v in self.__dict__.items()}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def _money(field: str, value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: "金额应为数字"}) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError({field: "金额不能为负数"})
+    if amount != to_fen(amount):
+        raise ValidationError({field: "金额最多保留两位小数（分）"})
+    if amount >= Decimal("10000000000"):
+        raise ValidationError({field: "金额超出范围"})
+    return to_fen(amount)
+
+
+def _person(id_number: str, field: str = "id_number") -> Person:
+    try:
+        number = validate_id_number(id_number)
+    except InvalidValue as exc:
+        raise ValidationError({field: str(exc)}) from None
+    person = Person.objects.filter(id_number=number).first()
+    if person is None:
+        raise ValidationError({field: "该身份证号未参保"})
+    return person
+
+
+def _covering_enrollment(*, person: Person, on: dt.date) -> Enrollment:
+    enrollment = (
+        Enrollment.objects.filter(person=person, start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .exclude(status=Enrollment.Status.SUSPENDED)
+        .order_by("-start_date")
+        .first()
+    )
+    if enrollment is None:
+        raise ValidationError({"service_date": "就诊日期不在参保期内"})
+    return enrollment
+
+
+def _check_entitled(*, person: Person, enrollment: Enrollment, on: dt.date) -> None:
+    """Alive, in the benefit period, and (residents) paid for the coverage year."""
+    if person.death_date and on > person.death_date:
+        raise ValidationError({"service_date": "就诊日期晚于参保人死亡日期"})
+    if enrollment.scheme != Scheme.RESIDENT:
+        return
+    year = coverage_year_for(category=enrollment.category, on=on, graduation_year=enrollment.graduation_year)
+    start, end = benefit_period(
+        category=enrollment.category, coverage_year=year, graduation_year=enrollment.graduation_year
+    )
+    if not start <= on <= end:
+        raise ValidationError({"service_date": f"就诊日期不在待遇享受期（{start}至{end}）内"})
+    paid = ContributionBill.objects.filter(person=person, coverage_year=year, status=ContributionBill.Status.PAID)
+    if not paid.exists():
+        raise ValidationError({"service_date": f"{year}年度居民医保未缴费，不享受待遇"})
+
+
+def _check_claim(*, request: SettlementRequest, institution: Institution) -> tuple[Decimal, Decimal]:
+    if request.benefit_type not in BenefitType.values:
+        raise ValidationError({"benefit_type": "待遇类型不正确"})
+    if not (request.settlement_number or "").strip() or len(request.settlement_number) > 40:
+        raise ValidationError({"settlement_number": "结算单号不能为空，且不超过40个字符"})
+    total = _money("total_cost", request.total_cost)
+    eligible = _money("eligible_cost", request.eligible_cost)
+    if eligible > total:
+        raise ValidationError({"eligible_cost": "政策范围内费用不能大于医疗总费用"})
+    if request.service_date > timezone.localdate():
+        raise ValidationError({"service_date": "就诊日期不能晚于今天"})
+    if request.discharge_date and request.discharge_date < request.service_date:
+        raise ValidationError({"discharge_date": "出院日期不能早于入院日期"})
+    if request.benefit_type == BenefitType.INPATIENT and request.discharge_date is None:
+        raise ValidationError({"discharge_date": "住院结算需填写出院日期"})
+    is_pharmacy = institution.kind == Institution.Kind.PHARMACY
+    if is_pharmacy != (request.benefit_type == BenefitType.PHARMACY):
+        raise ValidationError({"benefit_type": "药店只能结算药店购药，医院不能结算药店购药"})
+    institution_accepts(institution=institution, on=request.service_date)
+    return total, eligible
+
+
+def _check_chronic(*, request: SettlementRequest, person: Person):
+    if request.benefit_type != BenefitType.CHRONIC:
+        return None
+    registration = (
+        ChronicRegistration.objects.filter(
+            person=person,
+            disease__code=(request.chronic_disease_code or "").strip(),
+            status=ChronicRegistration.Status.ACTIVE,
+            valid_from__lte=request.service_date,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=request.service_date))
+        .select_related("disease")
+        .first()
+    )
+    if registration is None:
+        raise ValidationError({"chronic_disease_code": "该参保人未登记此门诊慢特病，或不在待遇期内"})
+    return registration.disease
+
+
+def _locked_accumulator(*, person_id: int, year: int) -> AnnualAccumulator:
+    # Insert-if-missing, then lock: two first settlements of a year cannot both create the row.
+    AnnualAccumulator.objects.bulk_create([AnnualAccumulator(person_id=person_id, year=year)], ignore_conflicts=True)
+    return AnnualAccumulator.objects.select_for_update().get(person_id=person_id, year=year)
+
+
+def _year_to_date(acc: AnnualAccumulator, benefit_type: str) -> calculator.YearToDate:
+    deductible_field = YEARLY_DEDUCTIBLE.get(benefit_type)
+    return calculator.YearToDate(
+        deductible_met=getattr(acc, deductible_field) if deductible_field else calculator.ZERO,
+        pooled_paid=getattr(acc, POOLED[benefit_type]),
+        critical_base=acc.critical_base,
+        critical_paid=acc.critical_paid,
+        aid_base=acc.aid_base,
+        aid_paid=acc.aid_paid,
+    )
+
+
+def _apply_to_accumulator(acc: AnnualAccumulator, s: Settlement, policy: BenefitPolicy, sign: int) -> None:
+    """Add (sign=1) or take back (sign=-1) one settlement's share of the year's totals."""
+    deductible_field = YEARLY_DEDUCTIBLE.get(s.benefit_type)
+    if deductible_field and policy.deductible_per == BenefitPolicy.DeductiblePer.YEAR:
+        setattr(acc, deductible_field, getattr(acc, deductible_field) + sign * s.deductible_applied)
+    pooled_field = POOLED[s.benefit_type]
+    setattr(acc, pooled_field, getattr(acc, pooled_field) + sign * s.pooled_paid)
+    acc.critical_base += sign * (s.eligible_cost - s.pooled_paid)
+    acc.critical_paid += sign * s.critical_paid
+    acc.aid_base += sign * (s.eligible_cost - s.pooled_paid - s.critical_paid)
+    acc.aid_paid += sign * s.aid_paid
+    acc.total_cost += sign * s.total_cost
+    acc.out_of_pocket += sign * s.out_of_pocket
+    acc.settlement_count += sign
+    acc.save()
+
+
+def _aid_terms(*, person: Person, on: dt.date):
+    """Medical aid (third tier) comes with the assistance app's recipients and policies; until a
+    person is a recorded aid recipient, no tilt and no aid apply."""
+    return False, None
+
+
+def _existing(*, institution: Institution, request: SettlementRequest) -> Settlement | None:
+    existing = Settlement.objects.filter(institution=institution, settlement_number=request.settlement_number).first()
+    if existing is not None and existing.request_fingerprint != request.fingerprint():
+        raise SettlementConflict({"settlement_number": f"结算单号 {request.settlement_number} 已用于另一笔结算"})
+    return existing
+
+
+def settlement_create(
+    *, actor: Any, institution: Institution, request: SettlementRequest, kind: str = Settlement.Kind.DIRECT
+) -> tuple[Settlement, bool]:
+    """Settle one claim. Returns (settlement, created); the same request again returns the first result.
+
+    Direct settlements come from the institution's own system account; 零星报销 (manual) from staff
+    with edit rights in the patient's district, never through the personal account (already paid in cash).
+    """
+    if actor is None:
+        pass  # the system itself (demo data, replays by operators)
+    elif kind == Settlement.Kind.DIRECT:
+        require_capability(actor, Capability.SETTLE)
+        if actor.institution_id != institution.pk:
+            raise PermissionDenied("只能以本机构名义结算")
+    else:
+        require_capability(actor, Capability.EDIT)
+    existing = _existing(institution=institution, request=request)
+    if existing is not None:
+        return existing, False
+    try:
+        return _settle(actor=actor, institution=institution, request=request, kind=kind), True
+    except IntegrityError:
+        # The same number raced in from a parallel request for another person: the first one won.
+        existing = _existing(institution=institution, request=request)
+        if existing is None:
+            raise
+        return existing, False
+
+
+@transaction.atomic
+def _settle(*, actor: Any, institution: Institution, request: SettlementRequest, kind: str) -> Settlement:
+    total, eligible = _check_claim(request=request, institution=institution)
+    person = _person(request.id_number)
+    on = request.service_date
+    enrollment = _covering_enrollment(person=person, on=on)
+    if kind == Settlement.Kind.MANUAL:
+        require_edit_in_district(actor=actor, district_id=enrollment.district_id, field="id_number")
+    _check_entitled(person=person, enrollment=enrollment, on=on)
+    disease = _check_chronic(request=request, person=person)
+    try:
+        policy = benefit_policy_for(
+            year=on.year,
+            scheme=enrollment.scheme,
+            category=enrollment.category,
+            tier=enrollment.tier,
+            benefit_type=request.benefit_type,
+            institution_level=institution.level,
+        )
+    except LookupError:
+        raise ValidationError({"benefit_type": f"{on.year}年度没有适用的待遇清单"}) from None
+    aid_recipient, aid = _aid_terms(person=person, on=on)
+
+    acc = _locked_accumulator(person_id=person.pk, year=on.year)
+    # A parallel identical request waited on the lock above and now sees the first one's row.
+    existing = _existing(institution=institution, request=request)
+    if existing is not None:
+        return existing
+    account = None
+    if request.account_holder_id_number:
+        if kind != Settlement.Kind.DIRECT:
+            raise ValidationError({"account_holder_id_number": "零星报销不使用个人账户"})
+        account = account_for_use(patient=person, holder_id_number=request.account_holder_id_number)
+    elif kind == Settlement.Kind.DIRECT and request.use_account and enrollment.scheme == Scheme.EMPLOYEE:
+        account = account_for_use(patient=person, holder_id_number="")
+    result = calculator.settle(
+        claim=calculator.Claim(
+            total_cost=total,
+            eligible_cost=eligible,
+            aid_recipient=aid_recipient,
+            account_balance=account.balance if account else calculator.ZERO,
+        ),
+        pooled=pooled_terms(policy),
+        ytd=_year_to_date(acc, request.benefit_type),
+        critical=critical_terms(year=on.year, scheme=enrollment.scheme),
+        aid=aid,
+    )
+    settlement = Settlement.objects.create(
+        institution=institution,
+        settlement_number=request.settlement_number.strip(),
+        kind=kind,
+        person=person,
+        enrollment=enrollment,
+        district_id=enrollment.district_id,
+        scheme=enrollment.scheme,
+        benefit_type=request.benefit_type,
+        institution_level=institution.level,
+        chronic_disease=disease,
+        service_date=on,
+        discharge_date=request.discharge_date,
+        year=on.year,
+        total_cost=total,
+        eligible_cost=eligible,
+        deductible_applied=result.deductible_applied,
+        pooled_paid=result.pooled_paid,
+        critical_paid=result.critical_paid,
+        aid_paid=result.aid_paid,
+        account_paid=result.account_paid,
+        out_of_pocket=result.out_of_pocket,
+        aid_recipient=aid_recipient,
+        account=account if result.account_paid else None,
+        policy=policy,
+        steps=list(result.steps),
+        request_fingerprint=request.fingerprint(),
+        settled_at=timezone.now(),
+        created_by=acting_user(actor),
+    )
+    _apply_to_accumulator(acc, settlement, policy, sign=1)
+    if result.account_paid:
+        _account_post(
+            account=account,
+            amount=-result.account_paid,
+            kind=AccountEntry.Kind.SETTLEMENT,
+            settlement=settlement,
+            actor=actor,
+        )
+    audit_event_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=settlement, new_values=snapshot(settlement, fields=AUDITED)
+    )
+    return settlement
+
+
+AUDITED = [
+    "settlement_number",
+    "kind",
+    "benefit_type",
+    "service_date",
+    "total_cost",
+    "eligible_cost",
+    "pooled_paid",
+    "critical_paid",
+    "aid_paid",
+    "account_paid",
+    "out_of_pocket",
+    "status",
+]
+
+
+def _account_post(*, account: PersonalAccount, amount: Decimal, kind: str, settlement: Settlement, actor: Any) -> None:
+    """Move the (already locked) account's balance and write the ledger line in one step."""
+    account.balance += amount
+    account.save(update_fields=["balance", "updated_at"])
+    AccountEntry.objects.create(
+        account=account,
+        kind=kind,
+        purpose=AccountEntry.Purpose.MEDICAL,
+        amount=amount,
+        balance_after=account.balance,
+        settlement=settlement,
+        beneficiary_id=settlement.person_id,
+        created_by=acting_user(actor),
+    )
+
+
+@transaction.atomic
+def settlement_reverse(*, actor: Any, settlement: Settlement, reason: str) -> tuple[Settlement, bool]:
+    """冲正: undo a settlement. The year's totals and the personal account get back exactly its share;
+    reversing twice changes nothing the second time."""
+    user = acting_user(actor)
+    if actor is None:
+        pass
+    elif user is not None and user.has_capability(Capability.SETTLE):
+        if settlement.institution_id != user.institution_id or settlement.kind != Settlement.Kind.DIRECT:
+            raise PermissionDenied("只能冲正本机构的联网结算")
+    else:
+        require_capability(actor, Capability.REVIEW)
+        require_edit_in_district(actor=actor, district_id=settlement.district_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写冲正原因"})
+    acc = _locked_accumulator(person_id=settlement.person_id, year=settlement.year)
+    settlement = Settlement.objects.select_for_update().select_related("policy").get(pk=settlement.pk)
+    if settlement.status == Settlement.Status.REVERSED:
+        return settlement, False
+    _apply_to_accumulator(acc, settlement, settlement.policy, sign=-1)
+    if settlement.account_paid:
+        account = PersonalAccount.objects.select_for_update().get(pk=settlement.account_id)
+        _account_post(
+            account=account,
+            amount=settlement.account_paid,
+            kind=AccountEntry.Kind.REVERSAL,
+            settlement=settlement,
+            actor=actor,
+        )
+    settlement.status = Settlement.Status.REVERSED
+    settlement.reversed_at = timezone.now()
+    settlement.reversed_by = user
+    settlement.reversal_reason = reason[:200]
+    settlement.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.STATUS,
+        obj=settlement,
+        old_values={"status": Settlement.Status.SETTLED},
+        new_values={"status": Settlement.Status.REVERSED, "reason": settlement.reversal_reason},
+    )
+    return settlement, True
