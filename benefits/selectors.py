@@ -1,9 +1,29 @@
 """Reads of the benefits app: the current policy, and the terms the settlement calculator needs."""
 
 from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from audit.access import get_scoped_or_404, require_capability, scope_to_user
+from audit.roles import Capability
+from enrollment.models import Person
+from enrollment.selectors import _int_filter
 
 from .calculator import CriticalBand, CriticalTerms, PooledTerms
-from .models import BenefitPolicy, CriticalIllnessPolicy
+from .models import (
+    AccountEntry,
+    AnnualAccumulator,
+    BenefitPolicy,
+    ChronicDisease,
+    ChronicRegistration,
+    CriticalIllnessPolicy,
+    FamilyBinding,
+    Institution,
+    PersonalAccount,
+    Settlement,
+)
 from .policy_format import BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
 
 
@@ -93,3 +113,85 @@ def benefit_policy_document(*, year: int) -> dict:
         "benefits": [{k: plain(getattr(p, k)) for k in (*BENEFIT_KEY, *BENEFIT_VALUES)} for p in benefits],
         "critical_illness": [{k: plain(getattr(p, k)) for k in ("scheme", *CRITICAL_VALUES)} for p in critical],
     }
+
+
+# --- Institutions, settlements, accounts: always scoped to the user who asks. ---
+
+
+def institution_list(*, fetched_by: Any, query: str = "") -> QuerySet[Institution]:
+    """By code (whole or leading characters) or name (leading characters), in the user's district."""
+    require_capability(fetched_by, Capability.VIEW)
+    qs = scope_to_user(Institution.objects.select_related("district"), user=fetched_by)
+    query = (query or "").strip()
+    if not query:
+        return qs
+    if query[:1].upper() in ("H", "P") and query[1:].isdigit():
+        return qs.filter(code__startswith=query.upper())
+    return qs.filter(name__startswith=query)
+
+
+def get_institution_for_user_or_404(*, fetched_by: Any, institution_id: int) -> Institution:
+    return get_scoped_or_404(
+        Institution.objects.select_related("district"), user=fetched_by, capability=Capability.VIEW, pk=institution_id
+    )
+
+
+def institution_by_code(*, code: str) -> Institution | None:
+    """Reference lookup (a patient of one district may be treated in any district's hospital)."""
+    return Institution.objects.filter(code=(code or "").strip().upper()).first()
+
+
+def settlement_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -> QuerySet[Settlement]:
+    """Settlements of the user's district (the patient's insuring district); an institution's system
+    account sees its own institution's settlements only."""
+    filters = filters or {}
+    user = fetched_by
+    base = Settlement.objects.select_related("institution", "person")
+    if getattr(user, "is_authenticated", False) and user.has_capability(Capability.SETTLE):
+        qs = base.filter(institution_id=user.institution_id)
+    else:
+        require_capability(user, Capability.VIEW)
+        qs = scope_to_user(base, user=user)
+    if filters.get("settlement_number"):
+        qs = qs.filter(settlement_number=filters["settlement_number"])
+    if filters.get("institution"):
+        qs = qs.filter(institution__code=str(filters["institution"]).upper())
+    for key in ("person_id", "year"):
+        value = _int_filter(filters, key)
+        if value is not None:
+            qs = qs.filter(**{key: value})
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    return qs
+
+
+def get_settlement_for_user_or_404(*, fetched_by: Any, settlement_id: int) -> Settlement:
+    qs = settlement_list(fetched_by=fetched_by).select_related("policy", "chronic_disease", "enrollment", "district")
+    settlement = qs.filter(pk=settlement_id).first()
+    if settlement is None:
+        raise Http404("记录不存在或不在您的管辖范围内。")
+    return settlement
+
+
+def person_accumulators(*, person: Person) -> QuerySet[AnnualAccumulator]:
+    return AnnualAccumulator.objects.filter(person=person).order_by("-year")
+
+
+def person_chronic_registrations(*, person: Person) -> QuerySet[ChronicRegistration]:
+    return ChronicRegistration.objects.filter(person=person).select_related("disease")
+
+
+def chronic_disease_list() -> QuerySet[ChronicDisease]:
+    return ChronicDisease.objects.filter(active=True).order_by("code")
+
+
+def person_account(*, person: Person) -> PersonalAccount | None:
+    return PersonalAccount.objects.filter(person=person).first()
+
+
+def account_entries(*, account: PersonalAccount) -> QuerySet[AccountEntry]:
+    return account.entries.select_related("beneficiary", "settlement")
+
+
+def account_family(*, account: PersonalAccount) -> QuerySet[FamilyBinding]:
+    return account.family.filter(active=True).select_related("member")

@@ -1,7 +1,10 @@
+import datetime as dt
 import importlib
+import json
 import os
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from audit.roles import Role
@@ -121,3 +124,44 @@ def standards_2023(db):
 @pytest.fixture
 def clerk_jiangbei(make_user):
     return make_user("clerk_jb", Role.DISTRICT_CLERK, "500105")
+
+
+@pytest.fixture
+def policy_2023(db):
+    """The seeded 2023 benefit policy (transactional tests empty every table, so load it per test)."""
+    from benefits.services import benefit_policy_load
+
+    document = json.loads((settings.BASE_DIR / "benefits/reference/policy_2023.json").read_text(encoding="utf-8"))
+    benefit_policy_load(actor=None, document=document)
+    migration = importlib.import_module("benefits.migrations.0003_seed_chronic_catalogue_and_credit_rules")
+    from django.apps import apps
+
+    migration.seed(apps, None)
+
+
+@pytest.fixture
+def hospital_yz(districts):
+    from benefits.services import institution_register
+
+    return institution_register(
+        actor=None, name="渝中区人民医院", kind="hospital", level=2, district_id=districts["500103"].pk,
+        agreement_start=dt.date(2020, 1, 1),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def pharmacy_yz(districts):
+    from benefits.services import institution_register
+
+    return institution_register(
+        actor=None, name="渝中大药房", kind="pharmacy", level=None, district_id=districts["500103"].pk,
+        agreement_start=dt.date(2020, 1, 1),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def institution_user(districts, hospital_yz):
+    return staff_user_create(
+        actor=None, username="his_yz", password=PASSWORD, role=Role.INSTITUTION,
+        district_id=hospital_yz.district_id, institution_id=hospital_yz.pk,
+    )  # fmt: skip

@@ -1,0 +1,99 @@
+"""Settlement through the service: three tiers, accumulators, idempotency, reversal, entitlement."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from audit.models import AuditEvent
+from benefits.models import AnnualAccumulator, Settlement
+from benefits.services import SettlementConflict, SettlementRequest, settlement_create, settlement_reverse
+from enrollment.models import ContributionBill
+from tests.factories import PersonFactory, ResidentEnrollmentFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def paid_resident(*, tier=1, year=2023, category="adult", graduation_year=None, district=None):
+    person = PersonFactory(**({"district": district} if district else {}))
+    enrollment = ResidentEnrollmentFactory(
+        person=person, tier=tier, category=category, graduation_year=graduation_year,
+        start_date=dt.date(year - 1, 9, 1),
+    )  # fmt: skip
+    ContributionBill.objects.create(
+        person=person, enrollment=enrollment, district_id=enrollment.district_id, coverage_year=year,
+        scheme="resident", due_amount=D("350.00"), paid_amount=D("350.00"), status="paid",
+    )  # fmt: skip
+    return person
+
+
+def claim(person, number="S1", **kw):
+    values = dict(
+        settlement_number=number, id_number=person.id_number, benefit_type="inpatient",
+        service_date=dt.date(2023, 3, 1), discharge_date=dt.date(2023, 3, 10),
+        total_cost=D("12000.00"), eligible_cost=D("10000.00"),
+    )  # fmt: skip
+    values.update(kw)
+    return SettlementRequest(**values)
+
+
+def test_inpatient_settlement_splits_to_the_fen_and_carries_the_year(policy_2023, hospital_yz, institution_user):
+    person = paid_resident()
+    s, created = settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person))
+    assert created
+    # level-2 resident inpatient: deductible 500 per admission, 70 %
+    assert (s.pooled_paid, s.critical_paid, s.aid_paid, s.account_paid) == (D("6650.00"), D("0.00"), D("0.00"), D("0.00"))
+    assert s.out_of_pocket == D("5350.00")
+    acc = AnnualAccumulator.objects.get(person=person, year=2023)
+    assert (acc.pooled_inpatient, acc.critical_base, acc.settlement_count) == (D("6650.00"), D("3350.00"), 1)
+    assert AuditEvent.objects.filter(object_type="benefits.settlement", object_id=str(s.pk), action="create").exists()
+
+
+def test_same_number_same_request_is_a_replay_and_different_request_a_conflict(policy_2023, hospital_yz, institution_user):
+    person = paid_resident()
+    first, _ = settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person))
+    again, created = settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person))
+    assert (again.pk, created) == (first.pk, False)
+    with pytest.raises(SettlementConflict):
+        settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person, total_cost=D("13000.00")))
+    assert Settlement.objects.count() == 1
+    assert AnnualAccumulator.objects.get(person=person).settlement_count == 1
+
+
+def test_reversal_restores_the_accumulator_exactly(policy_2023, hospital_yz, institution_user):
+    person = paid_resident()
+    settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person, "A"))
+    before = AnnualAccumulator.objects.values().get(person=person)
+    s, _ = settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person, "B", service_date=dt.date(2023, 4, 1), discharge_date=dt.date(2023, 4, 3)))
+    reversed_, changed = settlement_reverse(actor=institution_user, settlement=s, reason="重复上传")
+    assert changed and reversed_.status == "reversed"
+    after = AnnualAccumulator.objects.values().get(person=person)
+    before.pop("updated_at"), after.pop("updated_at")
+    assert after == before
+    assert settlement_reverse(actor=institution_user, settlement=s, reason="again")[1] is False
+
+
+def test_unpaid_resident_and_other_institution_are_refused(policy_2023, hospital_yz, institution_user, pharmacy_yz):
+    person = paid_resident(year=2022)  # paid for 2022 only
+    with pytest.raises(ValidationError) as err:
+        settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person))
+    assert "未缴费" in str(err.value)
+    with pytest.raises(PermissionDenied):
+        settlement_create(actor=institution_user, institution=pharmacy_yz, request=claim(person, benefit_type="pharmacy"))
+    assert not Settlement.objects.exists() and not AnnualAccumulator.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("graduation_year", "day", "ok"),
+    [(None, dt.date(2023, 8, 31), True), (None, dt.date(2023, 9, 5), False), (2023, dt.date(2023, 12, 20), True)],
+)
+def test_student_benefit_period(policy_2023, hospital_yz, institution_user, graduation_year, day, ok):
+    person = paid_resident(category="student", graduation_year=graduation_year)  # paid for 2022-09 .. 2023-08
+    request = claim(person, service_date=day, discharge_date=day)
+    if ok:
+        assert settlement_create(actor=institution_user, institution=hospital_yz, request=request)[1]
+    else:
+        with pytest.raises(ValidationError):
+            settlement_create(actor=institution_user, institution=hospital_yz, request=request)
