@@ -10,6 +10,8 @@ def _snapshot_without_secrets(obj) -> dict:
     values = snapshot(obj)
     values.pop("password", None)
     values.pop("updated_at", None)
+    if obj._meta.app_label == "authtoken":
+        values.pop("key", None)  # an institution's API token is a password too
     return values
 
 

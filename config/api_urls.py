@@ -1,6 +1,7 @@
 from django.urls import path
 
 from audit import api as audit_api
+from benefits import api as benefits_api
 from enrollment import api as enrollment_api
 
 urlpatterns = [
@@ -24,6 +25,18 @@ urlpatterns = [
     path("imports/<int:pk>/errors/", enrollment_api.ImportErrorListApi.as_view(), name="import-errors"),
     path("imports/<int:pk>/confirm/", enrollment_api.ImportConfirmApi.as_view(), name="import-confirm"),
     path("imports/<int:pk>/revalidate/", enrollment_api.ImportRevalidateApi.as_view(), name="import-revalidate"),
+    path("institutions/", benefits_api.InstitutionListApi.as_view(), name="institution-list"),
+    path("institutions/<int:pk>/", benefits_api.InstitutionDetailApi.as_view(), name="institution-detail"),
+    path("settlements/", benefits_api.SettlementListApi.as_view(), name="settlement-list"),
+    path("settlements/manual/", benefits_api.ManualSettlementApi.as_view(), name="settlement-manual"),
+    path("settlements/<int:pk>/", benefits_api.SettlementDetailApi.as_view(), name="settlement-detail"),
+    path("settlements/<int:pk>/reversal/", benefits_api.SettlementReversalApi.as_view(), name="settlement-reversal"),
+    path("persons/<int:pk>/accumulators/", benefits_api.PersonAccumulatorApi.as_view(), name="person-accumulators"),
+    path("persons/<int:pk>/chronic/", benefits_api.PersonChronicApi.as_view(), name="person-chronic"),
+    path("persons/<int:pk>/account/", benefits_api.PersonAccountApi.as_view(), name="person-account"),
+    path("persons/<int:pk>/account/entries/", benefits_api.AccountEntryListApi.as_view(), name="account-entries"),
+    path("persons/<int:pk>/account/family/", benefits_api.AccountFamilyApi.as_view(), name="account-family"),
+    path("persons/<int:pk>/account/payments/", benefits_api.AccountPaymentApi.as_view(), name="account-payments"),
     path("audit-events/", audit_api.AuditEventListApi.as_view(), name="auditevent-list"),
     path("audit-events/<int:pk>/", audit_api.AuditEventDetailApi.as_view(), name="auditevent-detail"),
     path("jobs/<int:pk>/", audit_api.JobRunDetailApi.as_view(), name="jobrun-detail"),

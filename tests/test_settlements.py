@@ -30,11 +30,11 @@ def paid_resident(*, tier=1, year=2023, category="adult", graduation_year=None, 
 
 
 def claim(person, number="S1", **kw):
-    values = dict(
-        settlement_number=number, id_number=person.id_number, benefit_type="inpatient",
-        service_date=dt.date(2023, 3, 1), discharge_date=dt.date(2023, 3, 10),
-        total_cost=D("12000.00"), eligible_cost=D("10000.00"),
-    )  # fmt: skip
+    values = {
+        "settlement_number": number, "id_number": person.id_number, "benefit_type": "inpatient",
+        "service_date": dt.date(2023, 3, 1), "discharge_date": dt.date(2023, 3, 10),
+        "total_cost": D("12000.00"), "eligible_cost": D("10000.00"),
+    }  # fmt: skip
     values.update(kw)
     return SettlementRequest(**values)
 
@@ -44,20 +44,29 @@ def test_inpatient_settlement_splits_to_the_fen_and_carries_the_year(policy_2023
     s, created = settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person))
     assert created
     # level-2 resident inpatient: deductible 500 per admission, 70 %
-    assert (s.pooled_paid, s.critical_paid, s.aid_paid, s.account_paid) == (D("6650.00"), D("0.00"), D("0.00"), D("0.00"))
+    assert (s.pooled_paid, s.critical_paid, s.aid_paid, s.account_paid) == (
+        D("6650.00"),
+        D("0.00"),
+        D("0.00"),
+        D("0.00"),
+    )
     assert s.out_of_pocket == D("5350.00")
     acc = AnnualAccumulator.objects.get(person=person, year=2023)
     assert (acc.pooled_inpatient, acc.critical_base, acc.settlement_count) == (D("6650.00"), D("3350.00"), 1)
     assert AuditEvent.objects.filter(object_type="benefits.settlement", object_id=str(s.pk), action="create").exists()
 
 
-def test_same_number_same_request_is_a_replay_and_different_request_a_conflict(policy_2023, hospital_yz, institution_user):
+def test_same_number_same_request_is_a_replay_and_different_request_a_conflict(
+    policy_2023, hospital_yz, institution_user
+):
     person = paid_resident()
     first, _ = settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person))
     again, created = settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person))
     assert (again.pk, created) == (first.pk, False)
     with pytest.raises(SettlementConflict):
-        settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person, total_cost=D("13000.00")))
+        settlement_create(
+            actor=institution_user, institution=hospital_yz, request=claim(person, total_cost=D("13000.00"))
+        )
     assert Settlement.objects.count() == 1
     assert AnnualAccumulator.objects.get(person=person).settlement_count == 1
 
@@ -66,7 +75,11 @@ def test_reversal_restores_the_accumulator_exactly(policy_2023, hospital_yz, ins
     person = paid_resident()
     settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person, "A"))
     before = AnnualAccumulator.objects.values().get(person=person)
-    s, _ = settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person, "B", service_date=dt.date(2023, 4, 1), discharge_date=dt.date(2023, 4, 3)))
+    s, _ = settlement_create(
+        actor=institution_user,
+        institution=hospital_yz,
+        request=claim(person, "B", service_date=dt.date(2023, 4, 1), discharge_date=dt.date(2023, 4, 3)),
+    )
     reversed_, changed = settlement_reverse(actor=institution_user, settlement=s, reason="重复上传")
     assert changed and reversed_.status == "reversed"
     after = AnnualAccumulator.objects.values().get(person=person)
@@ -81,7 +94,9 @@ def test_unpaid_resident_and_other_institution_are_refused(policy_2023, hospital
         settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person))
     assert "未缴费" in str(err.value)
     with pytest.raises(PermissionDenied):
-        settlement_create(actor=institution_user, institution=pharmacy_yz, request=claim(person, benefit_type="pharmacy"))
+        settlement_create(
+            actor=institution_user, institution=pharmacy_yz, request=claim(person, benefit_type="pharmacy")
+        )
     assert not Settlement.objects.exists() and not AnnualAccumulator.objects.exists()
 
 

@@ -57,6 +57,8 @@ POOLED = {
 class SettlementConflict(ValidationError):
     """The settlement number was used before for a different request (API: 409)."""
 
+    conflict = True
+
 
 @dataclass(frozen=True)
 class SettlementRequest:

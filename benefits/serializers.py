@@ -1,0 +1,201 @@
+"""API shapes of the benefits app: inputs and outputs apart; outputs never carry a full ID number."""
+
+from rest_framework import serializers
+
+from enrollment.validators import mask_id_number
+
+from .models import (
+    AccountEntry,
+    AnnualAccumulator,
+    BenefitType,
+    ChronicRegistration,
+    FamilyBinding,
+    Institution,
+    PersonalAccount,
+    Settlement,
+)
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class InstitutionOutput(serializers.ModelSerializer):
+    district_code = serializers.CharField(source="district.code")
+
+    class Meta:
+        model = Institution
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "level",
+            "district_code",
+            "agreement_status",
+            "agreement_start",
+            "agreement_end",
+        ]
+
+
+class InstitutionInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Institution.Kind.choices)
+    level = serializers.IntegerField(required=False, allow_null=True)
+    district_code = serializers.CharField(max_length=6)
+    agreement_start = serializers.DateField()
+    agreement_end = serializers.DateField(required=False, allow_null=True)
+    code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+
+
+class InstitutionUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    level = serializers.IntegerField(required=False, allow_null=True)
+    agreement_status = serializers.ChoiceField(choices=Institution.AgreementStatus.choices)
+    agreement_start = serializers.DateField()
+    agreement_end = serializers.DateField(required=False, allow_null=True)
+
+
+class SettlementInput(serializers.Serializer):
+    """What an institution's system sends for one visit or stay. Amounts in yuan, at most 2 decimals."""
+
+    settlement_number = serializers.CharField(max_length=40)
+    id_number = serializers.CharField(max_length=30)
+    benefit_type = serializers.ChoiceField(choices=BenefitType.choices)
+    service_date = serializers.DateField()
+    discharge_date = serializers.DateField(required=False, allow_null=True)
+    total_cost = serializers.DecimalField(**MONEY)
+    eligible_cost = serializers.DecimalField(**MONEY)
+    chronic_disease_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    use_account = serializers.BooleanField(required=False, default=True)
+    account_holder_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+
+class ManualSettlementInput(SettlementInput):
+    """零星报销: staff enter an invoice the patient paid in full; the institution is named by code."""
+
+    institution_code = serializers.CharField(max_length=12)
+    use_account = None
+    account_holder_id_number = None
+
+
+class ReversalInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class SettlementOutput(serializers.ModelSerializer):
+    institution_code = serializers.CharField(source="institution.code")
+    person_id_number = serializers.SerializerMethodField()
+    person_name = serializers.CharField(source="person.name")
+    fund_paid = serializers.DecimalField(**MONEY)
+
+    class Meta:
+        model = Settlement
+        fields = [
+            "id",
+            "institution_code",
+            "settlement_number",
+            "kind",
+            "status",
+            "person_id",
+            "person_id_number",
+            "person_name",
+            "scheme",
+            "benefit_type",
+            "institution_level",
+            "service_date",
+            "discharge_date",
+            "year",
+            "total_cost",
+            "eligible_cost",
+            "deductible_applied",
+            "pooled_paid",
+            "critical_paid",
+            "aid_paid",
+            "account_paid",
+            "out_of_pocket",
+            "fund_paid",
+            "steps",
+            "settled_at",
+            "reversed_at",
+            "reversal_reason",
+        ]
+
+    def get_person_id_number(self, obj) -> str:
+        return mask_id_number(obj.person.id_number)
+
+
+class AccumulatorOutput(serializers.ModelSerializer):
+    class Meta:
+        model = AnnualAccumulator
+        exclude = ["id", "person", "updated_at"]
+
+
+class ChronicRegistrationInput(serializers.Serializer):
+    disease_code = serializers.CharField(max_length=20)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(required=False, allow_null=True)
+    certified_by = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ChronicRegistrationOutput(serializers.ModelSerializer):
+    disease_code = serializers.CharField(source="disease.code")
+    disease_name = serializers.CharField(source="disease.name")
+
+    class Meta:
+        model = ChronicRegistration
+        fields = ["id", "disease_code", "disease_name", "valid_from", "valid_to", "certified_by", "status"]
+
+
+class AccountEntryOutput(serializers.ModelSerializer):
+    beneficiary_id_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccountEntry
+        fields = [
+            "id",
+            "kind",
+            "purpose",
+            "amount",
+            "balance_after",
+            "period",
+            "settlement_id",
+            "beneficiary_id_number",
+            "created_at",
+        ]
+
+    def get_beneficiary_id_number(self, obj) -> str | None:
+        return mask_id_number(obj.beneficiary.id_number) if obj.beneficiary_id else None
+
+
+class FamilyBindingOutput(serializers.ModelSerializer):
+    member_id_number = serializers.SerializerMethodField()
+    member_name = serializers.CharField(source="member.name")
+
+    class Meta:
+        model = FamilyBinding
+        fields = ["id", "relation", "member_id_number", "member_name", "active"]
+
+    def get_member_id_number(self, obj) -> str:
+        return mask_id_number(obj.member.id_number)
+
+
+class AccountOutput(serializers.ModelSerializer):
+    family = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PersonalAccount
+        fields = ["id", "person_id", "balance", "family"]
+
+    def get_family(self, obj) -> list[dict]:
+        return FamilyBindingOutput(obj.family.filter(active=True).select_related("member"), many=True).data
+
+
+class FamilyBindingInput(serializers.Serializer):
+    member_id_number = serializers.CharField(max_length=30)
+    relation = serializers.CharField(max_length=20)  # any text: the service names what is not allowed
+
+
+class AccountPaymentInput(serializers.Serializer):
+    purpose = serializers.CharField(max_length=30)  # any text: forbidden uses are refused by name
+    amount = serializers.DecimalField(**MONEY)
+    beneficiary_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    bill_id = serializers.IntegerField(required=False, allow_null=True)
