@@ -1,5 +1,7 @@
 """医保结算: one visit or stay settled in three tiers, and the person's yearly running totals."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,14 @@ from .institutions import Institution
 from .policy import BenefitType
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+HALF_FEN = Decimal("0.005")
+PARTS = (
+    models.F("pooled_paid")
+    + models.F("critical_paid")
+    + models.F("aid_paid")
+    + models.F("account_paid")
+    + models.F("out_of_pocket")
+)
 
 
 class AnnualAccumulator(models.Model):
@@ -158,15 +168,10 @@ class Settlement(TimeStampedModel):
                 ),
                 name="settlement_amounts_valid",
             ),
-            # The five parts always add up to the total cost.
+            # The five parts always add up to the total cost. Within half a fen rather than "=" because
+            # SQLite (the embedded demo database) sums decimals as floats; on PostgreSQL it is exact.
             models.CheckConstraint(
-                condition=models.Q(
-                    total_cost=models.F("pooled_paid")
-                    + models.F("critical_paid")
-                    + models.F("aid_paid")
-                    + models.F("account_paid")
-                    + models.F("out_of_pocket")
-                ),
+                condition=models.Q(total_cost__gt=PARTS - HALF_FEN, total_cost__lt=PARTS + HALF_FEN),
                 name="settlement_parts_add_up",
             ),
         ]

@@ -189,21 +189,26 @@ FROM enrollment_enrollment e
 WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
 ON CONFLICT (person_id) DO NOTHING
 """
-# One statement credits the chunk: compute, move balances, write the ledger lines with the new balance.
+# The chunk's credits are computed into a temporary table first, then one statement moves the balances and
+# writes the ledger lines with the new balance. In one statement the "not yet credited" check would
+# interleave with the writes, and a first-ever run (empty ledger, planned as a sequential scan) would
+# rescan its own new lines once per row.
+_CREDIT_DUE_SQL = """
+CREATE TEMPORARY TABLE account_credit_due ON COMMIT DROP AS
+SELECT a.id AS account_id, ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2) AS amount
+FROM enrollment_enrollment e
+JOIN benefits_accountcreditrule r ON r.year = %(year)s AND r.category = e.category
+JOIN benefits_personalaccount a ON a.person_id = e.person_id
+WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+  AND NOT EXISTS (
+      SELECT 1 FROM benefits_accountentry x
+      WHERE x.account_id = a.id AND x.kind = 'credit' AND x.period = %(period)s
+  )
+"""
 _CREDIT_SQL = """
-WITH credit AS (
-    SELECT a.id AS account_id, ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2) AS amount
-    FROM enrollment_enrollment e
-    JOIN benefits_accountcreditrule r ON r.year = %(year)s AND r.category = e.category
-    JOIN benefits_personalaccount a ON a.person_id = e.person_id
-    WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
-      AND NOT EXISTS (
-          SELECT 1 FROM benefits_accountentry x
-          WHERE x.account_id = a.id AND x.kind = 'credit' AND x.period = %(period)s
-      )
-), moved AS (
+WITH moved AS (
     UPDATE benefits_personalaccount a SET balance = a.balance + c.amount, updated_at = %(now)s
-    FROM credit c WHERE a.id = c.account_id AND c.amount > 0
+    FROM account_credit_due c WHERE a.id = c.account_id AND c.amount > 0
     RETURNING a.id, a.balance, c.amount
 )
 INSERT INTO benefits_accountentry (account_id, kind, purpose, amount, balance_after, period, note, created_at)
@@ -267,7 +272,11 @@ def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district
         # Two runs of one month take turns chunk by chunk; the second then sees the first's lines.
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, period])
         cursor.execute(_OPEN_SQL.format(district=district), params)
-        cursor.execute(_CREDIT_SQL.format(district=district), params)
+        if cursor.rowcount > 10_000:
+            # Many new accounts (a first run): fresh statistics, or the credit join plans for an empty table.
+            cursor.execute("ANALYZE benefits_personalaccount")
+        cursor.execute(_CREDIT_DUE_SQL.format(district=district), params)
+        cursor.execute(_CREDIT_SQL, params)
         return cursor.rowcount
 
 

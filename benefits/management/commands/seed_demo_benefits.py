@@ -1,0 +1,103 @@
+"""Demo data for a laptop: institutions, an institution API account, chronic registrations, account
+credits and a year of settlements for the demo people, all through the real services."""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from benefits.models import ChronicDisease, Institution
+from benefits.services import (
+    SettlementRequest,
+    account_credits_post,
+    chronic_registration_create,
+    institution_register,
+    settlement_create,
+    settlement_reverse,
+)
+from enrollment.models import ContributionBill, District, Enrollment
+
+INSTITUTIONS = [
+    ("500103", "hospital", 3, "重庆市第一人民医院（演示）"),
+    ("500103", "hospital", 2, "渝中区人民医院（演示）"),
+    ("500103", "hospital", 1, "解放碑社区卫生服务中心（演示）"),
+    ("500103", "pharmacy", None, "渝中大药房（演示）"),
+    ("500105", "hospital", 2, "江北区人民医院（演示）"),
+    ("500105", "pharmacy", None, "观音桥药房（演示）"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo institutions and settlements (never on a production database). Runs once."
+
+    def handle(self, *args, **opts):
+        if Institution.objects.exists():
+            self.stdout.write("institutions already present: demo benefits not loaded again")
+            return
+        rng = random.Random(2023)  # noqa: S311 (demo data, not secrets)
+        districts = {d.code: d for d in District.objects.filter(code__in=["500103", "500105"])}
+        institutions = [
+            institution_register(
+                actor=None,
+                name=name,
+                kind=kind,
+                level=level,
+                district_id=districts[code].pk,
+                agreement_start=dt.date(2020, 1, 1),
+            )  # fmt: skip
+            for code, kind, level, name in INSTITUTIONS
+        ]
+        call_command("institution_api_account", institutions[1].code, stdout=self.stdout)
+        for month in (1, 2, 3, 4, 5, 6):
+            account_credits_post(actor=None, year=2023, month=month)
+
+        # Residents who paid for 2023, and every employee, can use their benefits.
+        paid = set(
+            ContributionBill.objects.filter(coverage_year=2023, status="paid").values_list("person_id", flat=True)
+        )
+        enrollments = [
+            e
+            for e in Enrollment.objects.filter(status="active").select_related("person").order_by("id")
+            if e.scheme == "employee" or e.person_id in paid
+        ]
+        hypertension = ChronicDisease.objects.get(code="MT001")
+        retirees = [e for e in enrollments if e.category == "retired"][:5]
+        for e in retirees:
+            chronic_registration_create(
+                actor=None, person=e.person, disease_code=hypertension.code, valid_from=dt.date(2023, 1, 1)
+            )
+        settled = 0
+        for n, e in enumerate(enrollments[:80]):
+            local = [i for i in institutions if i.district_id == e.district_id]
+            kind = rng.choice(
+                ["outpatient", "outpatient", "pharmacy", "inpatient"] + (["chronic"] if e in retirees else [])
+            )
+            institution = next(i for i in local if (i.kind == "pharmacy") == (kind == "pharmacy"))
+            day = dt.date(2023, 1, 10) + dt.timedelta(days=rng.randrange(150))
+            if kind == "inpatient":
+                total = Decimal(rng.randrange(3000, 60000))
+            else:
+                total = Decimal(rng.randrange(5000, 60000)) / 100
+            eligible = (total * Decimal("0.85")).quantize(Decimal("0.01"))
+            request = SettlementRequest(
+                settlement_number=f"DEMO{n:05d}",
+                id_number=e.person.id_number,
+                benefit_type=kind,
+                service_date=day,
+                discharge_date=day + dt.timedelta(days=rng.randrange(2, 12)) if kind == "inpatient" else None,
+                total_cost=total,
+                eligible_cost=eligible,
+                chronic_disease_code=hypertension.code if kind == "chronic" else "",
+            )
+            try:
+                settlement, _ = settlement_create(actor=None, institution=institution, request=request)
+            except ValidationError as exc:  # e.g. an inpatient level the policy does not list
+                self.stdout.write(f"skipped {request.settlement_number}: {'; '.join(exc.messages)}")
+                continue
+            settled += 1
+            if n == 7:
+                settlement_reverse(actor=None, settlement=settlement, reason="演示：机构重复上传后冲正")
+        self.stdout.write(self.style.SUCCESS(f"demo: {len(institutions)} institutions, {settled} settlements"))
