@@ -65,6 +65,7 @@ def _enroll(actor, person: Person, data: dict) -> Enrollment:
         district_id=_district_id(data["district_code"]),
         employer_id=_employer_id(data.get("employer_credit_code")),
         contribution_base=data.get("contribution_base"),
+        graduation_year=data.get("graduation_year"),
         start_date=data["start_date"],
     )
 

@@ -36,6 +36,9 @@ class EnrollmentTermsForm(forms.Form):
     contribution_base = forms.DecimalField(
         label=_("缴费基数"), max_digits=12, decimal_places=2, required=False, min_value=0
     )
+    graduation_year = forms.IntegerField(
+        label=_("毕业年份"), required=False, help_text=_("仅在校大学生：毕业当年待遇享受至12月31日")
+    )
 
 
 class PersonEnrollForm(EnrollmentTermsForm):
@@ -48,7 +51,7 @@ class PersonEnrollForm(EnrollmentTermsForm):
 
     field_order = [
         "id_number", "name", "phone", "district", "scheme", "category", "tier", "employer_code",
-        "contribution_base", "start_date",
+        "contribution_base", "graduation_year", "start_date",
     ]  # fmt: skip
 
 

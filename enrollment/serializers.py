@@ -37,6 +37,7 @@ class EnrollmentOutput(serializers.ModelSerializer):
             "district_code",
             "employer_credit_code",
             "contribution_base",
+            "graduation_year",
             "start_date",
             "end_date",
             "status",
@@ -95,6 +96,7 @@ class EnrollmentTermsInput(serializers.Serializer):
     tier = serializers.IntegerField(required=False, allow_null=True)
     employer_credit_code = serializers.CharField(required=False, allow_blank=True, max_length=18)
     contribution_base = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    graduation_year = serializers.IntegerField(required=False, allow_null=True)
 
 
 class EnrollInput(EnrollmentTermsInput):

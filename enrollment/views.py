@@ -57,6 +57,7 @@ def _enroll_from_form(request, form: PersonEnrollForm, person):
         district_id=data["district"].pk,
         employer_id=_employer_id(form),
         contribution_base=data["contribution_base"],
+        graduation_year=data["graduation_year"],
         start_date=data["start_date"],
     )
 
@@ -179,6 +180,7 @@ def enrollment_edit(request, enrollment_id: int):
         "tier": enrollment.tier or "",
         "employer_code": enrollment.employer.credit_code if enrollment.employer else "",
         "contribution_base": enrollment.contribution_base,
+        "graduation_year": enrollment.graduation_year,
     }
     form = EnrollmentEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -191,6 +193,7 @@ def enrollment_edit(request, enrollment_id: int):
                 tier=data["tier"] or None,
                 employer_id=_employer_id(form),
                 contribution_base=data["contribution_base"],
+                graduation_year=data["graduation_year"],
             )
         except ValidationError as error:
             apply_service_errors(form, error)

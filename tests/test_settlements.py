@@ -112,3 +112,19 @@ def test_student_benefit_period(policy_2023, hospital_yz, institution_user, grad
     else:
         with pytest.raises(ValidationError):
             settlement_create(actor=institution_user, institution=hospital_yz, request=request)
+
+
+def test_graduation_year_is_for_students_only_and_audited(districts, clerk_yuzhong):
+    from enrollment.services import enrollment_register
+
+    adult, student = PersonFactory(), PersonFactory()
+    common = {"actor": clerk_yuzhong, "scheme": "resident", "tier": 1, "district_id": districts["500103"].pk,
+              "start_date": dt.date(2022, 9, 1), "graduation_year": 2023}  # fmt: skip
+    with pytest.raises(ValidationError) as err:
+        enrollment_register(person=adult, category="adult", **common)
+    assert "毕业年份" in str(err.value)
+    assert not adult.enrollments.exists()
+    enrollment = enrollment_register(person=student, category="student", **common)
+    assert enrollment.graduation_year == 2023
+    event = AuditEvent.objects.get(object_type="enrollment.enrollment", object_id=str(enrollment.pk))
+    assert event.new_values["graduation_year"] == 2023

@@ -26,7 +26,9 @@ from ..validators import (
 from .scope import require_edit_in_district
 
 PERSON_FIELDS = ["name", "phone", "district_id", "death_date"]
-ENROLLMENT_FIELDS = ["category", "tier", "employer_id", "contribution_base", "status", "end_date", "end_reason"]
+ENROLLMENT_FIELDS = [
+    "category", "tier", "employer_id", "contribution_base", "graduation_year", "status", "end_date", "end_reason",
+]  # fmt: skip
 
 
 def _invalid(field: str, exc: InvalidValue) -> ValidationError:
@@ -103,6 +105,21 @@ def person_update(*, actor: Any, person: Person, name: str, phone: str) -> Perso
     return person
 
 
+def _clean_graduation_year(*, category: str, graduation_year: Any) -> int | None:
+    """Students only: the year of graduation, when their benefit period runs on to 31 Dec."""
+    if graduation_year in (None, ""):
+        return None
+    if category != "student":
+        raise ValidationError({"graduation_year": "只有在校大学生填写毕业年份"})
+    try:
+        year = int(graduation_year)
+    except (TypeError, ValueError):
+        year = 0
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"graduation_year": "毕业年份应为四位年份"})
+    return year
+
+
 def _clean_enrollment_terms(
     *, scheme: str, category: str, tier: Any, employer_id: int | None, contribution_base: Any
 ) -> tuple[int | None, int | None, Decimal | None]:
@@ -153,11 +170,13 @@ def enrollment_register(
     tier: Any = None,
     employer_id: int | None = None,
     contribution_base: Any = None,
+    graduation_year: Any = None,
 ) -> Enrollment:
     require_edit_in_district(actor=actor, district_id=district_id)
     tier, employer_id, base = _clean_enrollment_terms(
         scheme=scheme, category=category, tier=tier, employer_id=employer_id, contribution_base=contribution_base
     )
+    graduation_year = _clean_graduation_year(category=category, graduation_year=graduation_year)
     if employer_id and not Employer.objects.filter(pk=employer_id).exists():
         raise ValidationError({"employer": "参保单位未登记"})
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -179,6 +198,7 @@ def enrollment_register(
                 employer_id=employer_id,
                 contribution_base=base,
                 start_date=start_date,
+                graduation_year=graduation_year,
             )
     except IntegrityError:
         # Another request enrolled the same person a moment ago: the partial unique index said no.
@@ -189,7 +209,14 @@ def enrollment_register(
 
 @transaction.atomic
 def enrollment_update(
-    *, actor: Any, enrollment: Enrollment, category: str, tier: Any, employer_id: int | None, contribution_base: Any
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    category: str,
+    tier: Any,
+    employer_id: int | None,
+    contribution_base: Any,
+    graduation_year: Any = None,
 ) -> Enrollment:
     require_edit_in_district(actor=actor, district_id=enrollment.district_id)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
@@ -202,6 +229,7 @@ def enrollment_update(
         employer_id=employer_id,
         contribution_base=contribution_base,
     )
+    graduation_year = _clean_graduation_year(category=category, graduation_year=graduation_year)
     old = snapshot(enrollment, fields=ENROLLMENT_FIELDS)
     enrollment.category, enrollment.tier, enrollment.employer_id, enrollment.contribution_base = (
         category,
@@ -209,7 +237,10 @@ def enrollment_update(
         employer_id,
         base,
     )
-    enrollment.save(update_fields=["category", "tier", "employer_id", "contribution_base", "updated_at"])
+    enrollment.graduation_year = graduation_year
+    enrollment.save(
+        update_fields=["category", "tier", "employer_id", "contribution_base", "graduation_year", "updated_at"]
+    )
     old_changed, new_changed = changed_values(old, snapshot(enrollment, fields=ENROLLMENT_FIELDS))
     if new_changed:
         audit_event_record(
