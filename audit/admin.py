@@ -68,7 +68,7 @@ class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class StaffUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ["username", "first_name", "role", "district", "is_active", "last_login"]
     list_filter = ["role", "district", "is_active"]
-    fieldsets = UserAdmin.fieldsets + (("角色与辖区", {"fields": ("role", "district")}),)
+    fieldsets = UserAdmin.fieldsets + (("角色与辖区", {"fields": ("role", "district", "institution")}),)
     add_fieldsets = UserAdmin.add_fieldsets + (("角色与辖区", {"fields": ("role", "district")}),)
 
     def user_change_password(self, request, id, form_url=""):

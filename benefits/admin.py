@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from audit.admin import AuditedModelAdmin
+from audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 
-from .models import BenefitPolicy, CriticalIllnessPolicy
+from .models import AccountCreditRule, BenefitPolicy, ChronicDisease, CriticalIllnessPolicy, Institution, Settlement
 
 
 @admin.register(BenefitPolicy)
@@ -18,3 +18,34 @@ class BenefitPolicyAdmin(AuditedModelAdmin):
 class CriticalIllnessPolicyAdmin(AuditedModelAdmin):
     list_display = ["year", "scheme", "deductible", "annual_cap", "version", "source"]
     list_filter = ["year", "scheme"]
+
+
+@admin.register(ChronicDisease)
+class ChronicDiseaseAdmin(AuditedModelAdmin):
+    """The 门诊慢特病 catalogue: municipal admins add diseases or retire them (active off)."""
+
+    list_display = ["code", "name", "active", "source"]
+    list_filter = ["active"]
+
+
+@admin.register(AccountCreditRule)
+class AccountCreditRuleAdmin(AuditedModelAdmin):
+    """个人账户划入标准 per year and category; set next year's before its first monthly credit."""
+
+    list_display = ["year", "category", "rate", "fixed_amount", "source"]
+    list_filter = ["year"]
+
+
+# Changed only through the services (code checks, locks, ledger, audit): readable here, not editable.
+@admin.register(Institution)
+class InstitutionAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "kind", "level", "district", "agreement_status"]
+    list_filter = ["kind", "agreement_status"]
+    search_fields = ["=code"]
+
+
+@admin.register(Settlement)
+class SettlementAdmin(ReadOnlyAdmin):
+    list_display = ["settlement_number", "institution", "benefit_type", "service_date", "total_cost", "status"]
+    list_filter = ["status", "benefit_type", "year"]
+    raw_id_fields = ["person", "enrollment", "institution", "account", "policy"]

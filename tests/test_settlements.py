@@ -128,3 +128,16 @@ def test_graduation_year_is_for_students_only_and_audited(districts, clerk_yuzho
     assert enrollment.graduation_year == 2023
     event = AuditEvent.objects.get(object_type="enrollment.enrollment", object_id=str(enrollment.pk))
     assert event.new_values["graduation_year"] == 2023
+
+
+def test_admin_lists_benefit_records_read_only(policy_2023, hospital_yz, institution_user, municipal_admin, client_for):
+    settlement_create(actor=institution_user, institution=hospital_yz, request=claim(paid_resident()))
+    client = client_for(municipal_admin)
+    for page in ("settlement", "institution", "chronicdisease", "accountcreditrule"):
+        assert client.get(f"/admin/benefits/{page}/").status_code == 200
+    settlement = Settlement.objects.get()
+    assert client.get(f"/admin/benefits/settlement/{settlement.pk}/change/").status_code == 200
+    response = client.post(f"/admin/benefits/settlement/{settlement.pk}/change/", {"total_cost": "1.00"})
+    assert response.status_code == 403
+    settlement.refresh_from_db()
+    assert settlement.total_cost == D("12000.00")
