@@ -1,17 +1,20 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .roles import Capability
 
-# (url name, label, capability needed to see the entry)
+# (url name, label, capability needed to see the entry); labels are translated when shown.
 NAVIGATION = [
-    ("home", "工作台", Capability.VIEW),
-    ("enrollment:person_list", "参保人", Capability.VIEW),
-    ("enrollment:employer_list", "参保单位", Capability.VIEW),
-    ("enrollment:import_list", "批量导入", Capability.VIEW),
-    ("enrollment:district_list", "区县", Capability.VIEW),
-    ("audit:job_list", "批处理", Capability.VIEW),
-    ("audit:event_list", "操作日志", Capability.VIEW_AUDIT),
+    ("home", gettext_noop("工作台"), Capability.VIEW),
+    ("enrollment:person_list", gettext_noop("参保人"), Capability.VIEW),
+    ("enrollment:employer_list", gettext_noop("参保单位"), Capability.VIEW),
+    ("enrollment:import_list", gettext_noop("批量导入"), Capability.VIEW),
+    ("enrollment:district_list", gettext_noop("区县"), Capability.VIEW),
+    ("benefits:institution_list", gettext_noop("定点机构"), Capability.VIEW),
+    ("benefits:settlement_list", gettext_noop("医保结算"), Capability.VIEW),
+    ("audit:job_list", gettext_noop("批处理"), Capability.VIEW),
+    ("audit:event_list", gettext_noop("操作日志"), Capability.VIEW_AUDIT),
 ]
 
 

@@ -27,7 +27,8 @@ def build(n: int) -> None:
         district = c.fetchone()[0]
         c.execute(
             """
-            INSERT INTO enrollment_person (id_number, name, gender, birth_date, phone, district_id, created_at, updated_at)
+            INSERT INTO enrollment_person
+                (id_number, name, gender, birth_date, phone, district_id, created_at, updated_at)
             SELECT '500103' || lpad(g::text, 12, '0'), '职工' || g, 'M', DATE '1970-01-01', '', %s, now(), now()
             FROM generate_series(1, %s) g
             """,
@@ -53,8 +54,10 @@ def raw_floor(n: int) -> float:
     with transaction.atomic(), connection.cursor() as c:
         c.execute(
             """
-            INSERT INTO benefits_accountentry (account_id, kind, purpose, amount, balance_after, period, note, created_at)
-            SELECT a.id, 'credit', '', ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2), 0, 209901, '', now()
+            INSERT INTO benefits_accountentry
+                (account_id, kind, purpose, amount, balance_after, period, note, created_at)
+            SELECT a.id, 'credit', '', ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2),
+                   0, 209901, '', now()
             FROM enrollment_enrollment e
             JOIN benefits_accountcreditrule r ON r.year = 2023 AND r.category = e.category
             JOIN benefits_personalaccount a ON a.person_id = e.person_id

@@ -14,7 +14,7 @@ from enrollment.api import _district_id
 from enrollment.selectors import get_person_for_user_or_404
 
 from . import selectors, services
-from .models import Institution, Settlement
+from .models import AccountEntry, AnnualAccumulator, ChronicRegistration, Institution, Settlement
 from .serializers import (
     AccountEntryOutput,
     AccountOutput,
@@ -81,7 +81,8 @@ class InstitutionDetailApi(APIView):
         institution = selectors.get_institution_for_user_or_404(fetched_by=request.user, institution_id=pk)
         data = InstitutionUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        institution = services.institution_update(actor=request.user, institution=institution, **data.validated_data)
+        values = {"level": institution.level, "agreement_end": institution.agreement_end, **data.validated_data}
+        institution = services.institution_update(actor=request.user, institution=institution, **values)
         return Response(InstitutionOutput(institution).data)
 
 
@@ -159,6 +160,7 @@ class SettlementReversalApi(APIView):
 
 
 class PersonAccumulatorApi(generics.ListAPIView):
+    queryset = AnnualAccumulator.objects.none()  # for the schema; real rows come from the selector
     serializer_class = AccumulatorOutput
     pagination_class = None
 
@@ -168,6 +170,7 @@ class PersonAccumulatorApi(generics.ListAPIView):
 
 
 class PersonChronicApi(generics.ListCreateAPIView):
+    queryset = ChronicRegistration.objects.none()  # for the schema; real rows come from the selector
     serializer_class = ChronicRegistrationOutput
     pagination_class = None
 
@@ -199,6 +202,7 @@ class PersonAccountApi(APIView):
 
 
 class AccountEntryListApi(generics.ListAPIView):
+    queryset = AccountEntry.objects.none()  # for the schema; real rows come from the selector
     serializer_class = AccountEntryOutput
 
     def get_queryset(self):

@@ -39,7 +39,7 @@ class InstitutionOutput(serializers.ModelSerializer):
 class InstitutionInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Institution.Kind.choices)
-    level = serializers.IntegerField(required=False, allow_null=True)
+    level = serializers.IntegerField(required=False, allow_null=True, default=None)  # pharmacies: none
     district_code = serializers.CharField(max_length=6)
     agreement_start = serializers.DateField()
     agreement_end = serializers.DateField(required=False, allow_null=True)
@@ -47,6 +47,8 @@ class InstitutionInput(serializers.Serializer):
 
 
 class InstitutionUpdateInput(serializers.Serializer):
+    """Level and agreement end may be left out: they then keep their current values."""
+
     name = serializers.CharField(max_length=200)
     level = serializers.IntegerField(required=False, allow_null=True)
     agreement_status = serializers.ChoiceField(choices=Institution.AgreementStatus.choices)

@@ -1,6 +1,25 @@
 from django.urls import path
 
-from . import views  # noqa: F401  (the staff pages land here)
+from . import person_views, views
 
 app_name = "benefits"
-urlpatterns: list = []
+urlpatterns = [
+    path("institutions/", views.institution_list, name="institution_list"),
+    path("institutions/new/", views.institution_register, name="institution_register"),
+    path("institutions/<int:institution_id>/", views.institution_detail, name="institution_detail"),
+    path("settlements/", views.settlement_list, name="settlement_list"),
+    path("settlements/manual/", views.settlement_manual, name="settlement_manual"),
+    path("settlements/<int:settlement_id>/", views.settlement_detail, name="settlement_detail"),
+    path("settlements/<int:settlement_id>/reverse/", views.settlement_reverse, name="settlement_reverse"),
+    path("people/<int:person_id>/panel/", person_views.person_panel, name="person_panel"),
+    path("people/<int:person_id>/chronic/", person_views.chronic_add, name="chronic_add"),
+    path(
+        "people/<int:person_id>/chronic/<int:registration_id>/revoke/",
+        person_views.chronic_revoke,
+        name="chronic_revoke",
+    ),
+    path("people/<int:person_id>/account/", person_views.account_detail, name="account_detail"),
+    path("people/<int:person_id>/account/family/", person_views.family_add, name="family_add"),
+    path("people/<int:person_id>/account/family/<int:binding_id>/end/", person_views.family_end, name="family_end"),
+    path("people/<int:person_id>/account/pay/", person_views.account_pay, name="account_pay"),
+]

@@ -1,1 +1,205 @@
-"""Staff pages of the benefits app."""
+"""Staff pages of the benefits app: institutions and settlements. Thin: parse input, call a selector
+or a service, render. The person's benefits panel and personal account are in person_views.py."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.access import district_in_scope, require_capability
+from audit.roles import Capability
+from config.pagination import keyset_page
+from enrollment.models import District
+
+from . import selectors, services
+from .forms import (
+    InstitutionRegisterForm,
+    InstitutionUpdateForm,
+    ManualSettlementForm,
+    ReversalForm,
+    SettlementFilterForm,
+    apply_errors,
+)
+from .models import Settlement
+
+
+def _limit_districts(form, user) -> None:
+    """District staff only ever pick their own district (as in enrollment's pages)."""
+    if not user.is_city_wide:
+        form.fields["district"].queryset = District.objects.filter(pk=user.district_id)
+        form.fields["district"].initial = user.district_id
+
+
+# Service field names that the manual reimbursement form shows under another name.
+MANUAL_ALIASES = {"institution": "institution_code"}
+
+
+@login_required
+def institution_list(request):
+    query = request.GET.get("q", "")
+    institutions = selectors.institution_list(fetched_by=request.user, query=query)
+    page = keyset_page(institutions, after=request.GET.get("after"))
+    template = (
+        "benefits/_institution_rows.html" if request.headers.get("HX-Request") else "benefits/institution_list.html"
+    )
+    context = {
+        "page": page,
+        "q": query,
+        "query": urlencode({"q": query}) if query else "",
+        "can_edit": request.user.has_capability(Capability.EDIT),
+    }
+    return render(request, template, context)
+
+
+@login_required
+def institution_register(request):
+    require_capability(request.user, Capability.EDIT)
+    form = InstitutionRegisterForm(request.POST or None)
+    _limit_districts(form, request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            institution = services.institution_register(
+                actor=request.user,
+                name=data["name"],
+                kind=data["kind"],
+                level=data["level"],
+                district_id=data["district"].pk,
+                agreement_start=data["agreement_start"],
+                agreement_end=data["agreement_end"],
+                code=data["code"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已登记定点医药机构 %(code)s") % {"code": institution.code})
+            return redirect("benefits:institution_detail", institution_id=institution.pk)
+    return render(request, "benefits/form.html", {"form": form, "title": _("登记定点医药机构")})
+
+
+@login_required
+def institution_detail(request, institution_id: int):
+    """The institution and its agreement; staff who may edit change the agreement status here."""
+    institution = selectors.get_institution_for_user_or_404(fetched_by=request.user, institution_id=institution_id)
+    can_edit = request.user.has_capability(Capability.EDIT) and district_in_scope(
+        user=request.user, district_id=institution.district_id
+    )
+    if request.method == "POST":
+        require_capability(request.user, Capability.EDIT)
+    form = InstitutionUpdateForm(request.POST or None, institution=institution) if can_edit else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.institution_update(
+                actor=request.user,
+                institution=institution,
+                name=data["name"],
+                level=data.get("level"),
+                agreement_status=data["agreement_status"],
+                agreement_start=data["agreement_start"],
+                agreement_end=data["agreement_end"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("benefits:institution_detail", institution_id=institution.pk)
+    return render(request, "benefits/institution_detail.html", {"institution": institution, "form": form})
+
+
+@login_required
+def settlement_list(request):
+    # Staff pages only: an institution's system account reads its settlements through the API.
+    require_capability(request.user, Capability.VIEW)
+    form = SettlementFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")} if form.is_valid() else {}
+    page = keyset_page(
+        selectors.settlement_list(fetched_by=request.user, filters=filters), after=request.GET.get("after")
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "can_edit": request.user.has_capability(Capability.EDIT),
+    }
+    return render(request, "benefits/settlement_list.html", context)
+
+
+def _statement(request, settlement: Settlement, reversal_form: ReversalForm | None = None, status: int = 200):
+    can_review = request.user.has_capability(Capability.REVIEW)
+    if reversal_form is None and can_review and settlement.status == Settlement.Status.SETTLED:
+        reversal_form = ReversalForm()
+    context = {"s": settlement, "reversal_form": reversal_form if can_review else None}
+    return render(request, "benefits/settlement_detail.html", context, status=status)
+
+
+@login_required
+def settlement_detail(request, settlement_id: int):
+    """The printable settlement statement (结算单)."""
+    require_capability(request.user, Capability.VIEW)
+    settlement = selectors.get_settlement_for_user_or_404(fetched_by=request.user, settlement_id=settlement_id)
+    return _statement(request, settlement)
+
+
+@login_required
+@require_POST
+def settlement_reverse(request, settlement_id: int):
+    require_capability(request.user, Capability.VIEW)
+    settlement = selectors.get_settlement_for_user_or_404(fetched_by=request.user, settlement_id=settlement_id)
+    require_capability(request.user, Capability.REVIEW)
+    form = ReversalForm(request.POST)
+    if form.is_valid():
+        try:
+            settlement, changed = services.settlement_reverse(
+                actor=request.user, settlement=settlement, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已冲正") if changed else _("该结算此前已冲正，未重复处理"))
+            return redirect("benefits:settlement_detail", settlement_id=settlement.pk)
+    return _statement(request, settlement, reversal_form=form)
+
+
+@login_required
+def settlement_manual(request):
+    """零星报销: staff settle an invoice the patient paid in full, by the same rules, without the account."""
+    require_capability(request.user, Capability.EDIT)
+    form = ManualSettlementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            institution = selectors.institution_by_code(code=data["institution_code"])
+            if institution is None:
+                raise ValidationError({"institution_code": _("机构编码不存在")})
+            settlement, created = services.settlement_create(
+                actor=request.user,
+                institution=institution,
+                request=services.SettlementRequest(
+                    settlement_number=data["settlement_number"],
+                    id_number=data["id_number"],
+                    benefit_type=data["benefit_type"],
+                    service_date=data["service_date"],
+                    discharge_date=data["discharge_date"],
+                    total_cost=data["total_cost"],
+                    eligible_cost=data["eligible_cost"],
+                    chronic_disease_code=data["chronic_disease_code"],
+                    use_account=False,
+                ),
+                kind=Settlement.Kind.MANUAL,
+            )
+        except ValidationError as error:
+            apply_errors(form, error, aliases=MANUAL_ALIASES)
+        else:
+            if created:
+                messages.success(request, _("已办理零星报销"))
+            else:
+                messages.info(request, _("该发票号已办理零星报销，显示原结算单，未重复支付"))
+            return redirect("benefits:settlement_detail", settlement_id=settlement.pk)
+    return render(request, "benefits/form.html", {"form": form, "title": _("零星报销")})

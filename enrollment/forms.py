@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from .models import Category, ContributionPayment, District, Enrollment, ImportBatch, Scheme
 
 TIER_CHOICES = [("", "—"), ("1", _("一档")), ("2", _("二档"))]
-DATE = forms.DateInput(attrs={"type": "date"})
+# <input type="date"> needs ISO dates whatever the language, or a stored value shows as an empty box.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -141,3 +141,17 @@ def test_admin_lists_benefit_records_read_only(policy_2023, hospital_yz, institu
     assert response.status_code == 403
     settlement.refresh_from_db()
     assert settlement.total_cost == D("12000.00")
+
+
+def test_account_credit_needs_the_enrollment_to_have_begun_by_month_end(policy_2023, districts):
+    from benefits.models import AccountEntry
+    from benefits.services import account_credits_post
+    from enrollment.models import Enrollment
+
+    early, late = PersonFactory(), PersonFactory()
+    for person, start in ((early, dt.date(2023, 1, 31)), (late, dt.date(2023, 2, 1))):
+        Enrollment.objects.create(person=person, scheme="employee", category="retired", district_id=person.district_id,
+                                  contribution_base=D("5000.00"), start_date=start)  # fmt: skip
+    assert account_credits_post(actor=None, year=2023, month=1) == {"credited": 1}
+    assert list(AccountEntry.objects.values_list("account__person", "amount")) == [(early.pk, D("70.00"))]
+    assert account_credits_post(actor=None, year=2023, month=2) == {"credited": 2}

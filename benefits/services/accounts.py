@@ -6,6 +6,8 @@ designated institutions, those relatives' resident contributions and a retiree's
 and never public-health costs, fitness or wellness spending.
 """
 
+import calendar
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -187,6 +189,7 @@ INSERT INTO benefits_personalaccount (person_id, district_id, balance, created_a
 SELECT e.person_id, e.district_id, 0, %(now)s, %(now)s
 FROM enrollment_enrollment e
 WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+  AND e.start_date <= %(month_end)s
 ON CONFLICT (person_id) DO NOTHING
 """
 # The chunk's credits are computed into a temporary table first, then one statement moves the balances and
@@ -200,6 +203,7 @@ FROM enrollment_enrollment e
 JOIN benefits_accountcreditrule r ON r.year = %(year)s AND r.category = e.category
 JOIN benefits_personalaccount a ON a.person_id = e.person_id
 WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+  AND e.start_date <= %(month_end)s
   AND NOT EXISTS (
       SELECT 1 FROM benefits_accountentry x
       WHERE x.account_id = a.id AND x.kind = 'credit' AND x.period = %(period)s
@@ -258,6 +262,12 @@ def account_credits_post(
     return {"credited": credited}
 
 
+def _month_end(period: int) -> dt.date:
+    """Only enrollments that had begun by the end of the month are credited for it."""
+    year, month = divmod(period, 100)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
 def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district_id: int | None) -> int:
     district = "AND e.district_id = %(district)s" if district_id else ""
     params = {
@@ -267,6 +277,7 @@ def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district
         "upto": upto,
         "district": district_id,
         "now": timezone.now(),
+        "month_end": _month_end(period),
     }
     with connection.cursor() as cursor:
         # Two runs of one month take turns chunk by chunk; the second then sees the first's lines.
@@ -277,14 +288,22 @@ def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district
             cursor.execute("ANALYZE benefits_personalaccount")
         cursor.execute(_CREDIT_DUE_SQL.format(district=district), params)
         cursor.execute(_CREDIT_SQL, params)
-        return cursor.rowcount
+        credited = cursor.rowcount
+        # ON COMMIT DROP alone is not enough: inside an outer transaction the chunk's atomic block is only a
+        # savepoint, and the next chunk (or the next month) would find the table still there.
+        cursor.execute("DROP TABLE account_credit_due")
+        return credited
 
 
 def _credit_chunk_python(*, year: int, period: int, after: int, upto: int, district_id: int | None) -> int:
     """The same for SQLite, the embedded demo database, which has no exact decimals in SQL."""
     rules = {r.category: r for r in AccountCreditRule.objects.filter(year=year)}
     rows = Enrollment.objects.filter(
-        status=Enrollment.Status.ACTIVE, scheme=Scheme.EMPLOYEE, id__gt=after, id__lte=upto
+        status=Enrollment.Status.ACTIVE,
+        scheme=Scheme.EMPLOYEE,
+        id__gt=after,
+        id__lte=upto,
+        start_date__lte=_month_end(period),
     ).values("person_id", "district_id", "category", "contribution_base")
     if district_id:
         rows = rows.filter(district_id=district_id)

@@ -217,8 +217,14 @@ def _aid_terms(*, person: Person, on: dt.date):
     return False, None
 
 
-def _existing(*, institution: Institution, request: SettlementRequest) -> Settlement | None:
-    existing = Settlement.objects.filter(institution=institution, settlement_number=request.settlement_number).first()
+def _existing(
+    *, institution: Institution, request: SettlementRequest, actor: Any = None, kind: str = Settlement.Kind.DIRECT
+) -> Settlement | None:
+    number = (request.settlement_number or "").strip()  # stored stripped
+    existing = Settlement.objects.filter(institution=institution, settlement_number=number).first()
+    if existing is not None and kind == Settlement.Kind.MANUAL:
+        # Staff see their own district's records only, not even as a replay or a conflict.
+        require_edit_in_district(actor=actor, district_id=existing.district_id, field="id_number")
     if existing is not None and existing.request_fingerprint != request.fingerprint():
         raise SettlementConflict({"settlement_number": f"结算单号 {request.settlement_number} 已用于另一笔结算"})
     return existing
@@ -240,21 +246,21 @@ def settlement_create(
             raise PermissionDenied("只能以本机构名义结算")
     else:
         require_capability(actor, Capability.EDIT)
-    existing = _existing(institution=institution, request=request)
+    existing = _existing(institution=institution, request=request, actor=actor, kind=kind)
     if existing is not None:
         return existing, False
     try:
-        return _settle(actor=actor, institution=institution, request=request, kind=kind), True
+        return _settle(actor=actor, institution=institution, request=request, kind=kind)
     except IntegrityError:
         # The same number raced in from a parallel request for another person: the first one won.
-        existing = _existing(institution=institution, request=request)
+        existing = _existing(institution=institution, request=request, actor=actor, kind=kind)
         if existing is None:
             raise
         return existing, False
 
 
 @transaction.atomic
-def _settle(*, actor: Any, institution: Institution, request: SettlementRequest, kind: str) -> Settlement:
+def _settle(*, actor: Any, institution: Institution, request: SettlementRequest, kind: str) -> tuple[Settlement, bool]:
     total, eligible = _check_claim(request=request, institution=institution)
     person = _person(request.id_number)
     on = request.service_date
@@ -277,10 +283,10 @@ def _settle(*, actor: Any, institution: Institution, request: SettlementRequest,
     aid_recipient, aid = _aid_terms(person=person, on=on)
 
     acc = _locked_accumulator(person_id=person.pk, year=on.year)
-    # A parallel identical request waited on the lock above and now sees the first one's row.
-    existing = _existing(institution=institution, request=request)
+    # A parallel identical request waited on the lock above and now sees the first one's row: a replay.
+    existing = _existing(institution=institution, request=request, actor=actor, kind=kind)
     if existing is not None:
-        return existing
+        return existing, False
     account = None
     if request.account_holder_id_number:
         if kind != Settlement.Kind.DIRECT:
@@ -342,7 +348,7 @@ def _settle(*, actor: Any, institution: Institution, request: SettlementRequest,
     audit_event_record(
         actor=actor, action=AuditEvent.Action.CREATE, obj=settlement, new_values=snapshot(settlement, fields=AUDITED)
     )
-    return settlement
+    return settlement, True
 
 
 AUDITED = [

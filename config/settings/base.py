@@ -184,6 +184,9 @@ SPECTACULAR_SETTINGS = {
         "EndReasonEnum": "enrollment.models.Enrollment.EndReason",
         "ImportKindEnum": "enrollment.models.ImportBatch.Kind",
         "DistrictKindEnum": "enrollment.models.District.Kind",
+        "InstitutionKindEnum": "benefits.models.Institution.Kind",
+        "SettlementKindEnum": "benefits.models.Settlement.Kind",
+        "AccountEntryKindEnum": "benefits.models.AccountEntry.Kind",
     },
 }
 

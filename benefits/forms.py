@@ -1,0 +1,144 @@
+"""Staff forms of the benefits app. They only shape input; the services decide what is valid."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.forms import DistrictChoiceField, apply_service_errors
+from enrollment.models import District
+
+from . import selectors
+from .models import AccountEntry, BenefitType, FamilyBinding, Institution, Settlement
+
+# ISO format: an <input type="date"> shows nothing for a value in the locale's own format (2023/01/01).
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+LEVEL_CHOICES = [("", "—"), ("1", _("一级")), ("2", _("二级")), ("3", _("三级"))]
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
+
+
+def apply_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """`apply_service_errors`, after renaming the service's field names to the form's."""
+    if aliases and hasattr(error, "error_dict"):
+        error = ValidationError({aliases.get(field, field): messages for field, messages in error.message_dict.items()})
+    apply_service_errors(form, error)
+
+
+def _level(value: str) -> int | None:
+    return int(value) if value else None
+
+
+class InstitutionRegisterForm(forms.Form):
+    name = forms.CharField(label=_("机构名称"), max_length=200)
+    kind = forms.ChoiceField(label=_("机构类型"), choices=Institution.Kind.choices)
+    level = forms.TypedChoiceField(
+        label=_("医院等级"), choices=LEVEL_CHOICES, coerce=_level, empty_value=None, required=False,
+        help_text=_("药店不填"),
+    )  # fmt: skip
+    district = DistrictChoiceField(label=_("区县"), queryset=District.objects.order_by("code"))
+    agreement_start = forms.DateField(label=_("协议开始日期"), widget=DATE, initial=dt.date.today)
+    agreement_end = forms.DateField(label=_("协议截止日期"), widget=DATE, required=False)
+    code = forms.CharField(label=_("机构编码"), max_length=12, required=False, help_text=_("不填则按区县自动编号"))
+
+
+class InstitutionUpdateForm(forms.Form):
+    name = forms.CharField(label=_("机构名称"), max_length=200)
+    level = forms.TypedChoiceField(
+        label=_("医院等级"), choices=LEVEL_CHOICES, coerce=_level, empty_value=None, required=False
+    )
+    agreement_status = forms.ChoiceField(label=_("协议状态"), choices=Institution.AgreementStatus.choices)
+    agreement_start = forms.DateField(label=_("协议开始日期"), widget=DATE)
+    agreement_end = forms.DateField(label=_("协议截止日期"), widget=DATE, required=False)
+
+    def __init__(self, *args, institution: Institution, **kwargs):
+        initial = {
+            "name": institution.name,
+            "level": str(institution.level) if institution.level else "",
+            "agreement_status": institution.agreement_status,
+            "agreement_start": institution.agreement_start,
+            "agreement_end": institution.agreement_end,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        if institution.kind == Institution.Kind.PHARMACY:
+            del self.fields["level"]
+
+
+class SettlementFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("结算年度"), required=False, min_value=2000, max_value=2100)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), *Settlement.Status.choices])
+    institution = forms.CharField(label=_("机构编码"), required=False, max_length=12)
+
+
+class ManualSettlementForm(forms.Form):
+    """零星报销: an invoice the patient paid in full, reimbursed by the same rules as direct settlement."""
+
+    id_number = forms.CharField(label=_("身份证号"), max_length=40)
+    institution_code = forms.CharField(label=_("机构编码"), max_length=20)
+    settlement_number = forms.CharField(label=_("发票号/结算单号"), max_length=40)
+    benefit_type = forms.ChoiceField(label=_("待遇类型"), choices=BenefitType.choices)
+    service_date = forms.DateField(label=_("就诊/入院日期"), widget=DATE)
+    discharge_date = forms.DateField(label=_("出院日期"), widget=DATE, required=False, help_text=_("住院必填"))
+    total_cost = forms.DecimalField(label=_("医疗总费用"), **MONEY)
+    eligible_cost = forms.DecimalField(label=_("政策范围内费用"), **MONEY)
+    chronic_disease_code = forms.ChoiceField(label=_("慢特病病种"), required=False, help_text=_("门诊慢特病必选"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chronic_disease_code"].choices = [("", "—")] + [
+            (d.code, f"{d.code} {d.name}") for d in selectors.chronic_disease_list()
+        ]
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(label=_("冲正原因"), max_length=200)
+
+
+class ChronicRegistrationForm(forms.Form):
+    disease = forms.ChoiceField(label=_("病种"))
+    valid_from = forms.DateField(label=_("待遇开始日期"), widget=DATE, initial=dt.date.today)
+    valid_to = forms.DateField(label=_("待遇截止日期"), widget=DATE, required=False)
+    certified_by = forms.CharField(label=_("鉴定机构"), max_length=200, required=False)
+
+    def __init__(self, *args, diseases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disease"].choices = [("", "—")] + [(d.code, f"{d.code} {d.name}") for d in diseases]
+
+
+class FamilyBindingForm(forms.Form):
+    member_id_number = forms.CharField(label=_("共济人员身份证号"), max_length=40)
+    relation = forms.ChoiceField(label=_("关系"), choices=FamilyBinding.Relation.choices)
+
+
+class AccountPaymentForm(forms.Form):
+    """Only the uses the account may pay outside a settlement; the service refuses any other."""
+
+    purpose = forms.ChoiceField(
+        label=_("用途"),
+        choices=[
+            (AccountEntry.Purpose.RESIDENT_CONTRIBUTION, AccountEntry.Purpose.RESIDENT_CONTRIBUTION.label),
+            (AccountEntry.Purpose.CRITICAL_CONTRIBUTION, AccountEntry.Purpose.CRITICAL_CONTRIBUTION.label),
+        ],
+    )
+    amount = forms.DecimalField(label=_("金额"), **MONEY)
+    beneficiary_id_number = forms.CharField(
+        label=_("缴费人员身份证号"), max_length=40, required=False, help_text=_("为近亲属缴纳居民医保时填写")
+    )
+    bill_id = forms.TypedChoiceField(
+        label=_("居民医保缴费单"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("为近亲属缴纳居民医保时选择"),
+    )
+
+    def __init__(self, *args, bills=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bill_id"].choices = [("", "—")] + [
+            (
+                b.pk,
+                _("%(id)s %(year)s年度 未缴 %(owed)s 元")
+                % {"id": b.person.masked_id_number, "year": b.coverage_year, "owed": b.outstanding},
+            )
+            for b in bills
+        ]

@@ -1,0 +1,189 @@
+"""Staff pages of one insured person's benefits: the panel on the person page (year totals, recent
+settlements, chronic-disease registrations) and the personal account (ledger, 家庭共济, payments)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.access import require_capability
+from audit.roles import Capability
+from config.pagination import keyset_page
+from enrollment.models import ContributionBill, Scheme
+from enrollment.selectors import get_person_for_user_or_404
+
+from . import selectors, services
+from .forms import AccountPaymentForm, ChronicRegistrationForm, FamilyBindingForm, apply_errors
+
+RECENT_SETTLEMENTS = 10
+
+
+def _person_page(person) -> str:
+    return reverse("enrollment:person_detail", args=[person.pk]) + "#benefits"
+
+
+def _panel(request, person, chronic_form: ChronicRegistrationForm | None = None, status: int = 200):
+    """The panel alone for htmx (loaded into the person page), or inside a full page otherwise."""
+    can_edit = request.user.has_capability(Capability.EDIT)
+    if chronic_form is None and can_edit:
+        chronic_form = ChronicRegistrationForm(diseases=selectors.chronic_disease_list())
+    settlements = selectors.settlement_list(fetched_by=request.user, filters={"person_id": person.pk})
+    context = {
+        "person": person,
+        "accumulators": selectors.person_accumulators(person=person),
+        "settlements": settlements.order_by("-service_date", "-id")[:RECENT_SETTLEMENTS],
+        "registrations": selectors.person_chronic_registrations(person=person),
+        "account": selectors.person_account(person=person),
+        "chronic_form": chronic_form,
+        "can_edit": can_edit,
+    }
+    template = "benefits/_person_panel.html" if request.headers.get("HX-Request") else "benefits/person_benefits.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+def person_panel(request, person_id: int):
+    person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    return _panel(request, person)
+
+
+@login_required
+@require_POST
+def chronic_add(request, person_id: int):
+    person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    require_capability(request.user, Capability.EDIT)
+    form = ChronicRegistrationForm(request.POST, diseases=selectors.chronic_disease_list())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration = services.chronic_registration_create(
+                actor=request.user,
+                person=person,
+                disease_code=data["disease"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                certified_by=data["certified_by"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已登记门诊慢特病：%(name)s") % {"name": registration.disease.name})
+            return redirect(_person_page(person))
+    return _panel(request, person, chronic_form=form)
+
+
+@login_required
+@require_POST
+def chronic_revoke(request, person_id: int, registration_id: int):
+    person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    require_capability(request.user, Capability.EDIT)
+    registration = selectors.person_chronic_registrations(person=person).filter(pk=registration_id).first()
+    if registration is None:
+        raise Http404(_("记录不存在或不在您的管辖范围内。"))
+    try:
+        services.chronic_registration_revoke(actor=request.user, registration=registration)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, _("已撤销门诊慢特病登记：%(name)s") % {"name": registration.disease.name})
+    return redirect(_person_page(person))
+
+
+def _open_family_bills(family) -> list[ContributionBill]:
+    """Resident bills still open of the bound relatives: what the account may pay (one query)."""
+    return list(
+        ContributionBill.objects.filter(person_id__in=[b.member_id for b in family], scheme=Scheme.RESIDENT)
+        .exclude(status=ContributionBill.Status.PAID)
+        .select_related("person")
+        .order_by("-coverage_year", "-id")
+    )
+
+
+def _account_page(request, person, binding_form=None, payment_form=None, status: int = 200):
+    account = selectors.person_account(person=person)
+    can_edit = request.user.has_capability(Capability.EDIT)
+    family = list(selectors.account_family(account=account)) if account else []
+    if can_edit and account:
+        binding_form = binding_form or FamilyBindingForm()
+        payment_form = payment_form or AccountPaymentForm(bills=_open_family_bills(family))
+    context = {
+        "person": person,
+        "account": account,
+        "page": keyset_page(selectors.account_entries(account=account), after=request.GET.get("after"))
+        if account
+        else None,
+        "query": "",
+        "family": family,
+        "binding_form": binding_form if can_edit else None,
+        "payment_form": payment_form if can_edit else None,
+        "can_edit": can_edit,
+    }
+    return render(request, "benefits/account_detail.html", context, status=status)
+
+
+def _account_url(person) -> str:
+    return reverse("benefits:account_detail", args=[person.pk])
+
+
+@login_required
+def account_detail(request, person_id: int):
+    person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    return _account_page(request, person)
+
+
+@login_required
+@require_POST
+def family_add(request, person_id: int):
+    person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    require_capability(request.user, Capability.EDIT)
+    form = FamilyBindingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.family_binding_create(actor=request.user, holder=person, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error, aliases={"person": "member_id_number"})
+        else:
+            messages.success(request, _("已绑定家庭共济人员"))
+            return redirect(_account_url(person))
+    return _account_page(request, person, binding_form=form)
+
+
+@login_required
+@require_POST
+def family_end(request, person_id: int, binding_id: int):
+    person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    require_capability(request.user, Capability.EDIT)
+    account = selectors.person_account(person=person)
+    binding = selectors.account_family(account=account).filter(pk=binding_id).first() if account else None
+    if binding is None:
+        raise Http404(_("记录不存在或不在您的管辖范围内。"))
+    try:
+        services.family_binding_end(actor=request.user, binding=binding)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, _("已解除家庭共济绑定"))
+    return redirect(_account_url(person))
+
+
+@login_required
+@require_POST
+def account_pay(request, person_id: int):
+    person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    require_capability(request.user, Capability.EDIT)
+    account = selectors.person_account(person=person)
+    family = list(selectors.account_family(account=account)) if account else []
+    form = AccountPaymentForm(request.POST, bills=_open_family_bills(family))
+    if form.is_valid():
+        try:
+            services.account_payment_record(actor=request.user, holder=person, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error, aliases={"holder": "purpose"})
+        else:
+            messages.success(request, _("已从个人账户支付"))
+            return redirect(_account_url(person))
+    return _account_page(request, person, payment_form=form)
