@@ -12,25 +12,14 @@ from playwright.sync_api import Page, expect
 
 from audit.models import AuditEvent
 from benefits.models import AnnualAccumulator, Settlement
-from enrollment.models import ContributionBill
-from tests.factories import PersonFactory, ResidentEnrollmentFactory
+from tests.benefits_support import resident
 from tests.test_browser import page  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 D = Decimal
 
 
-def paid_resident(*, tier=1, year=2023, category="adult", graduation_year=None, district=None):
-    person = PersonFactory(**({"district": district} if district else {}))
-    enrollment = ResidentEnrollmentFactory(
-        person=person, tier=tier, category=category, graduation_year=graduation_year,
-        start_date=dt.date(year - 1, 9, 1),
-    )  # fmt: skip
-    ContributionBill.objects.create(
-        person=person, enrollment=enrollment, district_id=enrollment.district_id, coverage_year=year,
-        scheme="resident", due_amount=D("350.00"), paid_amount=D("350.00"), status="paid",
-    )  # fmt: skip
-    return person
+paid_resident = resident  # a resident who paid for the year (tests/benefits_support.py)
 
 
 def log_in(page: Page, live_server, username: str, password: str) -> None:  # noqa: F811

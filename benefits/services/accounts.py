@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import acting_user, audit_event_record, snapshot
+from config.chunks import id_chunks
 from config.money import to_fen
 from enrollment.models import Category, ContributionBill, Enrollment, Person, Scheme
 from enrollment.services import payment_record
@@ -237,19 +238,16 @@ def account_credits_post(
     base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, scheme=Scheme.EMPLOYEE)
     if district_id:
         base = base.filter(district_id=district_id)
-    first = base.order_by("id").values_list("id", flat=True).first()
-    last = base.order_by("-id").values_list("id", flat=True).first()
     credited = 0
-    if first is not None:
-        for after in range(first - 1, last, CREDIT_CHUNK):
-            with transaction.atomic():
-                chunk = {"year": year, "period": period, "after": after, "upto": after + CREDIT_CHUNK}
-                if connection.vendor == "postgresql":
-                    credited += _credit_chunk_sql(**chunk, district_id=district_id)
-                else:
-                    credited += _credit_chunk_python(**chunk, district_id=district_id)
-            if progress:
-                progress(done=min(after + CREDIT_CHUNK, last) - first + 1, total=last - first + 1)
+    for after, upto, done, total in id_chunks(base, size=CREDIT_CHUNK):
+        with transaction.atomic():
+            chunk = {"year": year, "period": period, "after": after, "upto": upto}
+            if connection.vendor == "postgresql":
+                credited += _credit_chunk_sql(**chunk, district_id=district_id)
+            else:
+                credited += _credit_chunk_python(**chunk, district_id=district_id)
+        if progress:
+            progress(done=done, total=total)
     with transaction.atomic():
         audit_event_record(
             actor=actor,

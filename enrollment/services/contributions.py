@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.access import district_in_scope
 from audit.models import AuditEvent
 from audit.services import acting_user, audit_event_record, snapshot
+from config.chunks import id_chunks
 from config.money import to_fen
 
 from ..models import ContributionBill, ContributionPayment, ContributionStandard, Enrollment, Scheme
@@ -103,16 +104,13 @@ def contribution_bills_issue(*, actor: Any, coverage_year: int, district_id: int
     base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
     if district_id:
         base = base.filter(district_id=district_id)
-    first = base.order_by("id").values_list("id", flat=True).first()
-    last = base.order_by("-id").values_list("id", flat=True).first()
     created = 0
-    if first is not None:
-        for after in range(first - 1, last, BILL_CHUNK):
-            with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    created += _issue_chunk_sql(year=coverage_year, after=after, district_id=district_id)
-                else:
-                    created += _issue_chunk_python(year=coverage_year, after=after, district_id=district_id)
+    for after, _upto, _done, _total in id_chunks(base, size=BILL_CHUNK):
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                created += _issue_chunk_sql(year=coverage_year, after=after, district_id=district_id)
+            else:
+                created += _issue_chunk_python(year=coverage_year, after=after, district_id=district_id)
     with transaction.atomic():
         audit_event_record(
             actor=actor,
