@@ -82,6 +82,9 @@ class ManualSettlementForm(forms.Form):
     total_cost = forms.DecimalField(label=_("医疗总费用"), **MONEY)
     eligible_cost = forms.DecimalField(label=_("政策范围内费用"), **MONEY)
     chronic_disease_code = forms.ChoiceField(label=_("慢特病病种"), required=False, help_text=_("门诊慢特病必选"))
+    diagnosis_code = forms.CharField(
+        label=_("主要诊断编码"), max_length=20, required=False, help_text=_("ICD-10，如 J18.9")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

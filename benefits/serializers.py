@@ -67,6 +67,7 @@ class SettlementInput(serializers.Serializer):
     total_cost = serializers.DecimalField(**MONEY)
     eligible_cost = serializers.DecimalField(**MONEY)
     chronic_disease_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    diagnosis_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     use_account = serializers.BooleanField(required=False, default=True)
     account_holder_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
 
@@ -102,6 +103,7 @@ class SettlementOutput(serializers.ModelSerializer):
             "person_name",
             "scheme",
             "benefit_type",
+            "diagnosis_code",
             "institution_level",
             "service_date",
             "discharge_date",

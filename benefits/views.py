@@ -190,6 +190,7 @@ def settlement_manual(request):
                     total_cost=data["total_cost"],
                     eligible_cost=data["eligible_cost"],
                     chronic_disease_code=data["chronic_disease_code"],
+                    diagnosis_code=data["diagnosis_code"],
                     use_account=False,
                 ),
                 kind=Settlement.Kind.MANUAL,

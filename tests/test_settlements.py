@@ -145,3 +145,14 @@ def test_account_credit_needs_the_enrollment_to_have_begun_by_month_end(policy_2
     assert account_credits_post(actor=None, year=2023, month=1) == {"credited": 1}
     assert list(AccountEntry.objects.values_list("account__person", "amount")) == [(early.pk, D("70.00"))]
     assert account_credits_post(actor=None, year=2023, month=2) == {"credited": 2}
+
+
+def test_diagnosis_code_is_optional_but_checked(policy_2023, hospital_yz, institution_user):
+    person = paid_resident()
+    with pytest.raises(ValidationError) as err:
+        settlement_create(actor=institution_user, institution=hospital_yz, request=claim(person, diagnosis_code="感冒"))
+    assert "ICD-10" in str(err.value) and not Settlement.objects.exists()
+    s, _ = settlement_create(
+        actor=institution_user, institution=hospital_yz, request=claim(person, diagnosis_code="j18.9")
+    )
+    assert s.diagnosis_code == "J18.9"

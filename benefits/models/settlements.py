@@ -108,6 +108,7 @@ class Settlement(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    diagnosis_code = models.CharField(_("主要诊断编码"), max_length=20, blank=True, help_text=_("ICD-10"))
     service_date = models.DateField(_("就诊/入院日期"))
     discharge_date = models.DateField(_("出院日期"), null=True, blank=True)
     year = models.PositiveSmallIntegerField(_("结算年度"))

@@ -7,6 +7,7 @@ Every path takes them in that order, so two settlements never wait on each other
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -72,6 +73,7 @@ class SettlementRequest:
     eligible_cost: Any
     discharge_date: dt.date | None = None
     chronic_disease_code: str = ""
+    diagnosis_code: str = ""  # ICD-10 main diagnosis, as the institution codes it
     use_account: bool = True
     account_holder_id_number: str = ""  # 家庭共济: whose account pays, when not the patient's own
 
@@ -155,6 +157,18 @@ def _check_claim(*, request: SettlementRequest, institution: Institution) -> tup
         raise ValidationError({"benefit_type": "药店只能结算药店购药，医院不能结算药店购药"})
     institution_accepts(institution=institution, on=request.service_date)
     return total, eligible
+
+
+_ICD10 = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
+
+
+def _diagnosis(code: str) -> str:
+    """ICD-10 main diagnosis (e.g. O80, N40.x): optional, but when given it must be well formed,
+    since fund supervision's gender and age rules read it."""
+    code = (code or "").strip().upper()
+    if code and not _ICD10.match(code):
+        raise ValidationError({"diagnosis_code": "主要诊断编码应为ICD-10格式，如 O80 或 N40.001"})
+    return code
 
 
 def _check_chronic(*, request: SettlementRequest, person: Person):
@@ -317,6 +331,7 @@ def _settle(*, actor: Any, institution: Institution, request: SettlementRequest,
         benefit_type=request.benefit_type,
         institution_level=institution.level,
         chronic_disease=disease,
+        diagnosis_code=_diagnosis(request.diagnosis_code),
         service_date=on,
         discharge_date=request.discharge_date,
         year=on.year,
