@@ -173,3 +173,8 @@ class JobRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+
+from .supervision_models import CreditRating, FraudRule, Inspection, Suspicion  # noqa: E402
+
+__all__ = ["AuditEvent", "CreditRating", "FraudRule", "Inspection", "JobRun", "Suspicion", "User"]

@@ -80,7 +80,8 @@ class YearToDate:
 class Claim:
     total_cost: Decimal
     eligible_cost: Decimal
-    aid_recipient: bool = False  # 特困 / 低保 / 返贫致贫: tilt and medical aid
+    aid_recipient: bool = False  # a medical-aid recipient: aid applies (and, unless `tilt` says otherwise, the tilt)
+    tilt: bool | None = None  # critical-illness tilt (特困 / 低保 / 返贫致贫); None: as aid_recipient
     account_balance: Decimal = ZERO  # personal-account balance available (employee scheme)
 
 
@@ -141,8 +142,9 @@ def settle(
     left_after_basic = eligible - pooled_paid
     critical_base = ytd.critical_base + left_after_basic
     if critical is not None:
-        threshold = critical.deductible * (critical.tilt_deductible_factor if claim.aid_recipient else 1)
-        bonus = critical.tilt_ratio_bonus if claim.aid_recipient else ZERO
+        tilted = claim.aid_recipient if claim.tilt is None else claim.tilt
+        threshold = critical.deductible * (critical.tilt_deductible_factor if tilted else 1)
+        bonus = critical.tilt_ratio_bonus if tilted else ZERO
         start, end = max(ytd.critical_base - threshold, ZERO), max(critical_base - threshold, ZERO)
         critical_paid = fen(_banded(start, end, critical.bands, bonus))
         if critical.annual_cap is not None:

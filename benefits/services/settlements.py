@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from assistance.selectors import aid_settlement_terms
 from audit.access import require_capability
 from audit.models import AuditEvent
 from audit.roles import Capability
@@ -225,12 +226,6 @@ def _apply_to_accumulator(acc: AnnualAccumulator, s: Settlement, policy: Benefit
     acc.save()
 
 
-def _aid_terms(*, person: Person, on: dt.date):
-    """Medical aid (third tier) comes with the assistance app's recipients and policies; until a
-    person is a recorded aid recipient, no tilt and no aid apply."""
-    return False, None
-
-
 def _existing(
     *, institution: Institution, request: SettlementRequest, actor: Any = None, kind: str = Settlement.Kind.DIRECT
 ) -> Settlement | None:
@@ -294,7 +289,9 @@ def _settle(*, actor: Any, institution: Institution, request: SettlementRequest,
         )
     except LookupError:
         raise ValidationError({"benefit_type": f"{on.year}年度没有适用的待遇清单"}) from None
-    aid_recipient, aid = _aid_terms(person=person, on=on)
+    # Third tier: the person's aid category on the day (assistance app) gives the tilt and the aid terms.
+    aid_category, tilt, aid = aid_settlement_terms(person_id=person.pk, on=on)
+    aid_recipient = aid_category is not None
 
     acc = _locked_accumulator(person_id=person.pk, year=on.year)
     # A parallel identical request waited on the lock above and now sees the first one's row: a replay.
@@ -312,7 +309,8 @@ def _settle(*, actor: Any, institution: Institution, request: SettlementRequest,
         claim=calculator.Claim(
             total_cost=total,
             eligible_cost=eligible,
-            aid_recipient=aid_recipient,
+            aid_recipient=aid is not None,
+            tilt=tilt,
             account_balance=account.balance if account else calculator.ZERO,
         ),
         pooled=pooled_terms(policy),
