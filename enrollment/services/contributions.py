@@ -35,11 +35,25 @@ def _standard_for(*, year: int, scheme: str, category: str, tier: int | None) ->
     return standard
 
 
+def subsidy_amount(*, due: Decimal, policies: list) -> Decimal:
+    from assistance.subsidies import subsidy_amount as most_generous
+
+    return most_generous(due=due, policies=policies)
+
+
 def bill_status(*, due: Decimal, subsidy: Decimal, paid: Decimal) -> str:
     outstanding = due - subsidy - paid
     if outstanding <= 0:
         return ContributionBill.Status.PAID
     return ContributionBill.Status.PARTIAL if paid > 0 else ContributionBill.Status.UNPAID
+
+
+def _subsidies(*, rows: list[dict], year: int) -> dict:
+    """资助参保 policies per resident person of the rows (the assistance app decides who gets what)."""
+    from assistance.subsidies import contribution_subsidies  # assistance builds on enrollment, not back
+
+    residents = [r["person_id"] for r in rows if r["scheme"] == Scheme.RESIDENT]
+    return contribution_subsidies(person_ids=residents, year=year) if residents else {}
 
 
 @transaction.atomic
@@ -60,6 +74,8 @@ def contribution_bill_issue(*, actor: Any, enrollment: Enrollment, coverage_year
         year=coverage_year, scheme=enrollment.scheme, category=enrollment.category, tier=enrollment.tier
     )
     due = bill_due_amount(standard=standard, scheme=enrollment.scheme, contribution_base=enrollment.contribution_base)
+    policies = _subsidies(rows=[{"person_id": enrollment.person_id, "scheme": enrollment.scheme}], year=coverage_year)
+    subsidy = subsidy_amount(due=due, policies=policies.get(enrollment.person_id, []))
     bill = ContributionBill.objects.create(
         person_id=enrollment.person_id,
         enrollment=enrollment,
@@ -67,7 +83,8 @@ def contribution_bill_issue(*, actor: Any, enrollment: Enrollment, coverage_year
         coverage_year=coverage_year,
         scheme=enrollment.scheme,
         due_amount=due,
-        status=bill_status(due=due, subsidy=Decimal(0), paid=Decimal(0)),
+        subsidy_amount=subsidy,
+        status=bill_status(due=due, subsidy=subsidy, paid=Decimal(0)),
     )
     audit_event_record(actor=actor, action=AuditEvent.Action.CREATE, obj=bill, new_values=snapshot(bill))
     return bill
@@ -77,8 +94,8 @@ _ISSUE_SQL = """
 INSERT INTO enrollment_contributionbill
     (person_id, enrollment_id, district_id, coverage_year, scheme, due_amount, subsidy_amount, paid_amount,
      status, created_at, updated_at)
-SELECT e.person_id, e.id, e.district_id, %(year)s, e.scheme, due.amount, 0, 0,
-       CASE WHEN due.amount = 0 THEN 'paid' ELSE 'unpaid' END, %(now)s, %(now)s
+SELECT e.person_id, e.id, e.district_id, %(year)s, e.scheme, due.amount, COALESCE(subsidy.amount, 0), 0,
+       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN 'paid' ELSE 'unpaid' END, %(now)s, %(now)s
 FROM enrollment_enrollment e
 JOIN enrollment_contributionstandard s
   ON s.year = %(year)s AND s.scheme = e.scheme AND s.category = e.category
@@ -88,6 +105,7 @@ CROSS JOIN LATERAL (
                 ELSE ROUND(COALESCE(e.contribution_base, 0) * (s.employer_rate + s.individual_rate) * 12, 2)
            END AS amount
 ) due
+{subsidy}
 WHERE e.status = 'active' AND e.id > %(after)s AND e.id <= %(upto)s {district}
 ON CONFLICT (person_id, coverage_year) DO NOTHING
 """
@@ -124,7 +142,9 @@ def contribution_bills_issue(*, actor: Any, coverage_year: int, district_id: int
 
 
 def _issue_chunk_sql(*, year: int, after: int, district_id: int | None) -> int:
-    sql = _ISSUE_SQL.format(district="AND e.district_id = %(district)s" if district_id else "")
+    from assistance.subsidies import SUBSIDY_SQL
+
+    sql = _ISSUE_SQL.format(district="AND e.district_id = %(district)s" if district_id else "", subsidy=SUBSIDY_SQL)
     params = {"year": year, "now": timezone.now(), "after": after, "upto": after + BILL_CHUNK, "district": district_id}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -143,12 +163,14 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None) -> in
             "person_id", flat=True
         )
     )
+    subsidies = _subsidies(rows=rows, year=year)
     bills = []
     for e in rows:
         standard = standards.get((e["scheme"], e["category"], e["tier"]))
         if standard is None or e["person_id"] in have:
             continue
         due = bill_due_amount(standard=standard, scheme=e["scheme"], contribution_base=e["contribution_base"])
+        subsidy = subsidy_amount(due=due, policies=subsidies.get(e["person_id"], []))
         bills.append(
             ContributionBill(
                 person_id=e["person_id"],
@@ -157,7 +179,8 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None) -> in
                 coverage_year=year,
                 scheme=e["scheme"],
                 due_amount=due,
-                status=bill_status(due=due, subsidy=Decimal(0), paid=Decimal(0)),
+                subsidy_amount=subsidy,
+                status=bill_status(due=due, subsidy=subsidy, paid=Decimal(0)),
             )
         )
     ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
