@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import AuditEvent, JobRun, User
+from .models import AuditEvent, CreditRating, Inspection, JobRun, User
 from .services import audit_event_record, changed_values, snapshot
 
 
@@ -101,6 +101,18 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["actor_username", "object_id"]
 
 
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "institution", "district", "started_on", "status", "recovered_amount", "penalty_amount"]
+    list_filter = ["status"]
+
+
+@admin.register(CreditRating)
+class CreditRatingAdmin(ReadOnlyAdmin):
+    list_display = ["institution", "year", "score", "grade"]
+    list_filter = ["year", "grade"]
+
+
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "status", "started_by", "created_at", "finished_at", "done", "total"]
@@ -120,3 +132,6 @@ def _audit_third_party_admins() -> None:
             audited.actions = ["delete_selected"]
         admin.site.unregister(model)
         admin.site.register(model, audited)
+
+
+from . import supervision_admin  # noqa: E402, F401  (fraud rules and suspicions)

@@ -1,4 +1,5 @@
 from rest_framework import generics
+from rest_framework.exceptions import ValidationError
 
 from . import selectors
 from .forms import AuditEventFilterForm
@@ -20,8 +21,10 @@ class AuditEventListApi(generics.ListAPIView):
     required_capability = Capability.VIEW_AUDIT
 
     def get_queryset(self):
-        form = AuditEventFilterForm(self.request.query_params)
-        filters = form.cleaned_data if form.is_valid() else {}
+        form = AuditEventFilterForm(self.request.query_params, user=self.request.user)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        filters = form.cleaned_data
         return selectors.audit_event_list(fetched_by=self.request.user, filters=filters)
 
 

@@ -13,8 +13,14 @@ NAVIGATION = [
     ("enrollment:district_list", gettext_noop("区县"), Capability.VIEW),
     ("benefits:institution_list", gettext_noop("定点机构"), Capability.VIEW),
     ("benefits:settlement_list", gettext_noop("医保结算"), Capability.VIEW),
+    ("assistance:recipient_list", gettext_noop("医疗救助"), Capability.VIEW),
+    ("assistance:application_list", gettext_noop("依申请救助"), Capability.VIEW),
     ("audit:job_list", gettext_noop("批处理"), Capability.VIEW),
+    ("audit:suspicion_list", gettext_noop("疑点核查"), Capability.VIEW_AUDIT),
     ("audit:event_list", gettext_noop("操作日志"), Capability.VIEW_AUDIT),
+    ("audit:fund_dashboard", gettext_noop("基金运行"), Capability.VIEW_AUDIT),
+    ("audit:inspection_list", gettext_noop("飞行检查"), Capability.SUPERVISE),
+    ("audit:credit_rating_list", gettext_noop("信用评价"), Capability.SUPERVISE),
 ]
 
 

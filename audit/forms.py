@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.models import District
+
 from .models import AuditEvent
 
 
@@ -11,8 +13,21 @@ class AuditEventFilterForm(forms.Form):
     actor = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
     object_type = forms.CharField(label=_("对象类型"), required=False, max_length=60)
     object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
+    district = forms.ModelChoiceField(
+        label=_("区县"),
+        required=False,
+        queryset=District.objects.order_by("code"),
+        to_field_name="code",
+        empty_label=_("全市"),
+        error_messages={"invalid_choice": _("区县代码不存在")},
+    )  # city-wide users only; removed from the form for district users
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and not user.is_city_wide:
+            del self.fields["district"]
 
     def clean(self):
         data = super().clean()

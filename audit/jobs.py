@@ -40,7 +40,7 @@ def job_run_execute(*, run_id: int) -> JobRun:
     try:
         counts = func(run_id=run_id, **run.params)
     except Exception as exc:
-        job_run_finish(run_id=run_id, counts={}, error=f"{type(exc).__name__}: {exc}")
+        job_run_finish(run_id=run_id, counts=None, error=f"{type(exc).__name__}: {exc}")
         raise
     job_run_finish(run_id=run_id, counts=counts)
     run.refresh_from_db()

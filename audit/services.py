@@ -119,12 +119,19 @@ def job_run_progress(*, run_id: int, done: int, total: int | None = None) -> Non
     JobRun.objects.filter(pk=run_id).update(**fields)
 
 
-def job_run_finish(*, run_id: int, counts: dict[str, Any], error: str = "") -> None:
+def job_run_checkpoint(*, run_id: int, counts: dict[str, Any], done: int, total: int) -> None:
+    """Progress plus where to resume: a run executed again after a crash reads `counts` back."""
+    JobRun.objects.filter(pk=run_id).update(counts=counts, done=done, total=total)
+
+
+def job_run_finish(*, run_id: int, counts: dict[str, Any] | None, error: str = "") -> None:
+    """`counts=None` (a failure) keeps the checkpoint the job wrote, for the resumed run."""
+    fields: dict[str, Any] = {"counts": counts} if counts is not None else {}
     JobRun.objects.filter(pk=run_id).update(
         status=JobRun.Status.FAILED if error else JobRun.Status.SUCCEEDED,
         finished_at=timezone.now(),
-        counts=counts,
         error=error[:10000],
+        **fields,
     )
 
 

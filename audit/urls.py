@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import fund_views, inspection_views, supervision_views, views
 
 app_name = "audit"
 urlpatterns = [
@@ -8,4 +8,12 @@ urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:run_id>/", views.job_detail, name="job_detail"),
     path("jobs/start/<slug:kind>/", views.job_start, name="job_start"),
+    path("fund/", fund_views.fund_dashboard, name="fund_dashboard"),
+    path("inspections/", inspection_views.inspection_list, name="inspection_list"),
+    path("inspections/new/", inspection_views.inspection_new, name="inspection_new"),
+    path("inspections/<int:inspection_id>/", inspection_views.inspection_detail, name="inspection_detail"),
+    path("credit-ratings/", inspection_views.credit_rating_list, name="credit_rating_list"),
+    path("suspicions/", supervision_views.suspicion_list, name="suspicion_list"),
+    path("suspicions/scan/", supervision_views.fraud_scan_run, name="fraud_scan_run"),
+    path("suspicions/<int:suspicion_id>/", supervision_views.suspicion_detail, name="suspicion_detail"),
 ]

@@ -1,6 +1,8 @@
 from django.urls import path
 
+from assistance import api as assistance_api
 from audit import api as audit_api
+from audit import fund_api, inspection_api, supervision_api
 from benefits import api as benefits_api
 from enrollment import api as enrollment_api
 
@@ -37,7 +39,25 @@ urlpatterns = [
     path("persons/<int:pk>/account/entries/", benefits_api.AccountEntryListApi.as_view(), name="account-entries"),
     path("persons/<int:pk>/account/family/", benefits_api.AccountFamilyApi.as_view(), name="account-family"),
     path("persons/<int:pk>/account/payments/", benefits_api.AccountPaymentApi.as_view(), name="account-payments"),
+    path("aid-recipients/", assistance_api.AidRecipientListApi.as_view(), name="aidrecipient-list"),
+    path("aid-recipients/import/", assistance_api.AidRecipientImportApi.as_view(), name="aidrecipient-import"),
+    path("aid-applications/", assistance_api.AidApplicationListApi.as_view(), name="aidapplication-list"),
+    path("aid-applications/<int:pk>/", assistance_api.AidApplicationDetailApi.as_view(), name="aidapplication-detail"),
+    path(
+        "aid-applications/<int:pk>/transition/",
+        assistance_api.AidApplicationTransitionApi.as_view(),
+        name="aidapplication-transition",
+    ),
+    path("high-cost-alerts/", assistance_api.HighCostAlertListApi.as_view(), name="highcostalert-list"),
     path("audit-events/", audit_api.AuditEventListApi.as_view(), name="auditevent-list"),
     path("audit-events/<int:pk>/", audit_api.AuditEventDetailApi.as_view(), name="auditevent-detail"),
     path("jobs/<int:pk>/", audit_api.JobRunDetailApi.as_view(), name="jobrun-detail"),
+    path("suspicions/", supervision_api.SuspicionListApi.as_view(), name="suspicion-list"),
+    path("suspicions/<int:pk>/", supervision_api.SuspicionDetailApi.as_view(), name="suspicion-detail"),
+    path("suspicions/<int:pk>/review/", supervision_api.SuspicionReviewApi.as_view(), name="suspicion-review"),
+    path("fraud-scans/", supervision_api.FraudScanApi.as_view(), name="fraud-scan"),
+    path("inspections/", inspection_api.InspectionListApi.as_view(), name="inspection-list"),
+    path("inspections/<int:pk>/", inspection_api.InspectionDetailApi.as_view(), name="inspection-detail"),
+    path("credit-ratings/", inspection_api.CreditRatingListApi.as_view(), name="creditrating-list"),
+    path("fund-analysis/", fund_api.FundAnalysisApi.as_view(), name="fund-analysis"),
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("enrollment/", include("enrollment.urls")),
     path("benefits/", include("benefits.urls")),
+    path("assistance/", include("assistance.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),

@@ -92,7 +92,12 @@ class EmployerForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("类型"), choices=ImportBatch.Kind.choices, initial=ImportBatch.Kind.ENROLLEES)
+    # Aid-recipient lists have their own upload page (assistance:recipient_import).
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        choices=[c for c in ImportBatch.Kind.choices if c[0] != ImportBatch.Kind.AID_RECIPIENTS],
+        initial=ImportBatch.Kind.ENROLLEES,
+    )
     file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
     mode = forms.ChoiceField(label=_("导入方式"), choices=ImportBatch.Mode.choices, initial=ImportBatch.Mode.ATOMIC)
     effective_date = forms.DateField(label=_("参保开始日期（参保人员名单）"), widget=DATE, required=False)

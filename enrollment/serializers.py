@@ -152,7 +152,9 @@ class PaymentInput(serializers.Serializer):
 
 
 class ImportInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ImportBatch.Kind.choices, default=ImportBatch.Kind.ENROLLEES)
+    kind = serializers.ChoiceField(  # aid-recipient lists: POST /api/v1/aid-recipients/import/
+        choices=[ImportBatch.Kind.ENROLLEES, ImportBatch.Kind.PAYMENTS], default=ImportBatch.Kind.ENROLLEES
+    )
     file = serializers.FileField()
     mode = serializers.ChoiceField(choices=ImportBatch.Mode.choices, default=ImportBatch.Mode.ATOMIC)
     effective_date = serializers.DateField(required=False, help_text="required for kind=enrollees")

@@ -12,7 +12,7 @@ from benefits.services import settlement_create
 from enrollment.models import ContributionBill
 from enrollment.services import contribution_bill_issue, contribution_bills_issue
 from tests.benefits_support import employee
-from tests.factories import PersonFactory, ResidentEnrollmentFactory
+from tests.factories import ResidentEnrollmentFactory
 from tests.test_settlements import claim, paid_resident
 
 pytestmark = pytest.mark.django_db

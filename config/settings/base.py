@@ -192,6 +192,11 @@ SPECTACULAR_SETTINGS = {
         "InstitutionKindEnum": "benefits.models.Institution.Kind",
         "SettlementKindEnum": "benefits.models.Settlement.Kind",
         "AccountEntryKindEnum": "benefits.models.AccountEntry.Kind",
+        "CategoryEnum": "enrollment.models.people.Category",
+        "AidCategoryEnum": "assistance.models.AidCategory",
+        "AidRecipientSourceEnum": "assistance.models.AidRecipient.Source",
+        "AidApplicationStatusEnum": "assistance.models.AidApplication.Status",
+        "HighCostAlertStatusEnum": "assistance.models.HighCostAlert.Status",
     },
 }
 

@@ -1,3 +1,4 @@
+from .annual import YearEndSummary
 from .contributions import ContributionBill, ContributionPayment, ContributionStandard
 from .imports import ImportBatch, ImportRowError, ImportStagingRow
 from .people import SCHEME_CATEGORIES, Category, Employer, Enrollment, Gender, Person, Scheme, Transfer
@@ -19,4 +20,5 @@ __all__ = [
     "Person",
     "Scheme",
     "Transfer",
+    "YearEndSummary",
 ]

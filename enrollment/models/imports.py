@@ -12,6 +12,7 @@ class ImportBatch(TimeStampedModel):
     class Kind(models.TextChoices):
         ENROLLEES = "enrollees", _("参保人员名单")
         PAYMENTS = "payments", _("缴费记录")
+        AID_RECIPIENTS = "aid_recipients", _("医疗救助对象名单")
 
     class Mode(models.TextChoices):
         ATOMIC = "atomic", _("整批导入：有任何错误则全部不导入")
@@ -42,7 +43,7 @@ class ImportBatch(TimeStampedModel):
         Status.CANCELLED: set(),
     }
 
-    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.ENROLLEES)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.ENROLLEES)
     mode = models.CharField(_("导入方式"), max_length=12, choices=Mode.choices, default=Mode.ATOMIC)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
     district = models.ForeignKey(

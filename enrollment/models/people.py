@@ -112,6 +112,7 @@ class Enrollment(TimeStampedModel):
         CHANGED_SCHEME = "changed_scheme", _("变更险种")
         DECEASED = "deceased", _("死亡")
         DUPLICATE = "duplicate", _("重复参保清理")
+        GRADUATED = "graduated", _("毕业")
         OTHER = "other", _("其他")
 
     # FK indexes are covered by enrollment_person_idx and enrollment_scope_idx.

@@ -1,6 +1,7 @@
 """Writes on contribution standards, bills and payments."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -111,9 +112,20 @@ ON CONFLICT (person_id, coverage_year) DO NOTHING
 """
 
 
-def contribution_bills_issue(*, actor: Any, coverage_year: int, district_id: int | None = None) -> dict[str, int]:
-    """Bills for every active enrollment of the year, in id-range chunks; running it again adds nothing.
+def contribution_bills_issue(
+    *,
+    actor: Any,
+    coverage_year: int,
+    district_id: int | None = None,
+    scheme: str | None = None,
+    resume_after: int | None = None,
+    checkpoint: Callable[..., None] | None = None,
+) -> dict[str, int]:
+    """Bills for every active enrollment of the year (or of one scheme), in id-range chunks; running it
+    again adds nothing.
 
+    Each chunk commits on its own; `checkpoint(after=..., created=..., done=..., total=...)` is told after
+    each, so a job killed mid-way resumes at `resume_after` instead of walking the done chunks again.
     PostgreSQL does it in set-based SQL on exact numerics (ROUND is half away from zero, which is
     half-up for money). SQLite, the embedded demo database, has no exact decimal arithmetic in SQL,
     so there the amounts are computed in Python with Decimal, chunk by chunk.
@@ -122,13 +134,20 @@ def contribution_bills_issue(*, actor: Any, coverage_year: int, district_id: int
     base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
     if district_id:
         base = base.filter(district_id=district_id)
+    if scheme:
+        base = base.filter(scheme=scheme)
+    if resume_after:
+        base = base.filter(pk__gt=resume_after)
     created = 0
-    for after, _upto, _done, _total in id_chunks(base, size=BILL_CHUNK):
+    scope = {"year": coverage_year, "district_id": district_id, "scheme": scheme}
+    for after, upto, done, total in id_chunks(base, size=BILL_CHUNK):
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                created += _issue_chunk_sql(year=coverage_year, after=after, district_id=district_id)
+                created += _issue_chunk_sql(**scope, after=after)
             else:
-                created += _issue_chunk_python(year=coverage_year, after=after, district_id=district_id)
+                created += _issue_chunk_python(**scope, after=after)
+        if checkpoint:
+            checkpoint(after=upto, created=created, done=done, total=total)
     with transaction.atomic():
         audit_event_record(
             actor=actor,
@@ -136,26 +155,38 @@ def contribution_bills_issue(*, actor: Any, coverage_year: int, district_id: int
             object_type="enrollment.contributionbill",
             object_repr=f"{coverage_year}年度缴费单",
             district_id=district_id,
-            new_values={"coverage_year": coverage_year, "created": created},
+            new_values={"coverage_year": coverage_year, "created": created, **({"scheme": scheme} if scheme else {})},
         )
     return {"created": created}
 
 
-def _issue_chunk_sql(*, year: int, after: int, district_id: int | None) -> int:
+def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: str | None) -> int:
     from assistance.subsidies import SUBSIDY_SQL
 
-    sql = _ISSUE_SQL.format(district="AND e.district_id = %(district)s" if district_id else "", subsidy=SUBSIDY_SQL)
-    params = {"year": year, "now": timezone.now(), "after": after, "upto": after + BILL_CHUNK, "district": district_id}
+    where = ("AND e.district_id = %(district)s " if district_id else "") + (
+        "AND e.scheme = %(scheme)s" if scheme else ""
+    )
+    sql = _ISSUE_SQL.format(district=where, subsidy=SUBSIDY_SQL)
+    params = {
+        "year": year,
+        "now": timezone.now(),
+        "after": after,
+        "upto": after + BILL_CHUNK,
+        "district": district_id,
+        "scheme": scheme,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
-def _issue_chunk_python(*, year: int, after: int, district_id: int | None) -> int:
+def _issue_chunk_python(*, year: int, after: int, district_id: int | None, scheme: str | None) -> int:
     standards = {(s.scheme, s.category, s.tier): s for s in ContributionStandard.objects.filter(year=year)}
     rows = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, id__gt=after, id__lte=after + BILL_CHUNK)
     if district_id:
         rows = rows.filter(district_id=district_id)
+    if scheme:
+        rows = rows.filter(scheme=scheme)
     rows = list(rows.values("id", "person_id", "district_id", "scheme", "category", "tier", "contribution_base"))
     # A person's bill for the year may hang on an older (transferred) enrollment: look by person.
     have = set(

@@ -1,8 +1,9 @@
 """Shared options of the enrollment management commands."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from audit.models import User
+from audit.models import JobRun, User
 from enrollment.models import District
 
 
@@ -23,3 +24,31 @@ def resolve_district(code: str | None) -> int | None:
     if district is None:
         raise CommandError(f"unknown district code {code!r}")
     return district.pk
+
+
+def run_job_inline(
+    *, kind: str, params: dict, actor: User | None, district_id: int | None = None, resume: int | None = None
+) -> JobRun:
+    """Record a JobRun and run it here (the operator waits); a failed run raises CommandError.
+
+    `resume` runs a failed run of the same kind again instead: it continues from its checkpoint."""
+    from audit.jobs import job_run_execute
+    from audit.services import job_run_create
+
+    if resume:
+        run = JobRun.objects.filter(pk=resume, kind=kind).exclude(status=JobRun.Status.SUCCEEDED).first()
+        if run is None:
+            raise CommandError(f"no unfinished {kind} run {resume}")
+    else:
+        run = job_run_create(actor=actor, kind=kind, params=params, district_id=district_id)
+    try:
+        job_run_execute(run_id=run.pk)
+    except ValidationError as exc:
+        raise CommandError("; ".join(exc.messages)) from None
+    except Exception as exc:  # noqa: BLE001  (the run has recorded the error; say it the command's way)
+        run.refresh_from_db()
+        raise CommandError(f"job {run.pk} failed: {run.error or exc}") from None
+    run.refresh_from_db()
+    if run.error:
+        raise CommandError(f"job {run.pk} failed: {run.error}")
+    return run

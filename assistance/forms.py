@@ -1,0 +1,82 @@
+"""Staff forms of the assistance app. They only shape input; the services decide what is valid."""
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.forms import DistrictChoiceField, apply_service_errors
+from enrollment.models import District, ImportBatch
+
+from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
+
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+ALL = [("", _("全部"))]
+
+__all__ = ["apply_service_errors"]
+
+
+def _this_year() -> int:
+    return dt.date.today().year
+
+
+class RecipientFilterForm(forms.Form):
+    q = forms.CharField(label=_("身份证号或姓名"), max_length=50, required=False)
+    category = forms.ChoiceField(label=_("救助类别"), choices=ALL + AidCategory.choices, required=False)
+
+
+class RecipientRegisterForm(forms.Form):
+    id_number = forms.CharField(label=_("身份证号"), max_length=20, help_text=_("须已参保登记"))
+    category = forms.ChoiceField(label=_("救助类别"), choices=AidCategory.choices)
+    valid_from = forms.DateField(label=_("认定开始日期"), widget=DATE)
+    valid_to = forms.DateField(label=_("认定截止日期"), widget=DATE, required=False)
+    source = forms.ChoiceField(
+        label=_("数据来源"), choices=AidRecipient.Source.choices, initial=AidRecipient.Source.BUREAU
+    )
+
+
+class RecipientEndForm(forms.Form):
+    valid_to = forms.DateField(label=_("认定截止日期"), widget=DATE)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class RecipientImportForm(forms.Form):
+    file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
+    mode = forms.ChoiceField(label=_("导入方式"), choices=ImportBatch.Mode.choices, initial=ImportBatch.Mode.ATOMIC)
+    source = forms.ChoiceField(
+        label=_("数据来源（文件中未填写时）"),
+        choices=AidRecipient.Source.choices,
+        initial=AidRecipient.Source.CIVIL_AFFAIRS,
+    )
+    district = DistrictChoiceField(
+        label=_("区县"), queryset=District.objects.order_by("code"), required=False, empty_label=_("全市")
+    )
+
+
+class ApplicationFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=ALL + AidApplication.Status.choices, required=False)
+
+
+class ApplicationSubmitForm(forms.Form):
+    id_number = forms.CharField(label=_("身份证号"), max_length=20)
+    year = forms.IntegerField(label=_("年度"), initial=_this_year, min_value=2000, max_value=2100)
+    requested_amount = forms.DecimalField(label=_("申请金额（元）"), max_digits=12, decimal_places=2)
+    reason = forms.CharField(label=_("申请事由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("操作"), choices=AidApplication.Status.choices)
+    reason = forms.CharField(label=_("审核意见"), max_length=500, required=False)
+    approved_amount = forms.DecimalField(label=_("批准金额（元）"), max_digits=12, decimal_places=2, required=False)
+
+
+class AlertFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=ALL + HighCostAlert.Status.choices, required=False)
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+
+
+class AlertHandleForm(forms.Form):
+    to_status = forms.ChoiceField(
+        label=_("跟进结果"), choices=[c for c in HighCostAlert.Status.choices if c[0] != HighCostAlert.Status.OPEN]
+    )
+    note = forms.CharField(label=_("跟进情况"), max_length=500)

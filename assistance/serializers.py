@@ -1,0 +1,80 @@
+"""Input and output shapes of the assistance API. No rules here: the services decide what is valid."""
+
+from rest_framework import serializers
+
+from enrollment.models import ImportBatch
+
+from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
+
+
+class _PersonFields(serializers.ModelSerializer):
+    """The person as every output shows it: name and masked ID number, never the full number."""
+
+    person_id = serializers.IntegerField()
+    person_name = serializers.CharField(source="person.name")
+    id_number_masked = serializers.CharField(source="person.masked_id_number")
+    district_code = serializers.CharField(source="district.code")
+
+
+class AidRecipientOutput(_PersonFields):
+    class Meta:
+        model = AidRecipient
+        fields = [
+            "id", "person_id", "person_name", "id_number_masked", "district_code", "category", "valid_from",
+            "valid_to", "source", "import_batch_id",
+        ]  # fmt: skip
+
+
+class AidRecipientInput(serializers.Serializer):
+    id_number = serializers.CharField(max_length=20)
+    category = serializers.ChoiceField(choices=AidCategory.choices)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(required=False, allow_null=True)
+    source = serializers.ChoiceField(choices=AidRecipient.Source.choices, default=AidRecipient.Source.BUREAU)
+
+
+class AidRecipientImportInput(serializers.Serializer):
+    file = serializers.FileField()
+    mode = serializers.ChoiceField(choices=ImportBatch.Mode.choices, default=ImportBatch.Mode.ATOMIC)
+    source = serializers.ChoiceField(
+        choices=AidRecipient.Source.choices,
+        default=AidRecipient.Source.CIVIL_AFFAIRS,
+        help_text="for rows without 数据来源",
+    )
+    district_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
+
+
+class AidApplicationOutput(_PersonFields):
+    submitted_by = serializers.CharField(source="submitted_by.username", default=None)
+    decided_by = serializers.CharField(source="decided_by.username", default=None)
+
+    class Meta:
+        model = AidApplication
+        fields = [
+            "id", "person_id", "person_name", "id_number_masked", "district_code", "year", "requested_amount",
+            "approved_amount", "reason", "status", "decision_reason", "submitted_by", "decided_by", "paid_on",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class AidApplicationInput(serializers.Serializer):
+    id_number = serializers.CharField(max_length=20)
+    year = serializers.IntegerField()
+    requested_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    reason = serializers.CharField(max_length=500)
+
+
+class AidApplicationTransitionInput(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=AidApplication.Status.choices)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    approved_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    paid_on = serializers.DateField(required=False, allow_null=True)
+
+
+class HighCostAlertOutput(_PersonFields):
+    class Meta:
+        model = HighCostAlert
+        fields = [
+            "id", "person_id", "person_name", "id_number_masked", "district_code", "year", "out_of_pocket",
+            "threshold", "aid_recipient", "status", "note", "created_at", "updated_at",
+        ]  # fmt: skip

@@ -1,0 +1,270 @@
+"""Staff pages of medical aid: recipients (list, register, end, import), applications and their
+workflow, high-cost alerts. Thin: parse input, call a selector or a service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.access import district_in_scope, require_capability
+from audit.roles import Capability
+from config.pagination import keyset_page
+from enrollment import selectors as enrollment_selectors
+from enrollment.models import District, ImportBatch
+
+from . import selectors, services
+from .forms import (
+    AlertFilterForm,
+    AlertHandleForm,
+    ApplicationFilterForm,
+    ApplicationSubmitForm,
+    RecipientEndForm,
+    RecipientFilterForm,
+    RecipientImportForm,
+    RecipientRegisterForm,
+    TransitionForm,
+    apply_service_errors,
+)
+from .importing import aid_recipient_batch_create
+from .models import AidApplication
+
+NOT_REGISTERED = "该身份证号未参保登记"
+
+
+def _filters(form) -> dict:
+    return {k: v for k, v in form.cleaned_data.items() if v not in (None, "")} if form.is_valid() else {}
+
+
+def _query(request) -> str:
+    query = request.GET.copy()
+    query.pop("after", None)
+    return query.urlencode()
+
+
+def _person(request, form):
+    person = selectors.person_in_scope_by_id_number(fetched_by=request.user, id_number=form.cleaned_data["id_number"])
+    if person is None:
+        form.add_error("id_number", _(NOT_REGISTERED))
+    return person
+
+
+@login_required
+def recipient_list(request):
+    require_capability(request.user, Capability.VIEW)
+    form = RecipientFilterForm(request.GET or None)
+    filters = _filters(form)
+    recipients = selectors.aid_recipient_list(
+        fetched_by=request.user, query=filters.get("q", ""), category=filters.get("category", "")
+    )
+    page = keyset_page(recipients, after=request.GET.get("after"))
+    context = {
+        "form": form,
+        "page": page,
+        "query": _query(request),
+        "can_edit": request.user.has_capability(Capability.EDIT),
+    }
+    return render(request, "assistance/recipient_list.html", context)
+
+
+@login_required
+def recipient_register(request):
+    require_capability(request.user, Capability.EDIT)
+    form = RecipientRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = _person(request, form)
+        if person is not None:
+            data = form.cleaned_data
+            try:
+                recipient = services.aid_recipient_register(
+                    actor=request.user,
+                    person=person,
+                    category=data["category"],
+                    valid_from=data["valid_from"],
+                    valid_to=data["valid_to"],
+                    source=data["source"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("已登记医疗救助对象"))
+                return redirect("assistance:recipient_detail", recipient_id=recipient.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("登记医疗救助对象")})
+
+
+@login_required
+def recipient_detail(request, recipient_id: int):
+    recipient = selectors.get_aid_recipient_for_user_or_404(fetched_by=request.user, recipient_id=recipient_id)
+    can_edit = request.user.has_capability(Capability.EDIT) and district_in_scope(
+        user=request.user, district_id=recipient.district_id
+    )
+    if request.method == "POST":
+        require_capability(request.user, Capability.EDIT)
+    form = RecipientEndForm(request.POST or None, initial={"valid_to": recipient.valid_to}) if can_edit else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.aid_recipient_end(
+                actor=request.user,
+                recipient=recipient,
+                valid_to=form.cleaned_data["valid_to"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("assistance:recipient_detail", recipient_id=recipient.pk)
+    return render(request, "assistance/recipient_detail.html", {"recipient": recipient, "form": form})
+
+
+@login_required
+def recipient_import(request):
+    """Upload a civil-affairs / rural-revitalisation list; the result shows on the import batch page."""
+    require_capability(request.user, Capability.VIEW)
+    form = RecipientImportForm(request.POST or None, request.FILES or None)
+    if not request.user.is_city_wide:
+        form.fields["district"].queryset = District.objects.filter(pk=request.user.district_id)
+        form.fields["district"].required = True
+        form.fields["district"].empty_label = None
+        form.fields["district"].initial = request.user.district_id
+    if request.method == "POST":
+        require_capability(request.user, Capability.EDIT)
+        if form.is_valid():
+            upload, district = form.cleaned_data["file"], form.cleaned_data["district"]
+            try:
+                batch = aid_recipient_batch_create(
+                    actor=request.user,
+                    fileobj=upload,
+                    original_name=upload.name,
+                    district_id=district.pk if district else None,
+                    mode=form.cleaned_data["mode"],
+                    source=form.cleaned_data["source"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                return redirect("enrollment:import_detail", batch_id=batch.pk)
+    batches = enrollment_selectors.import_batch_list(fetched_by=request.user).filter(
+        kind=ImportBatch.Kind.AID_RECIPIENTS
+    )
+    page = keyset_page(batches, after=request.GET.get("after"))
+    context = {"form": form, "page": page, "query": "", "can_upload": request.user.has_capability(Capability.EDIT)}
+    return render(request, "assistance/recipient_import.html", context)
+
+
+@login_required
+def application_list(request):
+    require_capability(request.user, Capability.VIEW)
+    form = ApplicationFilterForm(request.GET or None)
+    applications = selectors.aid_application_list(fetched_by=request.user, status=_filters(form).get("status", ""))
+    context = {
+        "form": form,
+        "page": keyset_page(applications, after=request.GET.get("after")),
+        "query": _query(request),
+        "can_edit": request.user.has_capability(Capability.EDIT),
+    }
+    return render(request, "assistance/application_list.html", context)
+
+
+@login_required
+def application_submit(request):
+    require_capability(request.user, Capability.EDIT)
+    form = ApplicationSubmitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = _person(request, form)
+        if person is not None:
+            data = form.cleaned_data
+            try:
+                application = services.aid_application_submit(
+                    actor=request.user,
+                    person=person,
+                    year=data["year"],
+                    requested_amount=data["requested_amount"],
+                    reason=data["reason"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("已受理救助申请"))
+                return redirect("assistance:application_detail", application_id=application.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": _("受理依申请救助")})
+
+
+def _application_page(request, application: AidApplication, form: TransitionForm | None = None, status: int = 200):
+    moves = []
+    if district_in_scope(user=request.user, district_id=application.district_id):
+        moves = [
+            AidApplication.Status(m) for m in services.allowed_transitions(user=request.user, application=application)
+        ]
+    context = {"a": application, "moves": moves, "form": form or TransitionForm()}
+    return render(request, "assistance/application_detail.html", context, status=status)
+
+
+@login_required
+def application_detail(request, application_id: int):
+    application = selectors.get_aid_application_for_user_or_404(fetched_by=request.user, application_id=application_id)
+    return _application_page(request, application)
+
+
+@login_required
+@require_POST
+def application_transition(request, application_id: int):
+    application = selectors.get_aid_application_for_user_or_404(fetched_by=request.user, application_id=application_id)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.aid_application_transition(
+                actor=request.user,
+                application=application,
+                to_status=data["to_status"],
+                reason=data["reason"],
+                approved_amount=data["approved_amount"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("已办理：%(status)s") % {"status": AidApplication.Status(data["to_status"]).label}
+            )
+            return redirect("assistance:application_detail", application_id=application.pk)
+    return _application_page(request, application, form=form, status=400)
+
+
+@login_required
+def alert_list(request):
+    require_capability(request.user, Capability.VIEW)
+    form = AlertFilterForm(request.GET or None)
+    filters = _filters(form)
+    alerts = selectors.high_cost_alert_list(
+        fetched_by=request.user, status=filters.get("status", ""), year=filters.get("year")
+    )
+    context = {
+        "form": form,
+        "page": keyset_page(alerts, after=request.GET.get("after")),
+        "query": _query(request),
+        "handle_form": AlertHandleForm(),
+        "can_edit": request.user.has_capability(Capability.EDIT),
+    }
+    return render(request, "assistance/alert_list.html", context)
+
+
+@login_required
+@require_POST
+def alert_handle(request, alert_id: int):
+    alert = selectors.get_high_cost_alert_for_user_or_404(fetched_by=request.user, alert_id=alert_id)
+    require_capability(request.user, Capability.EDIT)
+    form = AlertHandleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
+        return redirect("assistance:alert_list")
+    try:
+        services.high_cost_alert_handle(
+            actor=request.user, alert=alert, to_status=form.cleaned_data["to_status"], note=form.cleaned_data["note"]
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, _("已记录跟进情况"))
+    return redirect("assistance:alert_list")

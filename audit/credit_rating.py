@@ -1,0 +1,119 @@
+"""信用评价: the yearly credit rating of designated institutions, as a registered batch job."""
+
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+
+from benefits.models import Institution, Settlement
+
+from .jobs import register_job
+from .models import CreditRating, Inspection, Suspicion
+from .services import job_run_progress
+
+ZERO = Decimal("0.00")
+REVERSAL_TOLERANCE = Decimal("2")  # percent of the year's settlements
+GRADES = ((90, CreditRating.Grade.A), (75, CreditRating.Grade.B), (60, CreditRating.Grade.C))
+
+
+def _grade(score: int) -> str:
+    return next((grade for floor, grade in GRADES if score >= floor), CreditRating.Grade.D)
+
+
+def credit_score(*, confirmed: int, confirmed_amount: Decimal, inspections: int, settlements: int, reversed_: int):
+    """Score and deductions of one institution (see `credit_rating_compute` for the formula)."""
+    deductions = {
+        "suspicions": min(30, 5 * confirmed),
+        "amount": min(20, int((confirmed_amount / 1000).to_integral_value(rounding=ROUND_FLOOR))),
+        "inspections": min(30, 10 * inspections),
+        "reversals": 0,
+    }
+    ratio = (Decimal(reversed_) * 100 / settlements) if settlements else Decimal(0)
+    if ratio > REVERSAL_TOLERANCE:
+        deductions["reversals"] = min(20, int((ratio - REVERSAL_TOLERANCE).to_integral_value(rounding=ROUND_FLOOR)))
+    return max(0, 100 - sum(deductions.values())), deductions, ratio.quantize(Decimal("0.01"))
+
+
+def credit_rating_compute(*, year: int) -> dict[str, int]:
+    """Rate every institution whose agreement is not terminated for `year`; re-running updates the same rows.
+
+    Score = 100 minus four deductions, floored at 0:
+      * 5 points per confirmed suspicion (`Suspicion.status == confirmed`, service date in the year), at most 30;
+      * 1 point per full 1,000 yuan these suspicions involve (`Suspicion.amount`), at most 20;
+      * 10 points per inspection started in the year that recovered money or imposed a penalty, at most 30;
+      * 1 point per full percentage point of the reversal ratio (reversed / all settlements of the year by
+        service date) above 2 %, at most 20.
+    Grade: A >= 90, B >= 75, C >= 60, D below. `basis` keeps the counts, amounts and deductions.
+
+    Four GROUP BY queries (institutions, suspicions, inspections, settlements) and one bulk upsert.
+    """
+    institutions = list(
+        Institution.objects.exclude(agreement_status=Institution.AgreementStatus.TERMINATED).values_list(
+            "pk", flat=True
+        )
+    )
+    suspicions = {
+        row["institution_id"]: row
+        for row in Suspicion.objects.filter(status=Suspicion.Status.CONFIRMED, service_date__year=year)
+        .values("institution_id")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    }
+    inspections = {
+        row["institution_id"]: row
+        for row in Inspection.objects.filter(started_on__year=year)
+        .filter(Q(recovered_amount__gt=0) | Q(penalty_amount__gt=0))
+        .values("institution_id")
+        .annotate(n=Count("id"), recovered=Sum("recovered_amount"), penalty=Sum("penalty_amount"))
+        .order_by()
+    }
+    settlements = {
+        row["institution_id"]: row
+        for row in Settlement.objects.filter(service_date__year=year)
+        .values("institution_id")
+        .annotate(n=Count("id"), reversed=Count("id", filter=Q(status=Settlement.Status.REVERSED)))
+        .order_by()
+    }
+    ratings = []
+    for pk in institutions:  # one pass over aggregated rows, no queries inside
+        s, i, t = suspicions.get(pk, {}), inspections.get(pk, {}), settlements.get(pk, {})
+        amount = Decimal(str(s.get("amount") or 0)).quantize(Decimal("0.01"))
+        score, deductions, ratio = credit_score(
+            confirmed=s.get("n", 0), confirmed_amount=amount, inspections=i.get("n", 0),
+            settlements=t.get("n", 0), reversed_=t.get("reversed", 0),
+        )  # fmt: skip
+        basis = {
+            "confirmed_suspicions": s.get("n", 0),
+            "confirmed_amount": str(amount),
+            "inspections_with_recovery": i.get("n", 0),
+            "recovered_amount": str(Decimal(str(i.get("recovered") or 0)).quantize(Decimal("0.01"))),
+            "penalty_amount": str(Decimal(str(i.get("penalty") or 0)).quantize(Decimal("0.01"))),
+            "settlements": t.get("n", 0),
+            "reversed_settlements": t.get("reversed", 0),
+            "reversal_ratio_percent": str(ratio),
+            "deductions": deductions,
+        }
+        ratings.append(CreditRating(institution_id=pk, year=year, score=score, grade=_grade(score), basis=basis))
+    with transaction.atomic():
+        existing = CreditRating.objects.filter(year=year).count()
+        CreditRating.objects.bulk_create(
+            ratings, batch_size=1000, update_conflicts=True, unique_fields=["institution", "year"],
+            update_fields=["score", "grade", "basis", "updated_at"],
+        )  # fmt: skip
+    grades = {g: sum(1 for r in ratings if r.grade == g) for g in CreditRating.Grade.values}
+    return {
+        "year": year,
+        "rated": len(ratings),
+        "previously_rated": existing,
+        **{f"grade_{g}": n for g, n in grades.items()},
+    }
+
+
+@register_job("credit_rating")
+def credit_rating(*, run_id: int, year: int) -> dict[str, Any]:
+    """Yearly job: rate the institutions for `year` (idempotent; a re-run updates the same rows)."""
+    job_run_progress(run_id=run_id, done=0, total=1)
+    counts = credit_rating_compute(year=year)
+    job_run_progress(run_id=run_id, done=1)
+    return counts

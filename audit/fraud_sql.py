@@ -1,0 +1,280 @@
+"""疑点筛查 SQL: one set-based INSERT..SELECT per rule kind, over a date window.
+
+Every statement inserts into audit_suspicion with ON CONFLICT (rule_id, settlement_id) DO NOTHING, so a
+rule hits a settlement once however often the scan runs. Values are bound parameters; the only text
+formatted into the SQL is fixed fragments and integers already checked by `_int`.
+
+PostgreSQL is production, SQLite the embedded demo database: they differ in date arithmetic and in how
+money prints, so those few fragments come from `Dialect`; window functions and upserts work on both.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+BENEFIT_TYPES = ("outpatient", "chronic", "inpatient", "pharmacy")
+FUND = "ROUND(s.pooled_paid + s.critical_paid + s.aid_paid + s.account_paid, 2)"
+IN_WINDOW = "s.service_date BETWEEN %(start)s AND %(end)s AND s.status = 'settled'"
+INSERT = """
+INSERT INTO audit_suspicion (rule_id, settlement_id, person_id, institution_id, district_id, service_date,
+    amount, detail, status, review_reason, scan_run_id, created_at, updated_at)
+SELECT %(rule)s, s.id, s.person_id, s.institution_id, s.district_id, s.service_date,
+    {amount}, SUBSTR({detail}, 1, 500), 'open', '', %(run)s, %(now)s, %(now)s
+"""
+CONFLICT = "ON CONFLICT (rule_id, settlement_id) DO NOTHING"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str
+
+    def days_between(self, later: str, earlier: str) -> str:
+        if self.vendor == "postgresql":
+            return f"({later} - {earlier})"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def day_number(self, day: str) -> str:
+        if self.vendor == "postgresql":
+            return f"({day} - DATE '2000-01-01')"
+        return f"CAST(julianday({day}) AS INTEGER)"
+
+    def plus_years(self, day: str, years: int) -> str:
+        if self.vendor == "postgresql":
+            return f"({day} + make_interval(years => {years}))"
+        return f"date({day}, '+{years} years')"
+
+    def money(self, value: str) -> str:
+        if self.vendor == "postgresql":
+            return f"CAST(ROUND({value}, 2) AS TEXT)"
+        return f"printf('%%.2f', {value})"
+
+    def text(self, value: str) -> str:
+        return f"CAST({value} AS TEXT)"
+
+
+def _int(params: dict, name: str, default: int, *, low: int = 1, high: int = 366) -> int:
+    value = params.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"参数 {name} 应为 {low} 至 {high} 之间的整数")
+    return value
+
+
+def _types(params: dict, values: dict[str, Any], default: tuple[str, ...] = BENEFIT_TYPES) -> str:
+    types = params.get("benefit_types", list(default))
+    if not isinstance(types, list) or not types or any(t not in BENEFIT_TYPES for t in types):
+        raise ValidationError(f"参数 benefit_types 应为以下待遇类型的列表：{'、'.join(BENEFIT_TYPES)}")
+    for i, t in enumerate(types):
+        values[f"bt{i}"] = t
+    return ", ".join(f"%(bt{i})s" for i in range(len(types)))
+
+
+def duplicate_settlement(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    types = _types(params, values)
+    return f"""
+WITH g AS (
+    SELECT person_id, institution_id, service_date, total_cost, MIN(id) AS first_id
+    FROM benefits_settlement
+    WHERE service_date BETWEEN %(start)s AND %(end)s AND status = 'settled' AND benefit_type IN ({types})
+    GROUP BY person_id, institution_id, service_date, total_cost
+    HAVING COUNT(*) > 1
+)
+{INSERT.format(amount=FUND, detail="'与结算单 ' || f.settlement_number || ' 为同一参保人、同一机构、同日同金额'")}
+FROM g
+JOIN benefits_settlement s ON s.person_id = g.person_id AND s.institution_id = g.institution_id
+    AND s.service_date = g.service_date AND s.total_cost = g.total_cost
+JOIN benefits_settlement f ON f.id = g.first_id
+WHERE {IN_WINDOW} AND s.id <> g.first_id AND s.benefit_type IN ({types})
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+def split_admission(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    days = _int(params, "days", 15, high=90)
+    same = params.get("same_institution", True)
+    if not isinstance(same, bool):
+        raise ValidationError("参数 same_institution 应为 true 或 false")
+    values["days"] = days
+    values["lookback"] = values["start"] - dt.timedelta(days=days)
+    partition = "s.person_id, s.institution_id" if same else "s.person_id"
+    gap = d.days_between("s.service_date", "ip.prev_discharge")
+    detail = f"'出院（结算单 ' || ip.prev_number || '）后 ' || {d.text(gap)} || ' 天内再次入院'"
+    return f"""
+WITH ip AS (
+    SELECT s.id, LAG(s.discharge_date) OVER w AS prev_discharge, LAG(s.settlement_number) OVER w AS prev_number
+    FROM benefits_settlement s
+    WHERE s.benefit_type = 'inpatient' AND s.status = 'settled' AND s.service_date <= %(end)s
+      AND (s.service_date >= %(start)s OR s.discharge_date >= %(lookback)s)
+    WINDOW w AS (PARTITION BY {partition} ORDER BY s.service_date, s.id)
+)
+{INSERT.format(amount=FUND, detail=detail)}
+FROM ip JOIN benefits_settlement s ON s.id = ip.id
+WHERE {IN_WINDOW} AND ip.prev_discharge IS NOT NULL AND ip.prev_discharge <= s.service_date
+  AND {gap} <= %(days)s
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+def concurrent_inpatient(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    return f"""
+WITH o AS (
+    SELECT a.id, MIN(b.settlement_number) AS other_number
+    FROM benefits_settlement a
+    JOIN benefits_settlement b ON b.person_id = a.person_id AND b.benefit_type = 'inpatient'
+        AND b.status = 'settled' AND b.institution_id <> a.institution_id
+        AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date
+    WHERE a.benefit_type = 'inpatient' AND a.status = 'settled' AND a.service_date BETWEEN %(start)s AND %(end)s
+    GROUP BY a.id
+)
+{INSERT.format(amount=FUND, detail="'住院期间与其他机构的住院（结算单 ' || o.other_number || '）重叠'")}
+FROM o JOIN benefits_settlement s ON s.id = o.id
+WHERE {IN_WINDOW}
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+def after_end_or_death(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    dead = "p.death_date IS NOT NULL AND s.service_date > p.death_date"
+    detail = (
+        f"CASE WHEN {dead} THEN '就诊日期晚于参保人死亡日期 ' || {d.text('p.death_date')} "
+        "ELSE '就诊日期不在该参保人任何参保期内' END"
+    )
+    # Two halves joined by UNION, not OR: NOT EXISTS under an OR runs once per row; alone it is one anti-join.
+    return f"""
+WITH hit AS (
+    SELECT s.id FROM benefits_settlement s JOIN enrollment_person p ON p.id = s.person_id
+    WHERE {IN_WINDOW} AND {dead}
+    UNION
+    SELECT s.id FROM benefits_settlement s
+    WHERE {IN_WINDOW} AND NOT EXISTS (
+        SELECT 1 FROM enrollment_enrollment e
+        WHERE e.person_id = s.person_id AND e.start_date <= s.service_date
+          AND (e.end_date IS NULL OR e.end_date >= s.service_date))
+)
+{INSERT.format(amount=FUND, detail=detail)}
+FROM hit JOIN benefits_settlement s ON s.id = hit.id JOIN enrollment_person p ON p.id = s.person_id
+WHERE {IN_WINDOW}
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+def outpatient_cash_out(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    window = _int(params, "window_days", 30, low=2, high=366)
+    values["min_purchases"] = _int(params, "min_purchases", 8, low=2, high=1000)
+    types = _types(params, values, default=("pharmacy",))
+    values["lookback"] = values["start"] - dt.timedelta(days=window - 1)
+    values["lookahead"] = values["end"] + dt.timedelta(days=window - 1)
+    day = d.day_number("s.service_date")
+    detail = (
+        f"'连续 {window} 天内个人账户购药 ' || {d.text('hit.n')} || ' 次（阈值 ' || "
+        f"{d.text('%(min_purchases)s')} || ' 次）'"
+    )
+    # Trailing counts at each purchase; a purchase hits when some heavy window ending on a purchase
+    # day within the next window_days - 1 days contains it.
+    return f"""
+WITH buys AS (
+    SELECT s.id, s.person_id, {day} AS dn,
+        COUNT(*) OVER (PARTITION BY s.person_id ORDER BY {day} RANGE BETWEEN {window - 1} PRECEDING AND CURRENT ROW)
+            AS n_recent
+    FROM benefits_settlement s
+    WHERE s.benefit_type IN ({types}) AND s.account_paid > 0 AND s.status = 'settled'
+      AND s.service_date BETWEEN %(lookback)s AND %(lookahead)s
+),
+heavy AS (SELECT person_id, dn, n_recent FROM buys WHERE n_recent >= %(min_purchases)s),
+hit AS (
+    SELECT b.id, MAX(h.n_recent) AS n
+    FROM buys b JOIN heavy h ON h.person_id = b.person_id AND h.dn >= b.dn AND h.dn <= b.dn + {window - 1}
+    GROUP BY b.id
+)
+{INSERT.format(amount="s.account_paid", detail=detail)}
+FROM hit JOIN benefits_settlement s ON s.id = hit.id
+WHERE {IN_WINDOW}
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+def over_cap(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    types = _types(params, values)
+    values["year_start"] = dt.date(values["start"].year, 1, 1)
+    rows = "s.status = 'settled' AND s.service_date BETWEEN %(year_start)s AND %(end)s"
+    amount = "ROUND(CASE WHEN r.cum - s.pooled_paid >= r.cap THEN s.pooled_paid ELSE r.cum - r.cap END, 2)"
+    detail = f"'统筹基金年度累计支付 ' || {d.money('r.cum')} || ' 元，超过年度支付限额 ' || {d.money('r.cap')} || ' 元'"
+    # Half a fen of slack: SQLite sums decimals as floats.
+    return f"""
+WITH g AS (
+    SELECT s.person_id, s.year, s.benefit_type
+    FROM benefits_settlement s JOIN benefits_benefitpolicy bp ON bp.id = s.policy_id
+    WHERE {rows} AND s.benefit_type IN ({types})
+    GROUP BY s.person_id, s.year, s.benefit_type
+    HAVING SUM(s.pooled_paid) > MIN(bp.annual_cap) + 0.005
+),
+r AS (
+    SELECT s.id, bp.annual_cap AS cap,
+        SUM(s.pooled_paid) OVER (PARTITION BY s.person_id, s.year, s.benefit_type ORDER BY s.service_date, s.id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+    FROM g
+    JOIN benefits_settlement s ON s.person_id = g.person_id AND s.year = g.year AND s.benefit_type = g.benefit_type
+    JOIN benefits_benefitpolicy bp ON bp.id = s.policy_id
+    WHERE {rows}
+)
+{INSERT.format(amount=amount, detail=detail)}
+FROM r JOIN benefits_settlement s ON s.id = r.id
+WHERE {IN_WINDOW} AND r.cum > r.cap + 0.005
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+_PREFIX = re.compile(r"^[A-Z][0-9A-Z.]{0,6}$")
+_RANGE = re.compile(r"^([A-Z][0-9]{2})-([A-Z][0-9]{2})$")
+
+
+def _codes(patterns: Any, name: str, values: dict[str, Any]) -> str:
+    """Diagnosis patterns as SQL: "O" or "N40" is a prefix, "N70-N98" a range of 3-character categories."""
+    if not isinstance(patterns, list):
+        raise ValidationError(f"参数 {name} 应为 ICD-10 编码前缀或区间的列表")
+    parts = []
+    for i, pattern in enumerate(patterns):
+        key = f"{name}{i}"
+        ranged = _RANGE.match(pattern) if isinstance(pattern, str) else None
+        if ranged:
+            values[f"{key}a"], values[f"{key}b"] = ranged.groups()
+            parts.append(f"SUBSTR(s.diagnosis_code, 1, 3) BETWEEN %({key}a)s AND %({key}b)s")
+        elif isinstance(pattern, str) and _PREFIX.match(pattern):
+            values[key] = f"{pattern}%"
+            parts.append(f"s.diagnosis_code LIKE %({key})s")
+        else:
+            raise ValidationError(f"参数 {name} 中的 {pattern!r} 不是 ICD-10 编码前缀或区间（如 O、N40、N70-N98）")
+    return "(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"
+
+
+def gender_age(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    female = _codes(params.get("female_only", []), "female_only", values)
+    male = _codes(params.get("male_only", []), "male_only", values)
+    children = params.get("child_only_prefixes", {})
+    if not isinstance(children, dict):
+        raise ValidationError("参数 child_only_prefixes 应为 {编码前缀: 年龄上限} 的对象")
+    code_hits = [female, male]
+    whens = [
+        f"WHEN p.gender = 'M' AND {female} THEN '男性参保人，诊断 ' || s.diagnosis_code || ' 限女性'",
+        f"WHEN p.gender = 'F' AND {male} THEN '女性参保人，诊断 ' || s.diagnosis_code || ' 限男性'",
+    ]
+    for i, prefix in enumerate(sorted(children)):
+        codes = _codes([prefix], f"child{i}_", values)
+        years = _int(children, prefix, 1, low=1, high=18)
+        code_hits.append(codes)
+        adult = f"s.service_date >= {d.plus_years('p.birth_date', years)}"
+        said = f"' 限 {years} 周岁以下，就诊时已满 {years} 周岁'"
+        whens.append(f"WHEN {codes} AND {adult} THEN '诊断 ' || s.diagnosis_code || {said}")
+    detail = "CASE " + " ".join(whens) + " END"
+    return f"""
+{INSERT.format(amount=FUND, detail=detail)}
+FROM benefits_settlement s JOIN enrollment_person p ON p.id = s.person_id
+WHERE {IN_WINDOW} AND s.diagnosis_code <> '' AND ({" OR ".join(code_hits)}) AND ({detail}) IS NOT NULL
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+BUILDERS = {
+    "duplicate_settlement": duplicate_settlement,
+    "split_admission": split_admission,
+    "concurrent_inpatient": concurrent_inpatient,
+    "after_end_or_death": after_end_or_death,
+    "outpatient_cash_out": outpatient_cash_out,
+    "over_cap": over_cap,
+    "gender_age": gender_age,
+}

@@ -1,0 +1,168 @@
+"""The yearly batches: annual_collection and annual_rollover, run as recorded, resumable jobs."""
+
+import datetime as dt
+import importlib
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from assistance.models import AidPolicy, AidRecipient
+from audit.jobs import job_run_execute
+from audit.models import AuditEvent, JobRun
+from audit.services import job_run_create
+from audit.tasks import resolve_params
+from benefits.models import AccountCreditRule, AccountEntry, BenefitPolicy
+from enrollment import annual
+from enrollment.models import ContributionBill, ContributionStandard, Enrollment, YearEndSummary
+from tests.benefits_support import employee
+from tests.factories import ResidentEnrollmentFactory
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def aid_policy_2023(db):
+    importlib.import_module("assistance.migrations.0002_seed_aid_policy_2023").seed(apps, None)
+
+
+def run(kind: str, actor=None, **params) -> JobRun:
+    job = job_run_create(actor=actor, kind=kind, params=params)
+    return job_run_execute(run_id=job.pk)
+
+
+def test_collection_bills_residents_with_subsidies_and_schedules_credits(
+    standards_2023, aid_policy_2023, policy_2023, districts, municipal_admin
+):
+    residents = [ResidentEnrollmentFactory(tier=1 + i % 2) for i in range(5)]
+    AidRecipient.objects.create(person=residents[0].person, category="destitute", valid_from=dt.date(2022, 1, 1),
+                                source="civil_affairs", district_id=residents[0].district_id)  # fmt: skip
+    worker = employee()
+    done = run("annual_collection", actor=municipal_admin, year=2023)
+    assert done.status == "succeeded"
+    assert done.counts == {"bills_created": 5, "credit_months_scheduled": 12}
+    bills = {b.person_id: b for b in ContributionBill.objects.all()}
+    assert set(bills) == {e.person_id for e in residents} and worker.pk not in bills
+    assert bills[residents[0].person_id].subsidy_amount == D("350.00")
+    assert bills[residents[1].person_id].due_amount == D("725.00")
+    tasks = PeriodicTask.objects.filter(name__startswith="个人账户划入 2023-")
+    assert tasks.count() == 12 and all(t.one_off and t.clocked_id for t in tasks)
+    january = tasks.get(name="个人账户划入 2023-01")
+    assert timezone.localtime(january.clocked.clocked_time) == dt.datetime(2023, 2, 1, 1, 0, tzinfo=SHANGHAI)
+    again = run("annual_collection", actor=municipal_admin, year=2023)
+    assert again.counts == {"bills_created": 0, "credit_months_scheduled": 0}
+    assert (
+        ContributionBill.objects.count() == 5 and PeriodicTask.objects.filter(name__startswith="个人账户").count() == 12
+    )
+
+
+def test_a_killed_collection_resumes_without_duplicates_or_gaps(
+    standards_2023, aid_policy_2023, policy_2023, districts, monkeypatch
+):
+    residents = [ResidentEnrollmentFactory() for _ in range(7)]
+    monkeypatch.setattr("enrollment.services.contributions.BILL_CHUNK", 2)
+    real_checkpoint, calls = annual.job_run_checkpoint, []
+
+    def dies_after_two_chunks(**kwargs):
+        real_checkpoint(**kwargs)
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise SystemError("worker killed")
+
+    monkeypatch.setattr(annual, "job_run_checkpoint", dies_after_two_chunks)
+    job = job_run_create(actor=None, kind="annual_collection", params={"year": 2023})
+    with pytest.raises(SystemError):
+        job_run_execute(run_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and job.counts["bills_created"] == 4
+    assert ContributionBill.objects.count() == 4
+    first_resumed_chunk = len(calls)
+    call_command("annual_collection", "--year", "2023", "--resume", str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.counts["bills_created"] == 7
+    assert sorted(ContributionBill.objects.values_list("person_id", flat=True)) == sorted(
+        e.person_id for e in residents
+    )
+    # the resumed run started after the checkpoint: the two done chunks were not walked again
+    resumed, before = calls[first_resumed_chunk]["counts"], calls[first_resumed_chunk - 1]["counts"]
+    assert resumed["after"] == before["after"] + 2 and len(calls) == first_resumed_chunk + 2
+
+
+def test_rollover_closes_the_year_and_opens_the_next(standards_2023, aid_policy_2023, policy_2023, municipal_admin):
+    graduate = ResidentEnrollmentFactory(category="student", graduation_year=2023)
+    student = ResidentEnrollmentFactory(category="student", graduation_year=2025)
+    retiree = employee(category="retired", base=None, start=dt.date(2020, 1, 1))
+    done = run("annual_rollover", actor=municipal_admin, year=2023)
+    assert done.status == "succeeded", done.error
+    graduate.refresh_from_db(), student.refresh_from_db()
+    assert (graduate.status, graduate.end_date, graduate.end_reason) == (
+        "terminated",
+        dt.date(2023, 12, 31),
+        "graduated",
+    )
+    assert student.status == "active"
+    credits = AccountEntry.objects.filter(account__person=retiree, kind="credit")
+    assert credits.count() == 12 and sum(e.amount for e in credits) == D("840.00")  # 12 x 70.00
+    assert done.counts["graduates_closed"] == 1 and done.counts["account_credits_made_good"] == 12
+    assert (
+        ContributionStandard.objects.filter(year=2024).count() == ContributionStandard.objects.filter(year=2023).count()
+    )
+    assert AidPolicy.objects.filter(year=2024).count() == 6
+    assert AccountCreditRule.objects.filter(year=2024).count() == 3
+    assert BenefitPolicy.objects.filter(year=2024).count() == BenefitPolicy.objects.filter(year=2023).count()
+    assert all("待确认" in p.source for p in BenefitPolicy.objects.filter(year=2024))
+    summary = YearEndSummary.objects.get(year=2023)
+    assert summary.data["residents_unpaid_for_next_year"] == 1  # the student still enrolled, no 2024 bill
+    stamp = summary.updated_at
+    again = run("annual_rollover", actor=municipal_admin, year=2023)
+    assert set(again.counts.values()) == {0}
+    summary.refresh_from_db()
+    assert summary.updated_at == stamp
+    assert AuditEvent.objects.filter(object_type="enrollment.yearendsummary", action="job").count() == 2
+    assert Enrollment.objects.filter(status="terminated").count() == 1
+
+
+def test_schedules_resolve_years_and_windows_when_they_fire():
+    today = dt.date(2026, 1, 1)
+    assert resolve_params({"year": "previous_year"}, today=today) == {"year": 2025}
+    assert resolve_params({"year": "next_year", "x": 1}, today=today) == {"year": 2027, "x": 1}
+    assert resolve_params({"last_days": 7}, today=today) == {"start": "2025-12-25", "end": "2025-12-31"}
+
+
+def test_batch_schedules_are_seeded_and_run_recorded_jobs(policy_2023, districts):
+    from audit.tasks import scheduled_job
+
+    names = set(PeriodicTask.objects.filter(task="audit.tasks.scheduled_job").values_list("name", flat=True))
+    assert {"夜间疑点筛查 nightly fraud scan", "夜间高额费用负担预警 nightly high-cost alerts",
+            "年度缴费征收 annual collection", "年度结转 annual rollover"} <= names  # fmt: skip
+    assert scheduled_job("high_cost_alerts", {"year": "current_year"}) == "succeeded"
+    job = JobRun.objects.get(kind="high_cost_alerts")
+    assert job.params == {"year": timezone.localdate().year} and job.started_by is None
+
+
+def test_admin_starts_a_year_job_from_the_jobs_page(
+    standards_2023, aid_policy_2023, policy_2023, districts, municipal_admin, clerk_yuzhong, client_for
+):
+    ResidentEnrollmentFactory()
+    admin = client_for(municipal_admin)
+    page = admin.get("/audit/jobs/")
+    assert 'data-testid="start-annual_collection"' in page.content.decode()
+    bad = admin.post("/audit/jobs/start/annual_collection/", {"year": "23"}, follow=True)
+    assert "年度应为四位年份" in bad.content.decode() and not JobRun.objects.exists()
+    with_year = admin.post("/audit/jobs/start/annual_collection/", {"year": "2023"})
+    job = JobRun.objects.get(kind="annual_collection")
+    assert with_year.status_code == 302 and job.params == {"year": 2023} and job.started_by == municipal_admin
+    assert client_for(clerk_yuzhong).post("/audit/jobs/start/annual_rollover/", {"year": "2023"}).status_code == 403
+
+
+def test_collection_refuses_a_year_without_standards(districts, policy_2023):
+    job = job_run_create(actor=None, kind="annual_collection", params={"year": 2031})
+    with pytest.raises(Exception, match="2031年度居民医保筹资标准"):
+        job_run_execute(run_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "筹资标准" in job.error and not ContributionBill.objects.exists()

@@ -1,0 +1,220 @@
+"""疑点筛查: each rule hits what it must and nothing else, once, within the window, on settled rows only."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+
+from audit.fraud import fraud_scan
+from audit.models import AuditEvent, FraudRule, JobRun, Suspicion
+from benefits.models import BenefitPolicy
+from benefits.services import institution_register
+from tests.fraud_support import YEAR, hits, person, seed_rules, settle
+
+D = Decimal
+
+
+@pytest.fixture
+def hospital_b(districts):
+    return institution_register(
+        actor=None, name="江北区中医院", kind="hospital", level=2, district_id=districts["500105"].pk,
+        agreement_start=dt.date(2020, 1, 1),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def scenario(policy_2023, hospital_yz, hospital_b, pharmacy_yz):
+    """One city's year with one or more cases per rule, and near misses next to each."""
+    rules = seed_rules()
+    h, h2, ph = hospital_yz, hospital_b, pharmacy_yz
+    # 重复结算: same person, institution, day and total under two numbers; near misses beside it.
+    a = person()
+    settle(a, h, "D1", "2023-03-01", total="200.00", pooled="100.00")
+    settle(a, h, "D2", "2023-03-01", total="200.00", pooled="100.00")  # hit
+    settle(a, h, "D3", "2023-03-01", total="300.00")  # other amount
+    settle(a, h, "D5", "2023-04-01", total="150.00")
+    settle(a, h, "D6", "2023-04-01", total="150.00", status="reversed")  # reversed: no duplicate
+    # 分解住院 (15 days, same hospital), including a discharge before the window.
+    b = person()
+    settle(b, h, "I0", "2022-12-20", kind="inpatient", discharge="2022-12-25", total="5000.00")
+    settle(b, h, "I1", "2023-01-05", kind="inpatient", discharge="2023-01-15", total="6000.00")  # 11 days: hit
+    settle(b, h, "I2", "2023-01-30", kind="inpatient", discharge="2023-02-05", total="7000.00")  # 15 days: hit
+    settle(b, h, "I3", "2023-03-20", kind="inpatient", discharge="2023-03-25", total="8000.00")  # 43 days
+    settle(b, h2, "I4", "2023-03-30", kind="inpatient", discharge="2023-04-02", total="9000.00")  # other hospital
+    # 跨机构同时住院: overlapping stays at two hospitals; a same-day transfer is not an overlap.
+    c = person()
+    settle(c, h, "C1", "2023-06-01", kind="inpatient", discharge="2023-06-10", total="10000.00", pooled="7000.00")
+    settle(c, h2, "C2", "2023-06-05", kind="inpatient", discharge="2023-06-08", total="3000.00", pooled="2000.00")
+    h3 = institution_register(
+        actor=None, name="渝中区第二医院", kind="hospital", level=3, district_id=h.district_id,
+        agreement_start=dt.date(2020, 1, 1),
+    )  # fmt: skip
+    settle(c, h3, "C3", "2023-06-10", kind="inpatient", discharge="2023-06-12", total="2000.00")  # transfer
+    # 冒名就医: after death, and outside every enrollment period.
+    dead = person(died=dt.date(2023, 4, 30))
+    settle(dead, h, "X1", "2023-04-20")
+    settle(dead, h, "X2", "2023-05-10", total="260.00", pooled="130.00")  # hit
+    ended = person(start=dt.date(2022, 1, 1), end=dt.date(2023, 6, 30))
+    settle(ended, h, "X3", "2023-06-30")
+    settle(ended, h, "X4", "2023-07-05")  # hit
+    # 门诊套现: 8 personal-account pharmacy purchases within 30 days hit, all 8; 7 do not.
+    f = person(scheme="employee")
+    for i in range(8):
+        settle(f, ph, f"P{i}", str(dt.date(2023, 9, 1) + dt.timedelta(days=3 * i)), kind="pharmacy",
+               total="88.00", account="88.00")  # fmt: skip
+    settle(f, ph, "P8", "2023-09-05", kind="pharmacy", total="50.00")  # cash, not the account
+    settle(f, ph, "P9", "2023-11-15", kind="pharmacy", total="60.00", account="60.00")  # alone
+    g = person(scheme="employee")
+    for i in range(7):
+        settle(g, ph, f"Q{i}", str(dt.date(2023, 9, 1) + dt.timedelta(days=i)), kind="pharmacy",
+               total="20.00", account="20.00")  # fmt: skip
+    # 超限额: resident tier-1 outpatient pooling, cap 300.00 a year.
+    cap = BenefitPolicy.objects.get(year=2023, scheme="resident", tier=1, benefit_type="outpatient", version=1)
+    o = person()
+    settle(o, h, "O1", "2023-02-01", total="400.00", pooled="200.00", policy=cap)
+    settle(o, h, "O2", "2023-02-10", total="300.00", pooled="150.00", policy=cap)  # 350: over by 50.00
+    settle(o, h, "O3", "2023-02-20", total="80.00", pooled="40.00", policy=cap)  # all 40.00 over
+    settle(o, h, "O4", "2023-02-25", total="900.00", pooled="500.00", policy=cap, status="reversed")
+    # 限性别/限年龄.
+    settle(person(gender="M"), h, "G1", "2023-05-01", diag="O80")  # hit
+    settle(person(gender="F"), h, "G2", "2023-05-01", diag="O80")
+    settle(person(gender="F"), h, "G3", "2023-05-01", diag="N40.001")  # hit
+    settle(person(gender="M"), h, "G4", "2023-05-01", diag="N40")
+    settle(person(gender="F"), h, "G5", "2023-05-01", diag="N83.2")  # hit? no: female, N70-N98 female-only
+    settle(person(birth=dt.date(1990, 1, 1)), h, "G6", "2023-05-01", diag="P07.3")  # hit: aged 33
+    settle(person(birth=dt.date(2022, 12, 1)), h, "G7", "2023-05-01", diag="P07.3")  # 5 months old
+    return {"rules": rules, "cap": cap}
+
+
+EXPECTED = {
+    ("DUP_SETTLEMENT", "D2"),
+    ("SPLIT_ADMISSION", "I1"),
+    ("SPLIT_ADMISSION", "I2"),
+    ("CONCURRENT_INPATIENT", "C1"),
+    ("CONCURRENT_INPATIENT", "C2"),
+    ("AFTER_END_OR_DEATH", "X2"),
+    ("AFTER_END_OR_DEATH", "X4"),
+    *{("CASH_OUT", f"P{i}") for i in range(8)},
+    ("OVER_CAP", "O2"),
+    ("OVER_CAP", "O3"),
+    ("GENDER_AGE", "G1"),
+    ("GENDER_AGE", "G3"),
+    ("GENDER_AGE", "G6"),
+}
+
+
+def test_each_rule_hits_exactly_its_cases(scenario):
+    counts = fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+
+    assert hits() == EXPECTED
+    assert counts == {
+        "AFTER_END_OR_DEATH": 2, "CASH_OUT": 8, "CONCURRENT_INPATIENT": 2, "DUP_SETTLEMENT": 1,
+        "GENDER_AGE": 3, "OVER_CAP": 2, "SPLIT_ADMISSION": 2, "created": 20,
+    }  # fmt: skip
+    assert set(Suspicion.objects.values_list("status", flat=True)) == {"open"}
+
+
+def test_amounts_and_details(scenario):
+    fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+
+    def row(number):
+        return Suspicion.objects.select_related("settlement").get(settlement__settlement_number=number)
+
+    assert row("O2").amount == D("50.00") and row("O3").amount == D("40.00")
+    assert "350.00" in row("O2").detail and "300.00" in row("O2").detail
+    assert row("D2").amount == D("100.00") and "D1" in row("D2").detail
+    assert row("C1").amount == D("7000.00") and "C2" in row("C1").detail
+    assert "C1" in row("C2").detail
+    assert "2023-04-30" in row("X2").detail and row("X2").amount == D("130.00")
+    assert "参保期" in row("X4").detail
+    assert row("I1").detail == "出院（结算单 I0）后 11 天内再次入院"
+    assert row("I2").detail == "出院（结算单 I1）后 15 天内再次入院"
+    assert row("P0").amount == D("88.00") and "8 次" in row("P0").detail
+    assert "限女性" in row("G1").detail and "限男性" in row("G3").detail and "1 周岁" in row("G6").detail
+    s = row("D2")
+    assert (s.person_id, s.institution_id, s.district_id, s.service_date) == (
+        s.settlement.person_id, s.settlement.institution_id, s.settlement.district_id, s.settlement.service_date,
+    )  # fmt: skip
+
+
+def test_second_scan_adds_nothing(scenario):
+    fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+    again = fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+
+    assert again["created"] == 0
+    assert Suspicion.objects.count() == len(EXPECTED)
+
+
+def test_window_is_respected_and_overlapping_windows_add_only_new_hits(scenario):
+    march = fraud_scan(actor=None, start="2023-01-01", end="2023-03-31")
+
+    assert hits() == {("DUP_SETTLEMENT", "D2"), ("SPLIT_ADMISSION", "I1"), ("SPLIT_ADMISSION", "I2"),
+                      ("OVER_CAP", "O2"), ("OVER_CAP", "O3")}  # fmt: skip
+    assert march["created"] == 5
+    year = fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+    assert year["created"] == len(EXPECTED) - 5 and hits() == EXPECTED
+
+
+def test_reversed_settlements_never_hit(scenario):
+    from benefits.models import Settlement
+
+    Settlement.objects.filter(settlement_number__in=["D2", "C2", "X2"]).update(status="reversed")
+    fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+
+    gone = {("DUP_SETTLEMENT", "D2"), ("CONCURRENT_INPATIENT", "C1"), ("CONCURRENT_INPATIENT", "C2"),
+            ("AFTER_END_OR_DEATH", "X2")}  # fmt: skip
+    assert hits() == EXPECTED - gone
+
+
+def test_one_rule_only_and_rule_params_are_data(scenario):
+    rule = FraudRule.objects.get(code="SPLIT_ADMISSION")
+    rule.params = {"days": 10, "same_institution": True}
+    rule.save()
+    counts = fraud_scan(actor=None, start=YEAR[0], end=YEAR[1], rule_codes=["SPLIT_ADMISSION"])
+
+    assert counts == {"SPLIT_ADMISSION": 0, "created": 0}
+    rule.params = {"days": 15, "same_institution": False}
+    rule.save()
+    fraud_scan(actor=None, start=YEAR[0], end=YEAR[1], rule_codes=["SPLIT_ADMISSION"])
+    # Across hospitals: also I4 (4 days after I3) and C3 (2 days after C2 at another hospital).
+    expected = {("SPLIT_ADMISSION", n) for n in ("I1", "I2", "I4", "C3")}
+    assert hits() == expected
+
+
+def test_bad_input_is_a_clear_chinese_error_and_changes_nothing(scenario, reviewer_yuzhong):
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError, match="截止日期不能早于开始日期"):
+        fraud_scan(actor=None, start="2023-12-31", end="2023-01-01")
+    with pytest.raises(ValidationError, match="规则编码不存在：NOPE"):
+        fraud_scan(actor=None, start=YEAR[0], end=YEAR[1], rule_codes=["NOPE"])
+    with pytest.raises(ValidationError, match="日期格式"):
+        fraud_scan(actor=None, start="2023-13-01", end=YEAR[1])
+    FraudRule.objects.filter(code="SPLIT_ADMISSION").update(params={"days": "fifteen"})
+    with pytest.raises(ValidationError, match="规则 SPLIT_ADMISSION 参数错误"):
+        fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+    with pytest.raises(PermissionDenied):
+        fraud_scan(actor=reviewer_yuzhong, start=YEAR[0], end=YEAR[1])
+    assert Suspicion.objects.count() == 0 and AuditEvent.objects.count() == events
+
+
+def test_the_scan_is_audited(scenario, municipal_admin):
+    fraud_scan(actor=municipal_admin, start=YEAR[0], end=YEAR[1])
+
+    event = AuditEvent.objects.filter(action="job", object_type="audit.suspicion").get()
+    assert event.actor == municipal_admin and event.new_values["counts"]["created"] == len(EXPECTED)
+
+
+def test_command_runs_a_recorded_job(scenario, municipal_admin, django_capture_on_commit_callbacks, capsys):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("fraud_scan", "--from", YEAR[0], "--to", YEAR[1], "--rule", "CASH_OUT", "--user", "admin_city")
+
+    run = JobRun.objects.get(kind="fraud_scan")
+    assert run.status == "succeeded" and run.counts == {"CASH_OUT": 8, "created": 8}
+    assert (run.done, run.total, run.started_by) == (1, 1, municipal_admin)
+    assert set(Suspicion.objects.values_list("scan_run_id", flat=True)) == {run.pk}
+    assert capsys.readouterr().out.startswith(f"job {run.pk} ")
+    with pytest.raises(CommandError, match="截止日期不能早于开始日期"):
+        call_command("fraud_scan", "--from", YEAR[1], "--to", YEAR[0])
+    assert JobRun.objects.filter(kind="fraud_scan").count() == 1
