@@ -144,3 +144,23 @@ def test_district_staff_scan_only_their_district(policy_2023, reviewer_jiangbei,
         high_cost_alerts_scan(actor=reviewer_jiangbei, year=2023, district_id=districts["500103"].pk)
     with pytest.raises(PermissionDenied):
         high_cost_alerts_scan(actor=reviewer_jiangbei, year=2023)
+
+
+def test_municipal_admin_edits_aid_policy_audited(aid_policy_2023, municipal_admin, client_for):
+    from assistance.models import AidPolicy
+    from audit.models import AuditEvent
+
+    policy = AidPolicy.objects.get(year=2023, category="monitored")
+    client = client_for(municipal_admin)
+    for page in ("aidpolicy", "aidrecipient", "aidapplication", "highcostalert"):
+        assert client.get(f"/admin/assistance/{page}/").status_code == 200
+    form = {
+        "year": 2023, "category": "monitored", "subsidy_ratio": "0.6000", "subsidy_amount": "0.00", "tilt": "",
+        "aid_ratio": "0.6000", "aid_deductible": "1000.00", "aid_annual_limit": "40000.00", "source": "测试",
+    }  # fmt: skip
+    response = client.post(f"/admin/assistance/aidpolicy/{policy.pk}/change/", form)
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.subsidy_ratio == D("0.6000")
+    event = AuditEvent.objects.get(object_type="assistance.aidpolicy", object_id=str(policy.pk))
+    assert event.old_values["subsidy_ratio"] == "0.5000" and event.new_values["subsidy_ratio"] == "0.6000"
