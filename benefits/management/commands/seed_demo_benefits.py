@@ -9,7 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from benefits.models import ChronicDisease, Institution
+from assistance.alerts import high_cost_alerts_scan
+from assistance.models import AidRecipient
+from audit.credit_rating import credit_rating_compute
+from audit.fraud import fraud_scan
+from benefits.models import ChronicDisease, Institution, Settlement
 from benefits.services import (
     SettlementRequest,
     account_credits_post,
@@ -63,6 +67,13 @@ class Command(BaseCommand):
             for e in Enrollment.objects.filter(status="active").select_related("person").order_by("id")
             if e.scheme == "employee" or e.person_id in paid
         ]
+        # A few aid recipients among the paying residents: their settlements get the tilt and the aid.
+        aided = [e for e in enrollments if e.scheme == "resident"][:12]
+        for i, e in enumerate(aided):
+            AidRecipient.objects.get_or_create(
+                person=e.person, category=["destitute", "subsistence", "relapsed_poor", "monitored"][i % 4],
+                valid_from=dt.date(2022, 1, 1), defaults={"source": "civil_affairs", "district_id": e.district_id},
+            )  # fmt: skip
         hypertension = ChronicDisease.objects.get(code="MT001")
         retirees = [e for e in enrollments if e.category == "retired"][:5]
         for e in retirees:
@@ -100,4 +111,22 @@ class Command(BaseCommand):
             settled += 1
             if n == 7:
                 settlement_reverse(actor=None, settlement=settlement, reason="演示：机构重复上传后冲正")
-        self.stdout.write(self.style.SUCCESS(f"demo: {len(institutions)} institutions, {settled} settlements"))
+        # One institution uploads a visit twice under two numbers: the 重复结算 rule finds it.
+        first = Settlement.objects.filter(status="settled", benefit_type="outpatient").order_by("id").first()
+        if first is not None:
+            repeat = SettlementRequest(
+                settlement_number=f"{first.settlement_number}-2", id_number=first.person.id_number,
+                benefit_type=first.benefit_type, service_date=first.service_date,
+                total_cost=first.total_cost, eligible_cost=first.eligible_cost,
+            )  # fmt: skip
+            settlement_create(actor=None, institution=first.institution, request=repeat)
+        # Fund supervision has something to show: the year scanned, alerts raised, institutions rated.
+        suspicions = fraud_scan(actor=None, start=dt.date(2023, 1, 1), end=dt.date(2023, 12, 31))
+        alerts = high_cost_alerts_scan(actor=None, year=2023)
+        credit_rating_compute(year=2023)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo: {len(institutions)} institutions, {settled} settlements, {len(aided)} aid recipients, "
+                f"{suspicions.get('created', 0)} suspicions, {alerts['written']} alerts"
+            )
+        )
