@@ -6,12 +6,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from audit.fraud import fraud_scan
 from audit.models import AuditEvent, FraudRule, JobRun, Suspicion
 from benefits.models import BenefitPolicy
 from benefits.services import institution_register
 from tests.fraud_support import YEAR, hits, person, seed_rules, settle
+
+ON_SQLITE = connection.vendor == "sqlite"
 
 D = Decimal
 
@@ -218,3 +221,13 @@ def test_command_runs_a_recorded_job(scenario, municipal_admin, django_capture_o
     with pytest.raises(CommandError, match="截止日期不能早于开始日期"):
         call_command("fraud_scan", "--from", YEAR[1], "--to", YEAR[0])
     assert JobRun.objects.filter(kind="fraud_scan").count() == 1
+
+
+@pytest.mark.skipif(ON_SQLITE, reason="rules side by side need committed data and several connections (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_rules_side_by_side_find_exactly_the_same(scenario, settings):
+    settings.YIBAO_FRAUD_SCAN_WORKERS = 2
+    counts = fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+    assert hits() == EXPECTED
+    assert counts["created"] == len(EXPECTED) == Suspicion.objects.count()
+    assert fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])["created"] == 0
