@@ -33,6 +33,11 @@ def test_four_failures_then_success_resets_the_counter(client, clerk_yuzhong, co
     assert client.post(reverse("login"), {"username": "clerk_yz", "password": conftest_password}).status_code == 302
 
 
+@pytest.fixture(autouse=True)
+def _real_idle_timeout(settings):
+    settings.SESSION_IDLE_SECONDS = 30 * 60  # test settings stretch it to ride out CI clock jumps
+
+
 def _idle_for(client, minutes: int) -> None:
     session = client.session
     session["yibao_last_activity"] = time.time() - minutes * 60

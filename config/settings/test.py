@@ -13,3 +13,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 YIBAO_EAGER_IN_THREAD = False
 # No persistent connections: live-server threads and worker processes must not hold the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Idle logout compares wall-clock times stored in the session. A CI VM that is paused or has its clock
+# stepped between two requests of one test would log the test user out (seen once: a 67-minute jump), so
+# tests get a day; tests/test_security.py sets the real 30 minutes where it tests the timeout itself.
+SESSION_IDLE_SECONDS = 24 * 60 * 60
