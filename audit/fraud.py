@@ -6,13 +6,13 @@ adds only new hits. Counts are per rule code; the JobRun records them and the pr
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+from config.parallel import batch_workers, run_side_by_side
 
 from .fraud_sql import BUILDERS, Dialect
 from .jobs import enqueue_job, register_job
@@ -90,20 +90,6 @@ def _inserted(cursor) -> int:
     return max(cursor.rowcount, 0)
 
 
-def _run_side_by_side(run: Callable[..., None], statements: list, *, workers: int) -> None:
-    """Run the statements on a small pool of threads; each thread has its own database connection."""
-
-    def one(statement: tuple) -> None:
-        try:
-            run(*statement)
-        finally:
-            connections.close_all()  # this thread's connection
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in [pool.submit(one, statement) for statement in statements]:
-            future.result()  # re-raise the first failure here
-
-
 def fraud_scan(
     *,
     actor: Any,
@@ -132,15 +118,8 @@ def fraud_scan(
         if progress:
             progress(done=finished, total=len(statements))
 
-    workers = settings.YIBAO_FRAUD_SCAN_WORKERS
-    # Rules are independent (each writes only its own suspicions), so on PostgreSQL they run side by side,
-    # one connection each: a statement uses one core. Inside an outer transaction (tests, callers that
-    # must see their own rows) they stay on this connection, one after the other.
-    if connection.vendor == "postgresql" and workers > 1 and not connection.in_atomic_block:
-        _run_side_by_side(run, statements, workers=workers)
-    else:
-        for rule, sql, values in statements:
-            run(rule, sql, values)
+    # Rules are independent (each writes only its own suspicions), so they may run side by side.
+    run_side_by_side(run, statements, workers=batch_workers())
     counts = {rule.code: counts[rule.code] for rule, _, _ in statements}
     counts["created"] = sum(counts.values())
     with transaction.atomic():

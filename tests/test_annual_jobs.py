@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -91,6 +92,42 @@ def test_a_killed_collection_resumes_without_duplicates_or_gaps(
     # the resumed run started after the checkpoint: the two done chunks were not walked again
     resumed, before = calls[first_resumed_chunk]["counts"], calls[first_resumed_chunk - 1]["counts"]
     assert resumed["after"] == before["after"] + 2 and len(calls) == first_resumed_chunk + 2
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="chunks side by side need committed data and several connections"
+)
+@pytest.mark.django_db(transaction=True)
+def test_chunks_side_by_side_resume_after_a_kill_without_gaps(
+    standards_2023, aid_policy_2023, policy_2023, districts, monkeypatch, settings
+):
+    settings.YIBAO_BATCH_WORKERS = 2
+    residents = [ResidentEnrollmentFactory() for _ in range(9)]
+    AidRecipient.objects.create(person=residents[8].person, category="destitute", valid_from=dt.date(2022, 1, 1),
+                                source="civil_affairs", district_id=residents[8].district_id)  # fmt: skip
+    monkeypatch.setattr("enrollment.services.contributions.BILL_CHUNK", 2)
+    real_checkpoint, calls = annual.job_run_checkpoint, []
+
+    def dies_after_the_second_wave(**kwargs):
+        real_checkpoint(**kwargs)
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise SystemError("worker killed")
+
+    monkeypatch.setattr(annual, "job_run_checkpoint", dies_after_the_second_wave)
+    job = job_run_create(actor=None, kind="annual_collection", params={"year": 2023})
+    with pytest.raises(SystemError):
+        job_run_execute(run_id=job.pk)
+    job.refresh_from_db()
+    # two waves of two chunks of two enrollments each committed before the kill
+    assert job.status == "failed" and job.counts["bills_created"] == 8 == ContributionBill.objects.count()
+    assert job.counts["after"] == residents[7].pk
+    call_command("annual_collection", "--year", "2023", "--resume", str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.counts["bills_created"] == 9
+    bills = ContributionBill.objects.order_by("enrollment_id")
+    assert [b.enrollment_id for b in bills] == [e.pk for e in residents]
+    assert bills.last().subsidy_amount == D("350.00")
 
 
 def test_rollover_closes_the_year_and_opens_the_next(standards_2023, aid_policy_2023, policy_2023, municipal_admin):

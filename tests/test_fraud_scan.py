@@ -226,7 +226,7 @@ def test_command_runs_a_recorded_job(scenario, municipal_admin, django_capture_o
 @pytest.mark.skipif(ON_SQLITE, reason="rules side by side need committed data and several connections (PostgreSQL)")
 @pytest.mark.django_db(transaction=True)
 def test_rules_side_by_side_find_exactly_the_same(scenario, settings):
-    settings.YIBAO_FRAUD_SCAN_WORKERS = 2
+    settings.YIBAO_BATCH_WORKERS = 2
     counts = fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
     assert hits() == EXPECTED
     assert counts["created"] == len(EXPECTED) == Suspicion.objects.count()

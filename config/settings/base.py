@@ -111,8 +111,9 @@ YIBAO_TRUSTED_PROXIES = env_list("YIBAO_TRUSTED_PROXIES", "")
 # 基金运行分析: the pooled funds' reserve (yuan) before the first month recorded in Yibao, per scheme, for the
 # city ("city") and optionally per district code. 0 until the bureau enters its audited closing balances.
 YIBAO_FUND_OPENING_RESERVE = {"city": {"employee": "0.00", "resident": "0.00"}}
-# 疑点筛查: how many rules run side by side on PostgreSQL (one connection and about one core each).
-YIBAO_FRAUD_SCAN_WORKERS = int(os.environ.get("YIBAO_FRAUD_SCAN_WORKERS", "2"))
+# Batch jobs on PostgreSQL (疑点筛查 rules, 年度缴费征收 chunks): how many statements run side by side,
+# one connection and about one core each. 1 runs them one after the other.
+YIBAO_BATCH_WORKERS = int(os.environ.get("YIBAO_BATCH_WORKERS", "2"))
 # 高额费用负担预警: yearly out-of-pocket (yuan) from which a person is flagged for aid follow-up.
 YIBAO_HIGH_COST_THRESHOLD = os.environ.get("YIBAO_HIGH_COST_THRESHOLD", "20000.00")
 

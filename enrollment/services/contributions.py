@@ -1,7 +1,7 @@
 """Writes on contribution standards, bills and payments."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from audit.services import acting_user, audit_event_record, snapshot
 from config.chunks import id_chunks
 from config.money import to_fen
+from config.parallel import batch_workers, run_side_by_side
 
 from ..models import ContributionBill, ContributionPayment, ContributionStandard, Enrollment, Scheme
 from .scope import require_edit_for_scope, require_edit_in_district
@@ -138,14 +139,22 @@ def contribution_bills_issue(
         base = base.filter(scheme=scheme)
     if resume_after:
         base = base.filter(pk__gt=resume_after)
-    created = 0
     scope = {"year": coverage_year, "district_id": district_id, "scheme": scheme}
-    for after, upto, done, total in id_chunks(base, size=BILL_CHUNK):
+
+    def issue(after: int) -> int:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                created += _issue_chunk_sql(**scope, after=after)
-            else:
-                created += _issue_chunk_python(**scope, after=after)
+                return _issue_chunk_sql(**scope, after=after)
+            return _issue_chunk_python(**scope, after=after)
+
+    # Chunks cover disjoint enrollment ids, and a person has one active enrollment, so chunks side by side
+    # never insert the same (person, year). They go in waves; the checkpoint after a wave is its last
+    # chunk's upper id, below which every chunk has committed: a resumed run has no gap.
+    workers = batch_workers()
+    created = 0
+    for wave in _waves(id_chunks(base, size=BILL_CHUNK), size=workers):
+        created += sum(run_side_by_side(issue, [(after,) for after, *_ in wave], workers=workers))
+        _, upto, done, total = wave[-1]
         if checkpoint:
             checkpoint(after=upto, created=created, done=done, total=total)
     with transaction.atomic():
@@ -158,6 +167,17 @@ def contribution_bills_issue(
             new_values={"coverage_year": coverage_year, "created": created, **({"scheme": scheme} if scheme else {})},
         )
     return {"created": created}
+
+
+def _waves(chunks: Iterable[tuple], *, size: int) -> Iterator[list[tuple]]:
+    wave: list[tuple] = []
+    for chunk in chunks:
+        wave.append(chunk)
+        if len(wave) == size:
+            yield wave
+            wave = []
+    if wave:
+        yield wave
 
 
 def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: str | None) -> int:
