@@ -9,8 +9,6 @@ refused row cancels the whole batch.
 """
 
 import datetime as dt
-from contextlib import nullcontext
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,11 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.jobs import register_job
-from audit.models import AuditEvent
-from audit.services import audit_event_record, job_run_progress
-from enrollment.importing.pipeline import batch_store_and_queue, import_batch_transition
-from enrollment.importing.reader import FileProblem, count_data_rows, header_index, iter_rows
-from enrollment.models import ImportBatch, ImportRowError, Person
+from enrollment.importing.pipeline import batch_store_and_queue
+from enrollment.importing.rowfile import row_file_apply, row_file_batch_run
+from enrollment.models import ImportBatch, Person
 from enrollment.validators import InvalidValue, mask_id_number, validate_id_number
 
 from .models import AidCategory, AidRecipient
@@ -45,8 +41,6 @@ CATEGORIES.update(
 SOURCES = {"民政": "civil_affairs", "乡村振兴": "rural", "医保": "bureau"}
 SOURCES.update({str(label): value for value, label in AidRecipient.Source.choices})
 SOURCES.update({value: value for value in AidRecipient.Source.values})
-CHUNK = 5000
-Status = ImportBatch.Status
 Row = tuple[int, str, str, str, dt.date, dt.date | None, str]  # row, id, name, category, from, to, source
 
 
@@ -193,108 +187,27 @@ def _apply_chunk(batch: ImportBatch, rows: list[Row], errors: list, seen: dict, 
     counts["recipients_updated"] += len(changed)
 
 
-class _AtomicRollback(Exception):
-    pass
-
-
-def _write_errors(batch: ImportBatch, errors: list) -> None:
-    ImportRowError.objects.bulk_create(
-        [ImportRowError(batch=batch, row_number=r, field=f, value=v[:100], message=m[:200]) for r, f, v, m in errors],
-        batch_size=5000,
-    )
-    errors.clear()
-
-
 def aid_recipient_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, Any]:
     """Check and apply an aid-recipient list (逐行: chunk by chunk; 整批: one transaction, all or nothing)."""
-    batch = ImportBatch.objects.get(pk=batch_id)
-    if batch.status in (Status.IMPORTED, Status.REJECTED):
-        return batch.counts  # a repeated delivery of the task
-    if batch.status != Status.VALIDATING:
-        import_batch_transition(batch, Status.VALIDATING)
-    ImportRowError.objects.filter(batch=batch).delete()
-    default_source = (batch.counts or {}).get("default_source", AidRecipient.Source.CIVIL_AFFAIRS)
-    try:
-        counts, error_rows, final, problem = _run(batch, default_source=default_source, run_id=run_id)
-    except Exception as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}")
-        raise
-    with transaction.atomic():
-        if problem:
-            ImportRowError.objects.create(batch=batch, row_number=1, field="", message=problem[:200])
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=final,
-            total_rows=counts["total_rows"],
-            valid_rows=counts["total_rows"] - error_rows,
-            error_rows=error_rows,
-            counts={**counts, "default_source": default_source},
-            error=problem,
-            updated_at=timezone.now(),
-        )
-        audit_event_record(
-            actor=batch.uploaded_by,
-            action=AuditEvent.Action.IMPORT,
-            obj=batch,
-            new_values={"status": final, **counts, "error_rows": error_rows},
-            note="导入的医疗救助对象以 import_batch_id 关联本批次",
-        )
-    return counts
-
-
-def _run(batch: ImportBatch, *, default_source: str, run_id: int | None) -> tuple[dict[str, int], int, str, str]:
-    path = Path(batch.file.path)
-    if run_id:
-        job_run_progress(run_id=run_id, done=0, total=count_data_rows(path, batch.original_name))
-    counts = {"total_rows": 0, "recipients_created": 0, "recipients_updated": 0, "unchanged": 0}
-    errors: list[tuple[int, str, str, str]] = []
-    error_row_numbers: set[int] = set()
     seen: dict[tuple, int] = {}
-    atomic = batch.mode == ImportBatch.Mode.ATOMIC
+    counts = {"total_rows": 0, "recipients_created": 0, "recipients_updated": 0, "unchanged": 0}
 
-    def apply(chunk: list[Row]) -> None:
-        with transaction.atomic():
-            _apply_chunk(batch, chunk, errors, seen, counts)
-            error_row_numbers.update(e[0] for e in errors)
-            if not atomic:
-                _write_errors(batch, errors)
-        chunk.clear()
+    def run(batch: ImportBatch) -> tuple[dict[str, int], int, str, str]:
+        default_source = (batch.counts or {}).get("default_source", AidRecipient.Source.CIVIL_AFFAIRS)
+        return row_file_apply(
+            batch=batch,
+            run_id=run_id,
+            headers=HEADERS,
+            required=REQUIRED,
+            check_row=lambda number, cells, pos, errors: _check_row(number, cells, pos, default_source, errors),
+            apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, seen, counts),
+            counts=counts,
+            written=("recipients_created", "recipients_updated"),
+        )
 
-    problem = ""
-    try:
-        with transaction.atomic() if atomic else nullcontext():
-            rows = iter_rows(path, batch.original_name)
-            header = next(rows, None)
-            if header is None:
-                raise FileProblem("文件为空")
-            positions = header_index(header, HEADERS, REQUIRED)
-            chunk: list[Row] = []
-            for row_number, cells in enumerate(rows, start=2):
-                if not any(cells):
-                    continue
-                counts["total_rows"] += 1
-                good = _check_row(row_number, cells, positions, default_source, errors)
-                if good is not None:
-                    chunk.append(good)
-                if len(chunk) >= CHUNK:
-                    apply(chunk)
-                    if run_id:
-                        job_run_progress(run_id=run_id, done=counts["total_rows"])
-            apply(chunk)
-            if atomic and errors:
-                raise _AtomicRollback
-    except _AtomicRollback:
-        counts.update(recipients_created=0, recipients_updated=0)
-    except FileProblem as exc:
-        problem = f"{exc}（读到第{counts['total_rows'] + 1}行）"
-        if atomic:
-            counts.update(recipients_created=0, recipients_updated=0)
-    if atomic:
-        _write_errors(batch, errors)
-    if problem:
-        final = Status.REJECTED if atomic else Status.FAILED
-    else:
-        final = Status.REJECTED if atomic and error_row_numbers else Status.IMPORTED
-    return counts, len(error_row_numbers), final, problem
+    return row_file_batch_run(
+        batch_id=batch_id, run=run, note="导入的医疗救助对象以 import_batch_id 关联本批次", keep=("default_source",)
+    )
 
 
 @register_job("aid_recipients_import")

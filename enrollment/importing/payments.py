@@ -7,23 +7,19 @@ reference with different data is refused. In atomic mode any refused row cancels
 """
 
 import datetime as dt
-from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from audit.jobs import register_job
-from audit.models import AuditEvent
-from audit.services import audit_event_record, job_run_progress
 
-from ..models import ContributionBill, ContributionPayment, ImportBatch, ImportRowError
+from ..models import ContributionBill, ContributionPayment, ImportBatch
 from ..services.contributions import bill_status
 from ..validators import InvalidValue, mask_id_number, validate_id_number
-from .pipeline import batch_store_and_queue, import_batch_transition
-from .reader import FileProblem, count_data_rows, header_index, iter_rows
+from .pipeline import batch_store_and_queue
+from .rowfile import row_file_apply, row_file_batch_run
 
 HEADERS = {
     "身份证号": "id_number",
@@ -36,8 +32,6 @@ HEADERS = {
 REQUIRED = ("身份证号", "参保年度", "缴费金额", "缴费流水号", "缴费日期")
 CHANNELS = {"": "file", "文件导入": "file", "窗口": "counter", "接口": "api", "税务代征": "tax"}
 CHANNELS.update({c: c for c in ContributionPayment.Channel.values})
-CHUNK = 5000
-Status = ImportBatch.Status
 
 
 @transaction.atomic
@@ -150,18 +144,6 @@ def _apply_chunk(
     counts["bills_updated"] += len(touched)
 
 
-class _AtomicRollback(Exception):
-    pass
-
-
-def _write_errors(batch: ImportBatch, errors: list) -> None:
-    ImportRowError.objects.bulk_create(
-        [ImportRowError(batch=batch, row_number=r, field=f, value=v[:100], message=m) for r, f, v, m in errors],
-        batch_size=5000,
-    )
-    errors.clear()
-
-
 def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, int]:
     """Check and apply a payments file.
 
@@ -169,90 +151,22 @@ def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, 
     transaction, so memory stays flat and a re-run after a crash finds the committed chunks as
     "unchanged". 整批 (atomic): one transaction; any refused row rolls everything back.
     """
-    batch = ImportBatch.objects.get(pk=batch_id)
-    if batch.status in (Status.IMPORTED, Status.REJECTED):
-        return batch.counts  # a repeated delivery of the task
-    if batch.status != Status.VALIDATING:
-        import_batch_transition(batch, Status.VALIDATING)
-    ImportRowError.objects.filter(batch=batch).delete()
-    try:
-        counts, error_rows, final, problem = _run_payments(batch, run_id=run_id)
-    except Exception as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}")
-        raise
-    with transaction.atomic():
-        if problem:
-            ImportRowError.objects.create(batch=batch, row_number=1, field="", message=problem[:200])
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=final,
-            total_rows=counts["total_rows"],
-            valid_rows=counts["total_rows"] - error_rows,
-            error_rows=error_rows,
-            counts=counts,
-            error=problem,
-            updated_at=timezone.now(),
-        )
-        audit_event_record(
-            actor=batch.uploaded_by,
-            action=AuditEvent.Action.IMPORT,
-            obj=batch,
-            new_values={"status": final, **counts, "error_rows": error_rows},
-            note="导入的缴费记录以 import_batch_id 关联本批次",
-        )
-    return counts
-
-
-def _run_payments(batch: ImportBatch, *, run_id: int | None) -> tuple[dict[str, int], int, str, str]:
-    path = Path(batch.file.path)
-    if run_id:
-        job_run_progress(run_id=run_id, done=0, total=count_data_rows(path, batch.original_name))
-    counts = {"total_rows": 0, "payments_created": 0, "bills_updated": 0, "unchanged": 0}
-    errors: list[tuple[int, str, str, str]] = []
-    error_row_numbers: set[int] = set()
     seen: dict[str, int] = {}
-    atomic = batch.mode == ImportBatch.Mode.ATOMIC
 
-    def apply(chunk: list[tuple]) -> None:
-        with transaction.atomic():
-            _apply_chunk(batch, chunk, errors, seen, counts)
-            error_row_numbers.update(e[0] for e in errors)
-            if not atomic:
-                _write_errors(batch, errors)
-        chunk.clear()
+    def run(batch: ImportBatch) -> tuple[dict[str, int], int, str, str]:
+        return row_file_apply(
+            batch=batch,
+            run_id=run_id,
+            headers=HEADERS,
+            required=REQUIRED,
+            check_row=_check_row,
+            apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, seen, counts),
+            counts=counts,
+            written=("payments_created", "bills_updated"),
+        )
 
-    problem = ""
-    try:
-        with transaction.atomic() if atomic else nullcontext():
-            rows = iter_rows(path, batch.original_name)
-            positions = header_index(next(rows, None) or [], HEADERS, REQUIRED)
-            chunk: list[tuple] = []
-            for row_number, cells in enumerate(rows, start=2):
-                if not any(cells):
-                    continue
-                counts["total_rows"] += 1
-                good = _check_row(row_number, cells, positions, errors)
-                if good is not None:
-                    chunk.append(good)
-                if len(chunk) >= CHUNK:
-                    apply(chunk)
-                    if run_id:
-                        job_run_progress(run_id=run_id, done=counts["total_rows"])
-            apply(chunk)
-            if atomic and errors:
-                raise _AtomicRollback
-    except _AtomicRollback:
-        counts.update(payments_created=0, bills_updated=0)
-    except FileProblem as exc:
-        problem = f"{exc}（读到第{counts['total_rows'] + 1}行）"
-        if atomic:
-            counts.update(payments_created=0, bills_updated=0)
-    if atomic:
-        _write_errors(batch, errors)
-    if problem:
-        final = Status.REJECTED if atomic else Status.FAILED
-    else:
-        final = Status.REJECTED if atomic and error_row_numbers else Status.IMPORTED
-    return counts, len(error_row_numbers), final, problem
+    counts = {"total_rows": 0, "payments_created": 0, "bills_updated": 0, "unchanged": 0}
+    return row_file_batch_run(batch_id=batch_id, run=run, note="导入的缴费记录以 import_batch_id 关联本批次")
 
 
 @register_job("payments_import")
