@@ -62,20 +62,26 @@ def test_collection_bills_residents_with_subsidies_and_schedules_credits(
     )
 
 
+def _killed_after_checkpoints(monkeypatch, count: int) -> list:
+    """The worker dies right after its `count`-th checkpoint; returns the checkpoints' arguments."""
+    real_checkpoint, calls = annual.job_run_checkpoint, []
+
+    def checkpoint_then_die(**kwargs):
+        real_checkpoint(**kwargs)
+        calls.append(kwargs)
+        if len(calls) == count:
+            raise SystemError("worker killed")
+
+    monkeypatch.setattr(annual, "job_run_checkpoint", checkpoint_then_die)
+    return calls
+
+
 def test_a_killed_collection_resumes_without_duplicates_or_gaps(
     standards_2023, aid_policy_2023, policy_2023, districts, monkeypatch
 ):
     residents = [ResidentEnrollmentFactory() for _ in range(7)]
     monkeypatch.setattr("enrollment.services.contributions.BILL_CHUNK", 2)
-    real_checkpoint, calls = annual.job_run_checkpoint, []
-
-    def dies_after_two_chunks(**kwargs):
-        real_checkpoint(**kwargs)
-        calls.append(kwargs)
-        if len(calls) == 2:
-            raise SystemError("worker killed")
-
-    monkeypatch.setattr(annual, "job_run_checkpoint", dies_after_two_chunks)
+    calls = _killed_after_checkpoints(monkeypatch, 2)  # two chunks
     job = job_run_create(actor=None, kind="annual_collection", params={"year": 2023})
     with pytest.raises(SystemError):
         job_run_execute(run_id=job.pk)
@@ -106,15 +112,7 @@ def test_chunks_side_by_side_resume_after_a_kill_without_gaps(
     AidRecipient.objects.create(person=residents[8].person, category="destitute", valid_from=dt.date(2022, 1, 1),
                                 source="civil_affairs", district_id=residents[8].district_id)  # fmt: skip
     monkeypatch.setattr("enrollment.services.contributions.BILL_CHUNK", 2)
-    real_checkpoint, calls = annual.job_run_checkpoint, []
-
-    def dies_after_the_second_wave(**kwargs):
-        real_checkpoint(**kwargs)
-        calls.append(kwargs)
-        if len(calls) == 2:
-            raise SystemError("worker killed")
-
-    monkeypatch.setattr(annual, "job_run_checkpoint", dies_after_the_second_wave)
+    _killed_after_checkpoints(monkeypatch, 2)  # two waves
     job = job_run_create(actor=None, kind="annual_collection", params={"year": 2023})
     with pytest.raises(SystemError):
         job_run_execute(run_id=job.pk)
