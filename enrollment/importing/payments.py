@@ -152,6 +152,7 @@ def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, 
     "unchanged". 整批 (atomic): one transaction; any refused row rolls everything back.
     """
     seen: dict[str, int] = {}
+    counts = {"total_rows": 0, "payments_created": 0, "bills_updated": 0, "unchanged": 0}
 
     def run(batch: ImportBatch) -> tuple[dict[str, int], int, str, str]:
         return row_file_apply(
@@ -165,7 +166,6 @@ def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, 
             written=("payments_created", "bills_updated"),
         )
 
-    counts = {"total_rows": 0, "payments_created": 0, "bills_updated": 0, "unchanged": 0}
     return row_file_batch_run(batch_id=batch_id, run=run, note="导入的缴费记录以 import_batch_id 关联本批次")
 
 
