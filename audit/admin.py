@@ -15,7 +15,22 @@ def _snapshot_without_secrets(obj) -> dict:
     return values
 
 
-class AuditedAdminMixin:
+class ShownRelationsMixin:
+    """Lists join only the foreign keys they show.
+
+    Django's default, when list_display shows any foreign key, is select_related() over every non-null
+    foreign key, recursively: an 11-table join for settlements. On small tables that have not been
+    analysed yet, PostgreSQL may then plan the district joins as a cross product; a CI run waited over
+    an hour on one such list page."""
+
+    def get_list_select_related(self, request):
+        if self.list_select_related is not False:  # the admin chose
+            return self.list_select_related
+        shown = set(self.get_list_display(request))
+        return [f.name for f in self.model._meta.concrete_fields if f.many_to_one and f.name in shown]
+
+
+class AuditedAdminMixin(ShownRelationsMixin):
     """Admin edits go to the audit trail like every other staff change: single saves and deletes,
     bulk deletes, many-to-many changes and password resets."""
 
@@ -79,7 +94,7 @@ class StaffUserAdmin(AuditedAdminMixin, UserAdmin):
         return response
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ShownRelationsMixin, admin.ModelAdmin):
     """Records that change only through services (checks + audit), or never: viewable, not editable."""
 
     show_full_result_count = False
