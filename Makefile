@@ -29,7 +29,9 @@ setup: venv ## migrate, load reference data and demo users
 	$(BIN)/python manage.py benefit_policy load
 	$(BIN)/python manage.py seed_demo_users
 	$(BIN)/python manage.py seed_demo_people
+	$(BIN)/python manage.py seed_demo_contributions
 	$(BIN)/python manage.py seed_demo_benefits
+	$(BIN)/python manage.py seed_demo_supervision
 
 run: setup ## set up everything and serve the portal on http://127.0.0.1:8000 (SQLite, in-process Celery)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -13,10 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.jobs import register_job
-from audit.models import AuditEvent, JobRun
-from audit.services import audit_event_record, job_run_progress
-from enrollment.services.scope import require_edit_for_scope
+from core.models import AuditEvent, JobRun, User
+from core.scope import require_edit_for_scope
+from core.services import audit_event_record, job_run_progress
 
 _SCAN_SQL = """
 INSERT INTO assistance_highcostalert
@@ -42,7 +41,7 @@ def high_cost_threshold() -> Decimal:
     return Decimal(str(settings.YIBAO_HIGH_COST_THRESHOLD))
 
 
-def high_cost_alerts_scan(*, actor: Any, year: int, district_id: int | None = None) -> dict[str, int]:
+def high_cost_alerts_scan(*, actor: User | None, year: int, district_id: int | None = None) -> dict[str, int]:
     """Raise (or bring up to date) the year's alerts; returns how many rows were written."""
     require_edit_for_scope(actor=actor, district_id=district_id)
     if not 2000 <= year <= 2100:
@@ -71,7 +70,6 @@ def high_cost_alerts_scan(*, actor: Any, year: int, district_id: int | None = No
     return {"written": written}
 
 
-@register_job("high_cost_alerts")
 def high_cost_alerts(*, run_id: int, year: int, district_id: int | None = None) -> dict[str, Any]:
     run = JobRun.objects.select_related("started_by").get(pk=run_id)
     job_run_progress(run_id=run_id, done=0, total=1)

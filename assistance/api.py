@@ -7,8 +7,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from enrollment.api import _district_id
-from enrollment.serializers import ImportOutput
+from core.reference import district_id_for_code
+from core.serializers import ImportOutput
 
 from . import selectors, services
 from .importing import aid_recipient_batch_create
@@ -74,7 +74,7 @@ class AidRecipientImportApi(APIView):
             actor=request.user,
             fileobj=values["file"],
             original_name=values["file"].name,
-            district_id=_district_id(code) if code else request.user.district_id,
+            district_id=district_id_for_code(code) if code else request.user.district_id,
             mode=values["mode"],
             source=values["source"],
         )

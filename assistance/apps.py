@@ -7,4 +7,14 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("医疗救助")
 
     def ready(self) -> None:
-        from . import alerts, jobs  # noqa: F401  (batch-job kinds)
+        from core.importing.registry import register_importer
+        from core.jobs import JobKind, register_jobs
+
+        from .alerts import high_cost_alerts
+        from .importing import AID_RECIPIENTS_IMPORTER, aid_recipients_import_job
+
+        register_jobs(
+            JobKind("aid_recipients_import", aid_recipients_import_job, _("医疗救助对象名单导入")),
+            JobKind("high_cost_alerts", high_cost_alerts, _("高额费用负担预警"), start="year"),
+        )
+        register_importer(AID_RECIPIENTS_IMPORTER)

@@ -5,8 +5,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.forms import DistrictChoiceField, apply_service_errors
-from enrollment.models import District, ImportBatch
+from core.forms import DistrictChoiceField, apply_service_errors
+from core.models import District, ImportBatch
 
 from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
 

@@ -14,11 +14,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from audit.jobs import register_job
-from enrollment.importing.pipeline import batch_store_and_queue
-from enrollment.importing.rowfile import row_file_apply, row_file_batch_run
-from enrollment.models import ImportBatch, Person
+from core.importing.batches import batch_store_and_queue
+from core.importing.registry import Importer
+from core.importing.rowfile import row_file_apply, row_file_batch_run
+from core.models import ImportBatch, User
+from enrollment.models import Person
 from enrollment.validators import InvalidValue, mask_id_number, validate_id_number
 
 from .models import AidCategory, AidRecipient
@@ -47,7 +49,7 @@ Row = tuple[int, str, str, str, dt.date, dt.date | None, str]  # row, id, name, 
 @transaction.atomic
 def aid_recipient_batch_create(
     *,
-    actor: Any,
+    actor: User | None,
     fileobj: Any,
     original_name: str,
     district_id: int | None,
@@ -210,6 +212,17 @@ def aid_recipient_batch_run(*, batch_id: int, run_id: int | None = None) -> dict
     )
 
 
-@register_job("aid_recipients_import")
-def _job_aid_recipients(*, run_id: int, batch_id: int) -> dict[str, Any]:
+def aid_recipients_import_job(*, run_id: int, batch_id: int) -> dict[str, Any]:
     return aid_recipient_batch_run(batch_id=batch_id, run_id=run_id)
+
+
+AID_RECIPIENTS_IMPORTER = Importer(
+    kind=ImportBatch.Kind.AID_RECIPIENTS,
+    label=_("医疗救助对象名单"),
+    headers=HEADERS,
+    required=REQUIRED,
+    key_columns=("身份证号", "救助类别", "认定开始日期"),
+    create=aid_recipient_batch_create,
+    on_upload_page=False,
+    example=("张三", "11010519491231002X", "特困人员", "2023-01-01", "", "民政"),
+)

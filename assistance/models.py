@@ -3,8 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.models import TimeStampedModel
-from enrollment.models import District, Person
+from core.models import District, TimeStampedModel
+from enrollment.models import Person
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -33,7 +33,7 @@ class AidRecipient(TimeStampedModel):
     source = models.CharField(_("数据来源"), max_length=20, choices=Source.choices)
     district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
     import_batch = models.ForeignKey(
-        "enrollment.ImportBatch",
+        "core.ImportBatch",
         verbose_name=_("导入批次"),
         null=True,
         blank=True,
@@ -122,10 +122,10 @@ class AidApplication(TimeStampedModel):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     decision_reason = models.CharField(_("审核意见"), max_length=500, blank=True)
     submitted_by = models.ForeignKey(
-        "audit.User", verbose_name=_("受理人"), null=True, on_delete=models.PROTECT, related_name="+"
+        "core.User", verbose_name=_("受理人"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_by = models.ForeignKey(
-        "audit.User", verbose_name=_("审批人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.User", verbose_name=_("审批人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     paid_on = models.DateField(_("支付日期"), null=True, blank=True)
 

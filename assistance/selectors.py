@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from audit.access import get_scoped_or_404, require_capability, scope_to_user
-from audit.roles import Capability
-from benefits.calculator import AidTerms
+from assistance.terms import AidTerms
+from core.access import get_scoped_or_404, require_capability, scope_to_user
+from core.roles import Capability
 from enrollment.models import Person
 from enrollment.validators import normalize_id_number
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from enrollment.models import ImportBatch
+from core.models import ImportBatch
 
 from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
 

@@ -12,12 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.access import require_capability
-from audit.models import AuditEvent
-from audit.roles import Capability
-from audit.services import acting_user, audit_event_record
+from core.access import require_capability
+from core.models import AuditEvent, User
+from core.roles import Capability
+from core.scope import require_edit_in_district
+from core.services import acting_user, audit_event_record
 from enrollment.models import Person
-from enrollment.services.scope import require_edit_in_district
 
 from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
 
@@ -60,7 +60,7 @@ def _recipient_values(recipient: AidRecipient) -> dict[str, Any]:
 @transaction.atomic
 def aid_recipient_register(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     category: str,
     valid_from: dt.date,
@@ -98,7 +98,9 @@ def aid_recipient_register(
 
 
 @transaction.atomic
-def aid_recipient_end(*, actor: Any, recipient: AidRecipient, valid_to: dt.date, note: str = "") -> AidRecipient:
+def aid_recipient_end(
+    *, actor: User | None, recipient: AidRecipient, valid_to: dt.date, note: str = ""
+) -> AidRecipient:
     """End (or move the end of) a recipient's validity, e.g. when civil affairs stops the allowance."""
     require_edit_in_district(actor=actor, district_id=recipient.district_id)
     recipient = AidRecipient.objects.select_for_update().get(pk=recipient.pk)
@@ -123,7 +125,7 @@ def aid_recipient_end(*, actor: Any, recipient: AidRecipient, valid_to: dt.date,
 
 @transaction.atomic
 def aid_application_submit(
-    *, actor: Any, person: Person, year: int, requested_amount: Any, reason: str
+    *, actor: User | None, person: Person, year: int, requested_amount: Any, reason: str
 ) -> AidApplication:
     """Take in an application for aid (依申请救助); it waits in the district's queue for review."""
     require_edit_in_district(actor=actor, district_id=person.district_id, field="id_number")
@@ -160,7 +162,7 @@ def _move_message(current: str, to: str) -> str:
 @transaction.atomic
 def aid_application_transition(
     *,
-    actor: Any,
+    actor: User | None,
     application: AidApplication,
     to_status: str,
     reason: str = "",
@@ -251,7 +253,7 @@ ALERT_MOVES = {
 
 
 @transaction.atomic
-def high_cost_alert_handle(*, actor: Any, alert: HighCostAlert, to_status: str, note: str) -> HighCostAlert:
+def high_cost_alert_handle(*, actor: User | None, alert: HighCostAlert, to_status: str, note: str) -> HighCostAlert:
     """Record the follow-up of an alert, with a note; audited."""
     require_edit_in_district(actor=actor, district_id=alert.district_id)
     alert = HighCostAlert.objects.select_for_update().get(pk=alert.pk)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from config.money import to_fen
+from core.money import to_fen
 
 from .models import AidPolicy, AidRecipient
 

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.access import district_in_scope, require_capability
-from audit.roles import Capability
-from config.pagination import keyset_page
-from enrollment import selectors as enrollment_selectors
-from enrollment.models import District, ImportBatch
+from core.access import district_in_scope, require_capability
+from core.importing import selectors as import_selectors
+from core.models import District, ImportBatch
+from core.pagination import keyset_page
+from core.roles import Capability
 
 from . import selectors, services
 from .forms import (
@@ -144,10 +144,8 @@ def recipient_import(request):
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
-                return redirect("enrollment:import_detail", batch_id=batch.pk)
-    batches = enrollment_selectors.import_batch_list(fetched_by=request.user).filter(
-        kind=ImportBatch.Kind.AID_RECIPIENTS
-    )
+                return redirect("core:import_detail", batch_id=batch.pk)
+    batches = import_selectors.import_batch_list(fetched_by=request.user).filter(kind=ImportBatch.Kind.AID_RECIPIENTS)
     page = keyset_page(batches, after=request.GET.get("after"))
     context = {"form": form, "page": page, "query": "", "can_upload": request.user.has_capability(Capability.EDIT)}
     return render(request, "assistance/recipient_import.html", context)

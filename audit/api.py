@@ -1,18 +1,12 @@
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
+from core.models import AuditEvent
+from core.roles import Capability
+
 from . import selectors
 from .forms import AuditEventFilterForm
-from .models import AuditEvent
-from .roles import Capability
-from .serializers import AuditEventOutput, JobRunOutput, MeOutput
-
-
-class MeApi(generics.RetrieveAPIView):
-    serializer_class = MeOutput
-
-    def get_object(self):
-        return self.request.user
+from .serializers import AuditEventOutput
 
 
 class AuditEventListApi(generics.ListAPIView):
@@ -34,10 +28,3 @@ class AuditEventDetailApi(generics.RetrieveAPIView):
 
     def get_object(self):
         return selectors.get_audit_event_for_user_or_404(fetched_by=self.request.user, event_id=self.kwargs["pk"])
-
-
-class JobRunDetailApi(generics.RetrieveAPIView):
-    serializer_class = JobRunOutput
-
-    def get_object(self):
-        return selectors.get_job_run_for_user_or_404(fetched_by=self.request.user, run_id=self.kwargs["pk"])

@@ -3,15 +3,18 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
+    """Fund supervision (稽核监管) on the roof: reads every domain app; nothing below imports it."""
+
     name = "audit"
-    verbose_name = _("基金监管与操作日志")
+    verbose_name = _("基金监管")
 
     def ready(self) -> None:
-        from . import (
-            fraud,  # noqa: F401  (the fraud_scan job kind)
-            receivers,  # noqa: F401  (login and failed-login events)
-        )
-        from .admin import _audit_third_party_admins
-        from .credit_rating import credit_rating  # noqa: F401  (registers the "credit_rating" job kind)
+        from core.jobs import JobKind, register_jobs
 
-        _audit_third_party_admins()
+        from .credit_rating import credit_rating
+        from .fraud import fraud_scan_job
+
+        register_jobs(
+            JobKind("fraud_scan", fraud_scan_job, _("疑点筛查")),
+            JobKind("credit_rating", credit_rating, _("定点机构信用评价"), start="year"),
+        )

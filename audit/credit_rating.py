@@ -7,10 +7,9 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from benefits.models import Institution, Settlement
+from core.services import job_run_progress
 
-from .jobs import register_job
 from .models import CreditRating, Inspection, Suspicion
-from .services import job_run_progress
 
 ZERO = Decimal("0.00")
 REVERSAL_TOLERANCE = Decimal("2")  # percent of the year's settlements
@@ -110,7 +109,6 @@ def credit_rating_compute(*, year: int) -> dict[str, int]:
     }
 
 
-@register_job("credit_rating")
 def credit_rating(*, run_id: int, year: int) -> dict[str, Any]:
     """Yearly job: rate the institutions for `year` (idempotent; a re-run updates the same rows)."""
     job_run_progress(run_id=run_id, done=0, total=1)

@@ -1,9 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import District
-
-from .models import AuditEvent
+from core.models import AuditEvent, District
 
 
 class AuditEventFilterForm(forms.Form):

@@ -12,13 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.parallel import batch_workers, run_side_by_side
+from audit.models import FraudRule
+from core.models import AuditEvent, JobRun, User
+from core.parallel import batch_workers, run_side_by_side
+from core.roles import Capability
+from core.services import audit_event_record, job_run_create, job_run_progress
+from core.tasks import enqueue_job
 
 from .fraud_sql import BUILDERS, Dialect
-from .jobs import enqueue_job, register_job
-from .models import AuditEvent, FraudRule, JobRun
-from .roles import Capability
-from .services import audit_event_record, job_run_create, job_run_progress
 
 MAX_WINDOW_DAYS = 366 * 3
 WORK_MEM = "256MB"  # per sort or hash node of one scan statement; the scan runs one statement at a time
@@ -30,7 +31,7 @@ def can_scan(user: Any) -> bool:
     )
 
 
-def _require_scan(actor: Any) -> None:
+def _require_scan(actor: User | None) -> None:
     """The system (actor None: commands, beat) may scan; staff need supervise or administer."""
     if actor is not None and not can_scan(actor):
         raise PermissionDenied("您的角色无权执行疑点筛查。")
@@ -92,7 +93,7 @@ def _inserted(cursor) -> int:
 
 def fraud_scan(
     *,
-    actor: Any,
+    actor: User | None,
     start: Any,
     end: Any,
     rule_codes: Iterable[str] | None = None,
@@ -134,7 +135,7 @@ def fraud_scan(
 
 
 def fraud_scan_start(
-    *, actor: Any, start: Any, end: Any, rule_codes: Iterable[str] | None = None, inline: bool = False
+    *, actor: User | None, start: Any, end: Any, rule_codes: Iterable[str] | None = None, inline: bool = False
 ) -> JobRun:
     """Check everything first (bad input creates nothing), then record a JobRun and queue it."""
     _require_scan(actor)
@@ -148,7 +149,6 @@ def fraud_scan_start(
     return run
 
 
-@register_job("fraud_scan")
 def fraud_scan_job(*, run_id: int, start: str, end: str, rule_codes: list[str] | None = None) -> dict[str, Any]:
     run = JobRun.objects.select_related("started_by").get(pk=run_id)
 

@@ -31,10 +31,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benefits.models import Settlement
-from enrollment.models import ContributionBill, ContributionPayment, District
+from contributions.models import ContributionBill, ContributionPayment
+from core.models import District
+from core.roles import Capability
 from enrollment.models.people import Scheme
-
-from .roles import Capability
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.forms import DistrictChoiceField
-from enrollment.models import District
+from core.forms import DistrictChoiceField
+from core.models import District
 
 from .fund_selectors import chart_data, fund_analysis, require_fund_access
 

@@ -7,10 +7,11 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.roles import Capability
+
 from . import inspection_selectors as selectors
 from . import inspection_services as services
 from .models import CreditRating, Inspection
-from .roles import Capability
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 

@@ -13,12 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.models import Inspection, Suspicion
 from benefits.models import Institution
-
-from .access import district_in_scope, require_capability
-from .models import AuditEvent, Inspection, Suspicion
-from .roles import Capability
-from .services import audit_event_record, changed_values, snapshot
+from core.access import district_in_scope, require_capability
+from core.models import AuditEvent, User
+from core.roles import Capability
+from core.services import audit_event_record, changed_values, snapshot
 
 AUDITED_FIELDS = ("inspectors", "findings", "recovered_amount", "penalty_amount", "status", "started_on", "closed_on")
 # Allowed status changes: an open case may be closed; a closed case stays closed.
@@ -26,7 +26,7 @@ TRANSITIONS = {Inspection.Status.OPEN: {Inspection.Status.CLOSED}, Inspection.St
 MAX_MONEY = Decimal("999999999999.99")
 
 
-def _require_supervisor_of(actor: Any, district_id: int) -> None:
+def _require_supervisor_of(actor: User | None, district_id: int) -> None:
     require_capability(actor, Capability.SUPERVISE)
     if not district_in_scope(user=actor, district_id=district_id):
         raise PermissionDenied(_("该机构不在您的管辖范围内。"))
@@ -55,7 +55,7 @@ def _inspectors(value: str) -> str:
     return value
 
 
-def _audit(actor: Any, inspection: Inspection, old: dict[str, Any], action: str, note: str = "") -> None:
+def _audit(actor: User | None, inspection: Inspection, old: dict[str, Any], action: str, note: str = "") -> None:
     old_changed, new_changed = changed_values(old, snapshot(inspection, fields=AUDITED_FIELDS))
     audit_event_record(
         actor=actor, action=action, obj=inspection, old_values=old_changed or None, new_values=new_changed, note=note
@@ -64,7 +64,7 @@ def _audit(actor: Any, inspection: Inspection, old: dict[str, Any], action: str,
 
 @transaction.atomic
 def inspection_open(
-    *, actor: Any, institution: Institution, started_on: dt.date, inspectors: str, findings: str = ""
+    *, actor: User | None, institution: Institution, started_on: dt.date, inspectors: str, findings: str = ""
 ) -> Inspection:
     _require_supervisor_of(actor, institution.district_id)
     if started_on is None:
@@ -109,7 +109,7 @@ def _confirmed_suspicions(inspection: Inspection, suspicion_ids: Iterable[int]) 
 @transaction.atomic
 def inspection_update(
     *,
-    actor: Any,
+    actor: User | None,
     inspection: Inspection,
     inspectors: str | None = None,
     findings: str | None = None,
@@ -145,7 +145,7 @@ def inspection_update(
 
 
 @transaction.atomic
-def inspection_close(*, actor: Any, inspection: Inspection, closed_on: dt.date) -> Inspection:
+def inspection_close(*, actor: User | None, inspection: Inspection, closed_on: dt.date) -> Inspection:
     _require_supervisor_of(actor, inspection.district_id)
     inspection = _locked(inspection)
     if Inspection.Status.CLOSED not in TRANSITIONS[inspection.status]:

@@ -7,12 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.pagination import keyset_page
-from enrollment.forms import apply_service_errors
+from core.access import district_in_scope, require_capability
+from core.forms import apply_service_errors
+from core.pagination import keyset_page
+from core.roles import Capability
 
 from . import inspection_selectors as selectors
 from . import inspection_services as services
-from .access import district_in_scope, require_capability
 from .inspection_forms import (
     CreditRatingFilterForm,
     InspectionCloseForm,
@@ -21,7 +22,6 @@ from .inspection_forms import (
     InspectionUpdateForm,
 )
 from .models import Inspection
-from .roles import Capability
 
 
 def _query(request) -> str:

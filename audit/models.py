@@ -1,180 +1,165 @@
-from django.contrib.auth.models import AbstractUser
+"""Fund supervision (基金监管): fraud rules as data, their hits, inspections and credit ratings.
+
+Imported by audit/models.py so Django finds these models in the audit app.
+"""
+
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .roles import CAPABILITIES, CITY_WIDE_ROLES, DISTRICT_BOUND_ROLES, Role
+from core.models import TimeStampedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class User(AbstractUser):
-    """A bureau staff member. `district` empty means city-wide scope."""
+class FraudRule(TimeStampedModel):
+    """智能监控规则: one rule of a fixed kind, with its parameters as data (e.g. the split-admission days)."""
 
-    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, blank=True)
-    district = models.ForeignKey(
-        "enrollment.District",
-        verbose_name=_("所属区县"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="staff",
-    )
-    # Institution role only: the designated institution whose system this account is.
-    institution = models.ForeignKey(
-        "benefits.Institution",
-        verbose_name=_("定点医药机构"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="api_users",
-    )
+    class Kind(models.TextChoices):
+        DUPLICATE_SETTLEMENT = "duplicate_settlement", _("重复结算")
+        SPLIT_ADMISSION = "split_admission", _("分解住院")
+        CONCURRENT_INPATIENT = "concurrent_inpatient", _("跨机构同时住院")
+        AFTER_END_OR_DEATH = "after_end_or_death", _("结算于参保终止或死亡之后（冒名就医）")
+        OUTPATIENT_CASH_OUT = "outpatient_cash_out", _("门诊套现")
+        OVER_CAP = "over_cap", _("超限额")
+        GENDER_AGE = "gender_age", _("限性别/限年龄")
 
-    class Meta:
-        verbose_name = _("工作人员")
-        verbose_name_plural = _("工作人员")
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(role__in=sorted(DISTRICT_BOUND_ROLES)) | models.Q(district__isnull=False),
-                name="district_roles_have_district",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(role__in=sorted(CITY_WIDE_ROLES)) | models.Q(district__isnull=True),
-                name="city_roles_have_no_district",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(role="institution", institution__isnull=False)
-                | (~models.Q(role="institution") & models.Q(institution__isnull=True)),
-                name="institution_role_has_institution",
-            ),
-        ]
+    class Severity(models.TextChoices):
+        HIGH = "high", _("高")
+        MEDIUM = "medium", _("中")
+        LOW = "low", _("低")
 
-    @property
-    def is_city_wide(self) -> bool:
-        return self.district_id is None
-
-    def has_capability(self, capability: str) -> bool:
-        return self.is_active and capability in CAPABILITIES.get(self.role, frozenset())
-
-    # Municipal admins manage the system through the Django admin; their role grants
-    # its permissions, so nobody has to keep Django's per-model permissions in step.
-    def has_perm(self, perm: str, obj=None) -> bool:
-        if self.is_active and self.role == Role.MUNICIPAL_ADMIN:
-            return True
-        return super().has_perm(perm, obj)
-
-    def has_module_perms(self, app_label: str) -> bool:
-        if self.is_active and self.role == Role.MUNICIPAL_ADMIN:
-            return True
-        return super().has_module_perms(app_label)
-
-    @property
-    def scope_label(self) -> str:
-        return str(self.district) if self.district_id else str(_("全市"))
-
-
-class AuditEvent(models.Model):
-    """操作日志: append-only. Services write it in the same transaction as the change.
-
-    A database trigger rejects UPDATE and DELETE (see migration 0002), so not even
-    a superuser with a SQL shell through the application role can rewrite history.
-    """
-
-    class Action(models.TextChoices):
-        CREATE = "create", _("新增")
-        UPDATE = "update", _("修改")
-        DELETE = "delete", _("删除")
-        STATUS = "status", _("状态变更")
-        VIEW_SENSITIVE = "view_sensitive", _("查看敏感信息")
-        LOGIN = "login", _("登录")
-        LOGIN_FAILED = "login_failed", _("登录失败")
-        LOGOUT = "logout", _("退出")
-        JOB = "job", _("批处理")
-        IMPORT = "import", _("导入")
-
-    occurred_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        "audit.User", verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    # Kept as text so the trail still reads right after a user is renamed or disabled.
-    actor_username = models.CharField(_("操作人账号"), max_length=150, blank=True)
-    action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
-    object_type = models.CharField(_("对象类型"), max_length=60, blank=True, db_index=True)
-    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
-    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
-    district = models.ForeignKey(
-        "enrollment.District", verbose_name=_("区县"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    old_values = models.JSONField(_("原值"), null=True, blank=True)
-    new_values = models.JSONField(_("新值"), null=True, blank=True)
-    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
-    note = models.CharField(_("说明"), max_length=500, blank=True)
+    code = models.CharField(_("规则编码"), max_length=30, unique=True)
+    name = models.CharField(_("规则名称"), max_length=100)
+    kind = models.CharField(_("规则类型"), max_length=30, choices=Kind.choices)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    severity = models.CharField(_("风险等级"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    active = models.BooleanField(_("启用"), default=True)
+    description = models.CharField(_("说明"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = _("操作日志")
-        verbose_name_plural = _("操作日志")
-        indexes = [
-            models.Index(fields=["object_type", "object_id"], name="auditevent_object_idx"),
-            models.Index(fields=["district", "-id"], name="auditevent_district_idx"),
-            models.Index(fields=["actor", "-id"], name="auditevent_actor_idx"),
-        ]
+        verbose_name = _("智能监控规则")
+        verbose_name_plural = _("智能监控规则")
+        ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise PermissionError("AuditEvent is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("AuditEvent is append-only")
+        return f"{self.code} {self.name}"
 
 
-class JobRun(models.Model):
-    """One run of a batch job: who started it, when, progress, counts, outcome."""
+class Suspicion(TimeStampedModel):
+    """疑点: one rule hitting one settlement, once. Staff confirm or dismiss it with a reason."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("运行中")
-        SUCCEEDED = "succeeded", _("成功")
-        FAILED = "failed", _("失败")
+        OPEN = "open", _("待核查")
+        CONFIRMED = "confirmed", _("确认违规")
+        DISMISSED = "dismissed", _("排除")
 
-    kind = models.CharField(_("任务类型"), max_length=40, db_index=True)
-    params = models.JSONField(_("参数"), default=dict, blank=True)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    started_by = models.ForeignKey(
-        "audit.User", verbose_name=_("发起人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    rule = models.ForeignKey(FraudRule, verbose_name=_("规则"), on_delete=models.PROTECT, related_name="suspicions")
+    settlement = models.ForeignKey(
+        "benefits.Settlement", verbose_name=_("结算"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        "enrollment.Person", verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    institution = models.ForeignKey(
+        "benefits.Institution", verbose_name=_("定点医药机构"), on_delete=models.PROTECT, related_name="+"
     )
     district = models.ForeignKey(
-        "enrollment.District", verbose_name=_("区县"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.District", verbose_name=_("参保区县"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    total = models.BigIntegerField(_("总量"), default=0)
-    done = models.BigIntegerField(_("已完成"), default=0)
-    counts = models.JSONField(_("计数"), default=dict, blank=True)
-    error = models.TextField(_("错误"), blank=True)
+    service_date = models.DateField(_("就诊日期"))
+    amount = models.DecimalField(_("涉及基金金额"), **MONEY)
+    detail = models.CharField(_("疑点说明"), max_length=500)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    review_reason = models.CharField(_("核查意见"), max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        "core.User", verbose_name=_("核查人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    scan_run = models.ForeignKey(
+        "core.JobRun", verbose_name=_("筛查任务"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
-        verbose_name = _("批处理运行记录")
-        verbose_name_plural = _("批处理运行记录")
+        verbose_name = _("疑点")
+        verbose_name_plural = _("疑点")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["district", "status", "-id"], name="suspicion_queue_idx"),
+            models.Index(fields=["person"], name="suspicion_person_idx"),
+        ]
+        # A rule hits a settlement once, however often the scan runs.
+        constraints = [models.UniqueConstraint(fields=["rule", "settlement"], name="one_suspicion_per_rule_settlement")]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk} {self.status}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.SUCCEEDED:
-            return 100
-        if not self.total:
-            return 0
-        return min(100, int(self.done * 100 / self.total))
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+        return f"{self.rule_id} {self.settlement_id} {self.status}"
 
 
-from .supervision_models import CreditRating, FraudRule, Inspection, Suspicion  # noqa: E402
+class Inspection(TimeStampedModel):
+    """飞行检查 (飞检): an unannounced inspection of an institution, its findings and recovered money."""
 
-__all__ = ["AuditEvent", "CreditRating", "FraudRule", "Inspection", "JobRun", "Suspicion", "User"]
+    class Status(models.TextChoices):
+        OPEN = "open", _("检查中")
+        CLOSED = "closed", _("已结案")
+
+    institution = models.ForeignKey(
+        "benefits.Institution", verbose_name=_("定点医药机构"), on_delete=models.PROTECT, related_name="inspections"
+    )
+    district = models.ForeignKey("core.District", verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    started_on = models.DateField(_("检查日期"))
+    closed_on = models.DateField(_("结案日期"), null=True, blank=True)
+    inspectors = models.CharField(_("检查人员"), max_length=200)
+    findings = models.TextField(_("检查发现"), blank=True)
+    recovered_amount = models.DecimalField(_("追回金额"), default=0, **MONEY)
+    penalty_amount = models.DecimalField(_("罚款金额"), default=0, **MONEY)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    suspicions = models.ManyToManyField(Suspicion, verbose_name=_("关联疑点"), blank=True, related_name="inspections")
+    created_by = models.ForeignKey(
+        "core.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("飞行检查")
+        verbose_name_plural = _("飞行检查")
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recovered_amount__gte=0, penalty_amount__gte=0), name="inspection_amounts_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True) | models.Q(closed_on__gte=models.F("started_on")),
+                name="inspection_closed_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.started_on}"
+
+
+class CreditRating(TimeStampedModel):
+    """信用评价 of a designated institution for a year: score, grade and what it was based on."""
+
+    class Grade(models.TextChoices):
+        A = "A", _("A级（守信）")
+        B = "B", _("B级（基本守信）")
+        C = "C", _("C级（失信）")
+        D = "D", _("D级（严重失信）")
+
+    institution = models.ForeignKey(
+        "benefits.Institution", verbose_name=_("定点医药机构"), on_delete=models.PROTECT, related_name="credit_ratings"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    score = models.PositiveSmallIntegerField(_("得分"))
+    grade = models.CharField(_("等级"), max_length=1, choices=Grade.choices)
+    basis = models.JSONField(_("评分依据"), default=dict)
+
+    class Meta:
+        verbose_name = _("信用评价")
+        verbose_name_plural = _("信用评价")
+        ordering = ["-year", "institution_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "year"], name="one_credit_rating_per_year"),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="credit_score_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.year} {self.grade}"

@@ -1,4 +1,4 @@
-"""Reads of the audit app, always scoped to the user who asks."""
+"""Reads of the audit-trail viewer, always scoped to the user who asks."""
 
 import datetime as dt
 import zoneinfo
@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .access import get_scoped_or_404, require_capability, scope_to_user
-from .models import AuditEvent, JobRun
-from .roles import Capability
+from core.access import get_scoped_or_404, require_capability, scope_to_user
+from core.models import AuditEvent
+from core.roles import Capability
 
 
 def audit_event_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
@@ -41,19 +41,3 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 def get_audit_event_for_user_or_404(*, fetched_by: Any, event_id: int) -> AuditEvent:
     return get_scoped_or_404(AuditEvent.objects.all(), user=fetched_by, capability=Capability.VIEW_AUDIT, pk=event_id)
-
-
-def job_run_list(*, fetched_by: Any) -> QuerySet[JobRun]:
-    require_capability(fetched_by, Capability.VIEW)
-    return scope_to_user(JobRun.objects.all(), user=fetched_by).select_related("started_by").order_by("-id")
-
-
-def get_job_run_for_user_or_404(*, fetched_by: Any, run_id: int) -> JobRun:
-    return get_scoped_or_404(JobRun.objects.all(), user=fetched_by, capability=Capability.VIEW, pk=run_id)
-
-
-def parse_date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

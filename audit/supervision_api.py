@@ -6,10 +6,11 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.serializers import JobRunOutput
+
 from . import suspicion_selectors as selectors
 from .fraud import can_scan, fraud_scan_start
 from .models import Suspicion
-from .serializers import JobRunOutput
 from .supervision_serializers import FraudScanInput, SuspicionOutput, SuspicionReviewInput
 from .suspicion_services import suspicion_review
 

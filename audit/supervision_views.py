@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.pagination import keyset_page
-from enrollment.forms import apply_service_errors
+from core.access import district_in_scope, require_capability
+from core.forms import apply_service_errors
+from core.pagination import keyset_page
 
 from . import suspicion_selectors as selectors
-from .access import district_in_scope, require_capability
 from .fraud import can_scan, fraud_scan_start
 from .models import Suspicion
 from .suspicion_forms import FraudScanForm, ReviewForm, SuspicionFilterForm
@@ -59,7 +59,7 @@ def fraud_scan_run(request):
             apply_service_errors(form, error)
         else:
             messages.success(request, _("已启动疑点筛查"))
-            return redirect("audit:job_detail", run_id=run.pk)
+            return redirect("core:job_detail", run_id=run.pk)
     return _queue(request, scan_form=form, status=400)
 
 

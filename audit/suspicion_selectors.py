@@ -4,9 +4,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .access import get_scoped_or_404, require_capability, scope_to_user
-from .models import FraudRule, Suspicion
-from .roles import Capability
+from core.access import get_scoped_or_404, require_capability, scope_to_user
+from core.roles import Capability
+
+from .models import Suspicion
 
 # Reviewers, supervisors, admins and auditors read the queue (all carry view_audit); clerks do not.
 VIEW_CAPABILITY = Capability.VIEW_AUDIT
@@ -28,7 +29,3 @@ def suspicion_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) ->
 def get_suspicion_for_user_or_404(*, fetched_by: Any, suspicion_id: int) -> Suspicion:
     qs = Suspicion.objects.select_related("rule", "person", "institution", "district", "settlement", "reviewed_by")
     return get_scoped_or_404(qs, user=fetched_by, capability=VIEW_CAPABILITY, pk=suspicion_id)
-
-
-def fraud_rule_list() -> QuerySet[FraudRule]:
-    return FraudRule.objects.order_by("code")

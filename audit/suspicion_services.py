@@ -6,10 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .access import district_in_scope
-from .models import AuditEvent, Suspicion
-from .roles import Capability
-from .services import audit_event_record
+from audit.models import Suspicion
+from core.access import district_in_scope
+from core.models import AuditEvent, User
+from core.roles import Capability
+from core.services import audit_event_record
 
 # The only transitions there are: an open suspicion is confirmed or dismissed, once.
 ALLOWED = {Suspicion.Status.OPEN: {Suspicion.Status.CONFIRMED, Suspicion.Status.DISMISSED}}
@@ -23,7 +24,7 @@ def can_review(user: Any) -> bool:
 
 
 @transaction.atomic
-def suspicion_review(*, actor: Any, suspicion: Suspicion, decision: str, reason: str) -> Suspicion:
+def suspicion_review(*, actor: User | None, suspicion: Suspicion, decision: str, reason: str) -> Suspicion:
     """确认违规 or 排除 an open suspicion of a district in the actor's scope; the reason is required."""
     if not can_review(actor):
         raise PermissionDenied("您的角色无权核查疑点。")

@@ -5,9 +5,6 @@ from . import fund_views, inspection_views, supervision_views, views
 app_name = "audit"
 urlpatterns = [
     path("events/", views.event_list, name="event_list"),
-    path("jobs/", views.job_list, name="job_list"),
-    path("jobs/<int:run_id>/", views.job_detail, name="job_detail"),
-    path("jobs/start/<slug:kind>/", views.job_start, name="job_start"),
     path("fund/", fund_views.fund_dashboard, name="fund_dashboard"),
     path("inspections/", inspection_views.inspection_list, name="inspection_list"),
     path("inspections/new/", inspection_views.inspection_new, name="inspection_new"),

@@ -23,7 +23,7 @@ def build(n: int) -> None:
     from django.db import connection
 
     with connection.cursor() as c:
-        c.execute("SELECT id FROM enrollment_district WHERE code = '500103'")
+        c.execute("SELECT id FROM core_district WHERE code = '500103'")
         district = c.fetchone()[0]
         c.execute(
             """

@@ -24,7 +24,7 @@ def build(n: int) -> int:
     from django.db import connection
 
     with connection.cursor() as c:
-        c.execute("SELECT id FROM enrollment_district WHERE code = '500103'")
+        c.execute("SELECT id FROM core_district WHERE code = '500103'")
         district = c.fetchone()[0]
         c.execute(
             """
@@ -65,12 +65,12 @@ def build(n: int) -> int:
 
 
 FLOOR_SQL = """
-INSERT INTO enrollment_contributionbill
+INSERT INTO contributions_contributionbill
     (person_id, enrollment_id, district_id, coverage_year, scheme, due_amount, subsidy_amount,
      paid_amount, status, created_at, updated_at)
 SELECT e.person_id, e.id, e.district_id, 2099, e.scheme, s.individual_amount, 0, 0, 'unpaid', now(), now()
 FROM enrollment_enrollment e
-JOIN enrollment_contributionstandard s
+JOIN contributions_contributionstandard s
   ON s.year = 2023 AND s.scheme = e.scheme AND s.category = e.category
  AND s.tier IS NOT DISTINCT FROM e.tier
 WHERE e.status = 'active' AND e.scheme = 'resident'
@@ -96,7 +96,7 @@ def raw_floor(n: int) -> tuple[float, float]:
         c.execute(FLOOR_SQL)
     committed = time.perf_counter() - start
     with connection.cursor() as c:
-        c.execute("DELETE FROM enrollment_contributionbill WHERE coverage_year = 2099")
+        c.execute("DELETE FROM contributions_contributionbill WHERE coverage_year = 2099")
     return committed, statement
 
 
@@ -107,8 +107,8 @@ def main() -> int:
     with bench_database("yibao_bench_collection"):
         from django.db import connection
 
-        from enrollment.management.commands._common import run_job_inline
-        from enrollment.models import ContributionBill
+        from contributions.models import ContributionBill
+        from core.commands import run_job_inline
 
         t = time.perf_counter()
         n = build(n)

@@ -37,7 +37,7 @@ def build(n: int) -> None:
         benefit_policy_load(actor=None, document=json.loads(path.read_text(encoding="utf-8")))
     people = max(n // 5, 1000) + 1  # not a multiple of 20 or 365: each person gets a mix of types and days
     with connection.cursor() as c:
-        district = _one(c, "SELECT id FROM enrollment_district WHERE code = '500103'")
+        district = _one(c, "SELECT id FROM core_district WHERE code = '500103'")
         policy = {}
         for scheme in ("resident", "employee"):
             for kind in ("outpatient", "chronic", "inpatient", "pharmacy"):

@@ -42,8 +42,9 @@ def main() -> int:
         sys.path.insert(0, str(ROOT / "bench"))
         from synth_city import make_employer_codes
 
+        from core.models import District, ImportBatch
         from enrollment.importing.pipeline import import_batch_confirm, import_batch_create
-        from enrollment.models import District, Employer, Enrollment, ImportBatch, Person
+        from enrollment.models import Employer, Enrollment, Person
 
         district = District.objects.get(code="500103")
         Employer.objects.bulk_create(

@@ -19,11 +19,11 @@ REPEAT = 50
 
 def main() -> int:
     with bench_database("yibao_bench_import", reuse=True):
-        from audit.models import User
-        from audit.roles import Role
-        from audit.services import staff_user_create
-        from config.pagination import keyset_page
-        from enrollment.models import District, Person
+        from core.models import District, User
+        from core.pagination import keyset_page
+        from core.roles import Role
+        from core.services import staff_user_create
+        from enrollment.models import Person
         from enrollment.selectors import person_list
 
         total = Person.objects.count()

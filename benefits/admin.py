@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.admin import AuditedModelAdmin, ReadOnlyAdmin
+from core.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 from .models import AccountCreditRule, BenefitPolicy, ChronicDisease, CriticalIllnessPolicy, Institution, Settlement
 

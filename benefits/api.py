@@ -8,9 +8,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.permissions import HasStaffRole
-from audit.roles import Capability
-from enrollment.api import _district_id
+from core.permissions import HasStaffRole
+from core.reference import district_id_for_code
+from core.roles import Capability
 from enrollment.selectors import get_person_for_user_or_404
 
 from . import selectors, services
@@ -65,7 +65,7 @@ class InstitutionListApi(generics.ListCreateAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         institution = services.institution_register(
-            actor=request.user, district_id=_district_id(values.pop("district_code")), **values
+            actor=request.user, district_id=district_id_for_code(values.pop("district_code")), **values
         )
         return Response(InstitutionOutput(institution).data, status=status.HTTP_201_CREATED)
 

@@ -22,6 +22,8 @@ person's year-to-date accumulator, and stores the returned deltas under a row lo
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from assistance.terms import AidTerms
+
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
 
@@ -55,13 +57,6 @@ class CriticalTerms:
     annual_cap: Decimal | None = None
     tilt_deductible_factor: Decimal = Decimal("0.5")
     tilt_ratio_bonus: Decimal = Decimal("0.05")
-
-
-@dataclass(frozen=True)
-class AidTerms:
-    ratio: Decimal
-    deductible: Decimal
-    annual_limit: Decimal
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.forms import DistrictChoiceField, apply_service_errors
-from enrollment.models import District
+from core.forms import DistrictChoiceField, apply_service_errors
+from core.models import District
 
 from . import selectors
 from .models import AccountEntry, BenefitType, FamilyBinding, Institution, Settlement

@@ -2,14 +2,12 @@
 
 from typing import Any
 
-from audit.jobs import register_job
-from audit.models import JobRun
-from audit.services import job_run_progress
+from core.models import JobRun
+from core.services import job_run_progress
 
 from .services import account_credits_post
 
 
-@register_job("account_credits")
 def account_credits(*, run_id: int, year: int, month: int, district_id: int | None = None) -> dict[str, Any]:
     """个人账户划入 for one month; a re-run or a resumed run credits nobody twice."""
     run = JobRun.objects.select_related("started_by").get(pk=run_id)

@@ -6,14 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.access import require_capability
-from audit.roles import Capability
-from config.pagination import keyset_page
-from enrollment.models import ContributionBill, Scheme
+from contributions.models import ContributionBill
+from core.access import require_capability
+from core.pagination import keyset_page
+from core.roles import Capability
+from enrollment.models import Scheme
 from enrollment.selectors import get_person_for_user_or_404
 
 from . import selectors, services
@@ -187,3 +189,8 @@ def account_pay(request, person_id: int):
             messages.success(request, _("已从个人账户支付"))
             return redirect(_account_url(person))
     return _account_page(request, person, payment_form=form)
+
+
+def person_panel_loader(request, person) -> str:
+    """The person page's 医保待遇 section: a placeholder htmx replaces with `person_panel`."""
+    return render_to_string("benefits/_person_panel_loader.html", {"person": person}, request=request)

@@ -6,10 +6,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from audit.access import get_scoped_or_404, require_capability, scope_to_user
-from audit.roles import Capability
+from core.access import get_scoped_or_404, require_capability, scope_to_user
+from core.filters import int_filter
+from core.roles import Capability
 from enrollment.models import Person
-from enrollment.selectors import _int_filter
 
 from .calculator import CriticalBand, CriticalTerms, PooledTerms
 from .models import (
@@ -157,7 +157,7 @@ def settlement_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -
     if filters.get("institution"):
         qs = qs.filter(institution__code=str(filters["institution"]).upper())
     for key in ("person_id", "year"):
-        value = _int_filter(filters, key)
+        value = int_filter(filters, key)
         if value is not None:
             qs = qs.filter(**{key: value})
     if filters.get("status"):

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.access import district_in_scope, require_capability
-from audit.roles import Capability
-from config.pagination import keyset_page
-from enrollment.models import District
+from core.access import district_in_scope, require_capability
+from core.models import District
+from core.pagination import keyset_page
+from core.roles import Capability
 
 from . import selectors, services
 from .forms import (

@@ -4,11 +4,14 @@ from assistance import api as assistance_api
 from audit import api as audit_api
 from audit import fund_api, inspection_api, supervision_api
 from benefits import api as benefits_api
+from contributions import api as contributions_api
+from core import api as core_api
+from core import import_api
 from enrollment import api as enrollment_api
 
 urlpatterns = [
-    path("me/", audit_api.MeApi.as_view(), name="me"),
-    path("districts/", enrollment_api.DistrictListApi.as_view(), name="district-list"),
+    path("me/", core_api.MeApi.as_view(), name="me"),
+    path("districts/", core_api.DistrictListApi.as_view(), name="district-list"),
     path("persons/", enrollment_api.PersonListApi.as_view(), name="person-list"),
     path("persons/<int:pk>/", enrollment_api.PersonDetailApi.as_view(), name="person-detail"),
     path("persons/<int:pk>/reveal-id/", enrollment_api.PersonRevealIdApi.as_view(), name="person-reveal-id"),
@@ -18,15 +21,15 @@ urlpatterns = [
         "enrollments/<int:pk>/terminate/", enrollment_api.EnrollmentTerminateApi.as_view(), name="enrollment-terminate"
     ),
     path("enrollments/<int:pk>/transfer/", enrollment_api.EnrollmentTransferApi.as_view(), name="enrollment-transfer"),
-    path("enrollments/<int:pk>/bills/", enrollment_api.EnrollmentBillApi.as_view(), name="enrollment-bill"),
+    path("enrollments/<int:pk>/bills/", contributions_api.EnrollmentBillApi.as_view(), name="enrollment-bill"),
     path("employers/", enrollment_api.EmployerListApi.as_view(), name="employer-list"),
-    path("bills/", enrollment_api.BillListApi.as_view(), name="bill-list"),
-    path("bills/<int:pk>/payments/", enrollment_api.BillPaymentApi.as_view(), name="bill-payment"),
-    path("imports/", enrollment_api.ImportListApi.as_view(), name="import-list"),
-    path("imports/<int:pk>/", enrollment_api.ImportDetailApi.as_view(), name="import-detail"),
-    path("imports/<int:pk>/errors/", enrollment_api.ImportErrorListApi.as_view(), name="import-errors"),
-    path("imports/<int:pk>/confirm/", enrollment_api.ImportConfirmApi.as_view(), name="import-confirm"),
-    path("imports/<int:pk>/revalidate/", enrollment_api.ImportRevalidateApi.as_view(), name="import-revalidate"),
+    path("bills/", contributions_api.BillListApi.as_view(), name="bill-list"),
+    path("bills/<int:pk>/payments/", contributions_api.BillPaymentApi.as_view(), name="bill-payment"),
+    path("imports/", import_api.ImportListApi.as_view(), name="import-list"),
+    path("imports/<int:pk>/", import_api.ImportDetailApi.as_view(), name="import-detail"),
+    path("imports/<int:pk>/errors/", import_api.ImportErrorListApi.as_view(), name="import-errors"),
+    path("imports/<int:pk>/confirm/", import_api.ImportConfirmApi.as_view(), name="import-confirm"),
+    path("imports/<int:pk>/revalidate/", import_api.ImportRevalidateApi.as_view(), name="import-revalidate"),
     path("institutions/", benefits_api.InstitutionListApi.as_view(), name="institution-list"),
     path("institutions/<int:pk>/", benefits_api.InstitutionDetailApi.as_view(), name="institution-detail"),
     path("settlements/", benefits_api.SettlementListApi.as_view(), name="settlement-list"),
@@ -51,7 +54,7 @@ urlpatterns = [
     path("high-cost-alerts/", assistance_api.HighCostAlertListApi.as_view(), name="highcostalert-list"),
     path("audit-events/", audit_api.AuditEventListApi.as_view(), name="auditevent-list"),
     path("audit-events/<int:pk>/", audit_api.AuditEventDetailApi.as_view(), name="auditevent-detail"),
-    path("jobs/<int:pk>/", audit_api.JobRunDetailApi.as_view(), name="jobrun-detail"),
+    path("jobs/<int:pk>/", core_api.JobRunDetailApi.as_view(), name="jobrun-detail"),
     path("suspicions/", supervision_api.SuspicionListApi.as_view(), name="suspicion-list"),
     path("suspicions/<int:pk>/", supervision_api.SuspicionDetailApi.as_view(), name="suspicion-detail"),
     path("suspicions/<int:pk>/review/", supervision_api.SuspicionReviewApi.as_view(), name="suspicion-review"),

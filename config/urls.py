@@ -3,14 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from audit import views as audit_views
+from core import views as core_views
 
 urlpatterns = [
-    path("", audit_views.home, name="home"),
+    path("", core_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("core.urls")),
     path("enrollment/", include("enrollment.urls")),
+    path("contributions/", include("contributions.urls")),
     path("benefits/", include("benefits.urls")),
     path("assistance/", include("assistance.urls")),
     path("audit/", include("audit.urls")),

@@ -3,22 +3,10 @@
 from django.contrib import admin
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
-from audit.admin import AuditedModelAdmin, ReadOnlyAdmin
+from core.admin import AuditedModelAdmin, ReadOnlyAdmin
+from enrollment.models import Employer, Enrollment, Person
 
-from .models import ContributionStandard, District, Employer, Enrollment, ImportBatch, Person
 from .resources import EmployerResource, EnrollmentExportResource, PersonExportResource
-
-
-@admin.register(District)
-class DistrictAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "name_en", "kind", "gb2260"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(ContributionStandard)
-class ContributionStandardAdmin(AuditedModelAdmin):
-    list_display = ["year", "scheme", "category", "tier", "individual_amount", "fiscal_subsidy", "source"]
-    list_filter = ["year", "scheme"]
 
 
 @admin.register(Employer)
@@ -45,9 +33,3 @@ class EnrollmentAdmin(ExportMixin, ReadOnlyAdmin):
     list_select_related = ["person", "district"]
     list_filter = ["scheme", "status"]
     raw_id_fields = ["person"]
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "original_name", "status", "total_rows", "valid_rows", "error_rows", "created_at"]
-    list_filter = ["kind", "status"]

@@ -3,31 +3,14 @@
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, ContributionPayment, District, Enrollment, ImportBatch, Scheme
+from core.forms import DATE, DistrictChoiceField
+from core.models import District
+from enrollment.models import Category, Enrollment, Scheme
 
 TIER_CHOICES = [("", "—"), ("1", _("一档")), ("2", _("二档"))]
 # <input type="date"> needs ISO dates whatever the language, or a stored value shows as an empty box.
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the right field, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
-class DistrictChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: District) -> str:
-        return f"{obj.code} {obj.name}"
 
 
 class EnrollmentTermsForm(forms.Form):
@@ -78,35 +61,7 @@ class TransferForm(forms.Form):
     transfer_date = forms.DateField(label=_("转入日期"), widget=DATE)
 
 
-class PaymentForm(forms.Form):
-    amount = forms.DecimalField(label=_("缴费金额"), max_digits=12, decimal_places=2)
-    paid_on = forms.DateField(label=_("缴费日期"), widget=DATE, initial=dt.date.today)
-    reference = forms.CharField(label=_("缴费流水号"), max_length=64)
-    channel = forms.ChoiceField(label=_("缴费渠道"), choices=ContributionPayment.Channel.choices)
-
-
 class EmployerForm(forms.Form):
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=40)
     name = forms.CharField(label=_("单位名称"), max_length=200)
     district = DistrictChoiceField(label=_("区县"), queryset=District.objects.order_by("code"))
-
-
-class ImportUploadForm(forms.Form):
-    # Aid-recipient lists have their own upload page (assistance:recipient_import).
-    kind = forms.ChoiceField(
-        label=_("类型"),
-        choices=[c for c in ImportBatch.Kind.choices if c[0] != ImportBatch.Kind.AID_RECIPIENTS],
-        initial=ImportBatch.Kind.ENROLLEES,
-    )
-    file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
-    mode = forms.ChoiceField(label=_("导入方式"), choices=ImportBatch.Mode.choices, initial=ImportBatch.Mode.ATOMIC)
-    effective_date = forms.DateField(label=_("参保开始日期（参保人员名单）"), widget=DATE, required=False)
-    district = DistrictChoiceField(
-        label=_("区县"), queryset=District.objects.order_by("code"), required=False, empty_label=_("全市")
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("kind") == ImportBatch.Kind.ENROLLEES and not data.get("effective_date"):
-            self.add_error("effective_date", _("导入参保人员名单须填写参保开始日期"))
-        return data

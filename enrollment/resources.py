@@ -7,10 +7,10 @@ Exports never carry a full ID number.
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 
-from audit.models import AuditEvent
-from audit.services import audit_event_record, snapshot
+from core.models import AuditEvent, District
+from core.services import audit_event_record, snapshot
+from enrollment.models import Employer, Enrollment, Person
 
-from .models import District, Employer, Enrollment, Person
 from .validators import InvalidValue, validate_credit_code
 
 

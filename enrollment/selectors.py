@@ -3,43 +3,21 @@
 import re
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from audit.access import get_scoped_or_404, require_capability, scope_to_user
-from audit.roles import Capability
-
-from .models import (
-    ContributionBill,
-    ContributionPayment,
-    District,
+from core.access import get_scoped_or_404, require_capability, scope_to_user
+from core.filters import int_filter
+from core.roles import Capability
+from enrollment.models import (
     Employer,
     Enrollment,
-    ImportBatch,
-    ImportRowError,
     Person,
     Transfer,
 )
+
 from .validators import normalize_id_number
 
 _ID_PREFIX = re.compile(r"^[0-9]{6,17}[0-9X]?$")
-
-
-def _int_filter(filters: dict[str, Any], key: str) -> int | None:
-    """A numeric filter from a query string; a non-number is the caller's mistake, said in Chinese."""
-    value = filters.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({key: "应为数字"}) from None
-
-
-def district_list(*, fetched_by: Any) -> QuerySet[District]:
-    """Reference data: every staff role may read the whole list (needed to pick a transfer target)."""
-    require_capability(fetched_by, Capability.VIEW)
-    return District.objects.order_by("code")
 
 
 def person_list(*, fetched_by: Any, query: str = "") -> QuerySet[Person]:
@@ -69,10 +47,6 @@ def person_enrollments(*, person: Person) -> QuerySet[Enrollment]:
     return person.enrollments.select_related("district", "employer").order_by("-start_date", "-id")
 
 
-def person_bills(*, person: Person) -> QuerySet[ContributionBill]:
-    return person.bills.select_related("district").prefetch_related("payments").order_by("-coverage_year")
-
-
 def person_transfers(*, person: Person) -> QuerySet[Transfer]:
     return person.transfers.select_related("from_district", "to_district").order_by("-transfer_date")
 
@@ -93,7 +67,7 @@ def enrollment_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -
     for key in ("status", "scheme", "category"):
         if filters.get(key):
             qs = qs.filter(**{key: filters[key]})
-    if (person := _int_filter(filters, "person")) is not None:
+    if (person := int_filter(filters, "person")) is not None:
         qs = qs.filter(person_id=person)
     return qs
 
@@ -109,52 +83,6 @@ def employer_list(*, fetched_by: Any, query: str = "") -> QuerySet[Employer]:
     return qs
 
 
-def get_employer_for_user_or_404(*, fetched_by: Any, employer_id: int) -> Employer:
-    return get_scoped_or_404(Employer.objects.all(), user=fetched_by, capability=Capability.VIEW, pk=employer_id)
-
-
 def employer_by_code(*, credit_code: str) -> Employer | None:
     """Employers are looked up city-wide by code: a company in 渝中区 employs people of every district."""
     return Employer.objects.filter(credit_code=(credit_code or "").strip().upper()).first()
-
-
-def get_bill_for_user_or_404(*, fetched_by: Any, bill_id: int) -> ContributionBill:
-    return get_scoped_or_404(
-        ContributionBill.objects.select_related("person"), user=fetched_by, capability=Capability.VIEW, pk=bill_id
-    )
-
-
-def bill_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -> QuerySet[ContributionBill]:
-    require_capability(fetched_by, Capability.VIEW)
-    filters = filters or {}
-    qs = scope_to_user(ContributionBill.objects.all(), user=fetched_by).select_related("person")
-    if (year := _int_filter(filters, "coverage_year")) is not None:
-        qs = qs.filter(coverage_year=year)
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if (person := _int_filter(filters, "person")) is not None:
-        qs = qs.filter(person_id=person)
-    return qs
-
-
-def payment_list(*, fetched_by: Any) -> QuerySet[ContributionPayment]:
-    require_capability(fetched_by, Capability.VIEW)
-    return scope_to_user(ContributionPayment.objects.all(), user=fetched_by, district_field="bill__district")
-
-
-def import_batch_list(*, fetched_by: Any) -> QuerySet[ImportBatch]:
-    require_capability(fetched_by, Capability.VIEW)
-    return scope_to_user(ImportBatch.objects.all(), user=fetched_by).select_related("uploaded_by", "job_run")
-
-
-def get_import_batch_for_user_or_404(*, fetched_by: Any, batch_id: int) -> ImportBatch:
-    return get_scoped_or_404(
-        ImportBatch.objects.select_related("job_run", "district"),
-        user=fetched_by,
-        capability=Capability.VIEW,
-        pk=batch_id,
-    )
-
-
-def import_row_errors(*, batch: ImportBatch) -> QuerySet[ImportRowError]:
-    return batch.row_errors.order_by("row_number", "id")

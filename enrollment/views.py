@@ -11,22 +11,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.access import require_capability
-from audit.roles import Capability
-from config.pagination import keyset_page
-
-from . import selectors, services
-from .forms import (
+from core.access import require_capability
+from core.forms import apply_service_errors
+from core.models import District
+from core.pagination import keyset_page
+from core.roles import Capability
+from enrollment.forms import (
     EmployerForm,
     EnrollmentEditForm,
-    PaymentForm,
     PersonEditForm,
     PersonEnrollForm,
     TerminateForm,
     TransferForm,
-    apply_service_errors,
 )
-from .models import District
+
+from . import selectors, services
+from .panels import person_panels_html
 
 
 def _limit_districts(form, user) -> None:
@@ -63,13 +63,6 @@ def _enroll_from_form(request, form: PersonEnrollForm, person):
 
 
 @login_required
-def district_list(request):
-    return render(
-        request, "enrollment/district_list.html", {"districts": selectors.district_list(fetched_by=request.user)}
-    )
-
-
-@login_required
 def person_list(request):
     query = request.GET.get("q", "")
     people = selectors.person_list(fetched_by=request.user, query=query)
@@ -90,10 +83,10 @@ def person_detail(request, person_id: int):
     context = {
         "person": person,
         "enrollments": selectors.person_enrollments(person=person),
-        "bills": selectors.person_bills(person=person),
         "transfers": selectors.person_transfers(person=person),
         "can_edit": request.user.has_capability(Capability.EDIT),
         "can_unmask": request.user.has_capability(Capability.UNMASK),
+        "panels": person_panels_html(request, person),
     }
     return render(request, "enrollment/person_detail.html", context)
 
@@ -241,43 +234,6 @@ def enrollment_transfer(request, enrollment_id: int):
                 return redirect("enrollment:person_detail", person_id=enrollment.person_id)
             return redirect("enrollment:person_list")
     return render(request, "enrollment/form.html", {"form": form, "title": _("转移接续")})
-
-
-@login_required
-@require_POST
-def bill_issue(request, enrollment_id: int):
-    enrollment = selectors.get_enrollment_for_user_or_404(fetched_by=request.user, enrollment_id=enrollment_id)
-    try:
-        year = int(request.POST.get("coverage_year", ""))
-        services.contribution_bill_issue(actor=request.user, enrollment=enrollment, coverage_year=year)
-    except ValueError:
-        messages.error(request, _("参保年度应为四位数字"))
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, _("已生成%(year)s年度缴费单") % {"year": year})
-    return redirect("enrollment:person_detail", person_id=enrollment.person_id)
-
-
-@login_required
-def payment_record(request, bill_id: int):
-    bill = selectors.get_bill_for_user_or_404(fetched_by=request.user, bill_id=bill_id)
-    require_capability(request.user, Capability.EDIT)
-    form = PaymentForm(request.POST or None, initial={"amount": bill.outstanding, "channel": "counter"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            _, created = services.payment_record(actor=request.user, bill=bill, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已记录缴费") if created else _("该缴费流水号已记录，未重复入账"))
-            return redirect("enrollment:person_detail", person_id=bill.person_id)
-    title = _("记录缴费：%(name)s %(year)s年度（未缴 %(owed)s 元）") % {
-        "name": bill.person.name,
-        "year": bill.coverage_year,
-        "owed": bill.outstanding,
-    }
-    return render(request, "enrollment/form.html", {"form": form, "title": title})
 
 
 @login_required

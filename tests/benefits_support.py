@@ -6,9 +6,10 @@ from decimal import Decimal
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from audit.models import AuditEvent
 from benefits.models import AccountEntry, AnnualAccumulator, FamilyBinding, PersonalAccount, Settlement
-from enrollment.models import ContributionBill, Enrollment, Person
+from contributions.models import ContributionBill
+from core.models import AuditEvent
+from enrollment.models import Enrollment, Person
 from tests.factories import PersonFactory, ResidentEnrollmentFactory
 
 D = Decimal

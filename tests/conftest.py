@@ -7,10 +7,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from audit.roles import Role
-from audit.services import staff_user_create
-from enrollment.models import District
-from enrollment.services import district_load_reference
+from core.models import District
+from core.reference import district_load_reference
+from core.roles import Role
+from core.services import staff_user_create
 
 PASSWORD = "Test-password-2026"
 
@@ -97,13 +97,13 @@ def _sqlite_audit_trigger_vs_flush(request):
         yield
         return
     request.getfixturevalue("transactional_db")
-    migration = importlib.import_module("audit.migrations.0002_auditevent_append_only")
+    migration = importlib.import_module("core.migrations.0002_auditevent_append_only")
     with connection.cursor() as cursor:
         for sql in migration.SQLITE_FORWARD:
             cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
     yield
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS audit_auditevent_no_delete")
+        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +118,7 @@ def standards_2023(db):
     empty every table afterwards, migration-seeded rows included."""
     from django.apps import apps
 
-    importlib.import_module("enrollment.migrations.0003_staging_unlogged_and_standards_2023").seed(apps, None)
+    importlib.import_module("contributions.migrations.0003_seed_standards_2023").seed(apps, None)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import itertools
 
 import factory
 
-from enrollment.models import District, Employer, Enrollment, Person
+from core.models import District
+from enrollment.models import Employer, Enrollment, Person
 from enrollment.validators import CREDIT_CHARS, credit_code_check_char, id_check_char
 
 _seq = itertools.count(1)

@@ -19,7 +19,7 @@ YEAR = ("2023-01-01", "2023-12-31")
 
 def seed_rules() -> dict[str, FraudRule]:
     """The rules migration 0006 seeds (again, for transactional tests that empty every table)."""
-    importlib.import_module("audit.migrations.0006_seed_fraud_rules").seed(apps, None)
+    importlib.import_module("audit.migrations.0004_seed_fraud_rules").seed(apps, None)
     return {r.code: r for r in FraudRule.objects.all()}
 
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from audit.models import FraudRule, Suspicion
 from benefits.models import BenefitPolicy, Settlement
-from enrollment.models import ContributionBill, ContributionPayment, Person
+from contributions.models import ContributionBill, ContributionPayment
+from enrollment.models import Person
 
 D = Decimal
 _seq = itertools.count(1)

@@ -4,9 +4,9 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from audit.models import AuditEvent, JobRun
-from audit.roles import Role
-from audit.services import audit_event_record, job_run_create
+from core.models import AuditEvent, JobRun
+from core.roles import Role
+from core.services import audit_event_record, job_run_create
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_clerk_may_not_read_audit_trail(client_for, clerk_yuzhong, event_in_each
 
 
 def test_auditor_is_read_only(client_for, auditor):
-    response = client_for(auditor).post(reverse("audit:job_start", args=["housekeeping"]))
+    response = client_for(auditor).post(reverse("core:job_start", args=["housekeeping"]))
     assert response.status_code == 403
     assert JobRun.objects.count() == 0
 
@@ -71,7 +71,7 @@ def test_auditor_is_read_only(client_for, auditor):
 def test_job_run_of_other_district_is_404(client_for, districts, reviewer_yuzhong, reviewer_jiangbei):
     run = job_run_create(actor=reviewer_jiangbei, kind="housekeeping", district_id=districts["500105"].pk)
     client = client_for(reviewer_yuzhong)
-    assert client.get(reverse("audit:job_detail", args=[run.pk])).status_code == 404
+    assert client.get(reverse("core:job_detail", args=[run.pk])).status_code == 404
     assert client.get(f"/api/v1/jobs/{run.pk}/").status_code == 404
     assert client_for(reviewer_jiangbei).get(f"/api/v1/jobs/{run.pk}/").status_code == 200
 

@@ -4,7 +4,7 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from audit.models import AuditEvent
+from core.models import AuditEvent
 from enrollment.models import Employer
 from enrollment.resources import EmployerResource, PersonExportResource
 from tests.factories import PersonFactory, make_credit_code

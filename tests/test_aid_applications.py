@@ -16,7 +16,7 @@ from assistance.services import (
     allowed_transitions,
     high_cost_alert_handle,
 )
-from audit.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,8 @@ from django.core.management import call_command
 
 from assistance.importing import aid_recipient_batch_create
 from assistance.models import AidRecipient
-from audit.models import AuditEvent
-from enrollment.importing.reader import sample_csv
-from enrollment.models import District, ImportBatch, ImportRowError
+from core.importing.reader import sample_csv
+from core.models import AuditEvent, District, ImportBatch, ImportRowError
 from tests.factories import PersonFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +68,7 @@ def test_happy_path_then_reimport_creates_nothing(clerk_yuzhong, people, django_
         (a.pk, "monitored", dt.date(2023, 3, 1), None, "bureau", a.district_id),
     }
     assert set(AidRecipient.objects.values_list("import_batch_id", flat=True)) == {batch.pk}
-    event = AuditEvent.objects.filter(object_type="enrollment.importbatch", object_id=str(batch.pk)).last()
+    event = AuditEvent.objects.filter(object_type="core.importbatch", object_id=str(batch.pk)).last()
     assert event.new_values["recipients_created"] == 3 and event.new_values["status"] == "imported"
 
     again = upload(clerk_yuzhong, rows, capture=django_capture_on_commit_callbacks)

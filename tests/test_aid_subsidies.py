@@ -9,8 +9,8 @@ from django.apps import apps
 
 from assistance.models import AidRecipient
 from benefits.services import settlement_create
-from enrollment.models import ContributionBill
-from enrollment.services import contribution_bill_issue, contribution_bills_issue
+from contributions.models import ContributionBill
+from contributions.services import contribution_bill_issue, contribution_bills_issue
 from tests.benefits_support import employee
 from tests.factories import ResidentEnrollmentFactory
 from tests.test_settlements import claim, paid_resident
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def aid_policy_2023(db):
-    importlib.import_module("assistance.migrations.0002_seed_aid_policy_2023").seed(apps, None)
+    importlib.import_module("assistance.migrations.0003_seed_aid_policy_2023").seed(apps, None)
 
 
 def recipient(person, category, start=dt.date(2022, 6, 1), end=None):
@@ -108,7 +108,7 @@ def test_high_cost_alerts_once_per_person_year_kept_current(
 
     from assistance.alerts import high_cost_alerts_scan
     from assistance.models import HighCostAlert
-    from audit.models import AuditEvent, JobRun
+    from core.models import AuditEvent, JobRun
 
     settings.YIBAO_HIGH_COST_THRESHOLD = "4000.00"
     heavy, light, aided = paid_resident(), paid_resident(), paid_resident()
@@ -148,7 +148,7 @@ def test_district_staff_scan_only_their_district(policy_2023, reviewer_jiangbei,
 
 def test_municipal_admin_edits_aid_policy_audited(aid_policy_2023, municipal_admin, client_for):
     from assistance.models import AidPolicy
-    from audit.models import AuditEvent
+    from core.models import AuditEvent
 
     policy = AidPolicy.objects.get(year=2023, category="monitored")
     client = client_for(municipal_admin)

@@ -13,15 +13,17 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from assistance.models import AidPolicy, AidRecipient
-from audit.jobs import job_run_execute
-from audit.models import AuditEvent, JobRun
-from audit.services import job_run_create
-from audit.tasks import resolve_params
 from benefits.models import AccountCreditRule, AccountEntry, BenefitPolicy
-from enrollment import annual
-from enrollment.models import ContributionBill, ContributionStandard, Enrollment, YearEndSummary
+from contributions.models import ContributionBill, ContributionStandard
+from core.jobs import job_run_execute
+from core.models import AuditEvent, JobRun
+from core.services import job_run_create
+from core.tasks import resolve_params
+from enrollment.models import Enrollment
 from tests.benefits_support import employee
 from tests.factories import ResidentEnrollmentFactory
+from yearend import jobs as annual
+from yearend.models import YearEndSummary
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,7 +31,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def aid_policy_2023(db):
-    importlib.import_module("assistance.migrations.0002_seed_aid_policy_2023").seed(apps, None)
+    importlib.import_module("assistance.migrations.0003_seed_aid_policy_2023").seed(apps, None)
 
 
 def run(kind: str, actor=None, **params) -> JobRun:
@@ -80,7 +82,7 @@ def test_a_killed_collection_resumes_without_duplicates_or_gaps(
     standards_2023, aid_policy_2023, policy_2023, districts, monkeypatch
 ):
     residents = [ResidentEnrollmentFactory() for _ in range(7)]
-    monkeypatch.setattr("enrollment.services.contributions.BILL_CHUNK", 2)
+    monkeypatch.setattr("contributions.services.BILL_CHUNK", 2)
     calls = _killed_after_checkpoints(monkeypatch, 2)  # two chunks
     job = job_run_create(actor=None, kind="annual_collection", params={"year": 2023})
     with pytest.raises(SystemError):
@@ -111,7 +113,7 @@ def test_chunks_side_by_side_resume_after_a_kill_without_gaps(
     residents = [ResidentEnrollmentFactory() for _ in range(9)]
     AidRecipient.objects.create(person=residents[8].person, category="destitute", valid_from=dt.date(2022, 1, 1),
                                 source="civil_affairs", district_id=residents[8].district_id)  # fmt: skip
-    monkeypatch.setattr("enrollment.services.contributions.BILL_CHUNK", 2)
+    monkeypatch.setattr("contributions.services.BILL_CHUNK", 2)
     _killed_after_checkpoints(monkeypatch, 2)  # two waves
     job = job_run_create(actor=None, kind="annual_collection", params={"year": 2023})
     with pytest.raises(SystemError):
@@ -158,7 +160,7 @@ def test_rollover_closes_the_year_and_opens_the_next(standards_2023, aid_policy_
     assert set(again.counts.values()) == {0}
     summary.refresh_from_db()
     assert summary.updated_at == stamp
-    assert AuditEvent.objects.filter(object_type="enrollment.yearendsummary", action="job").count() == 2
+    assert AuditEvent.objects.filter(object_type="yearend.yearendsummary", action="job").count() == 2
     assert Enrollment.objects.filter(status="terminated").count() == 1
 
 
@@ -170,9 +172,9 @@ def test_schedules_resolve_years_and_windows_when_they_fire():
 
 
 def test_batch_schedules_are_seeded_and_run_recorded_jobs(policy_2023, districts):
-    from audit.tasks import scheduled_job
+    from core.tasks import scheduled_job
 
-    names = set(PeriodicTask.objects.filter(task="audit.tasks.scheduled_job").values_list("name", flat=True))
+    names = set(PeriodicTask.objects.filter(task="core.tasks.scheduled_job").values_list("name", flat=True))
     assert {"夜间疑点筛查 nightly fraud scan", "夜间高额费用负担预警 nightly high-cost alerts",
             "年度缴费征收 annual collection", "年度结转 annual rollover"} <= names  # fmt: skip
     assert scheduled_job("high_cost_alerts", {"year": "current_year"}) == "succeeded"
@@ -185,14 +187,14 @@ def test_admin_starts_a_year_job_from_the_jobs_page(
 ):
     ResidentEnrollmentFactory()
     admin = client_for(municipal_admin)
-    page = admin.get("/audit/jobs/")
+    page = admin.get("/jobs/")
     assert 'data-testid="start-annual_collection"' in page.content.decode()
-    bad = admin.post("/audit/jobs/start/annual_collection/", {"year": "23"}, follow=True)
+    bad = admin.post("/jobs/start/annual_collection/", {"year": "23"}, follow=True)
     assert "年度应为四位年份" in bad.content.decode() and not JobRun.objects.exists()
-    with_year = admin.post("/audit/jobs/start/annual_collection/", {"year": "2023"})
+    with_year = admin.post("/jobs/start/annual_collection/", {"year": "2023"})
     job = JobRun.objects.get(kind="annual_collection")
     assert with_year.status_code == 302 and job.params == {"year": 2023} and job.started_by == municipal_admin
-    assert client_for(clerk_yuzhong).post("/audit/jobs/start/annual_rollover/", {"year": "2023"}).status_code == 403
+    assert client_for(clerk_yuzhong).post("/jobs/start/annual_rollover/", {"year": "2023"}).status_code == 403
 
 
 def test_collection_refuses_a_year_without_standards(districts, policy_2023):

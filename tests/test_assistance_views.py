@@ -10,9 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from assistance.models import AidApplication, AidRecipient, HighCostAlert
 from assistance.services import aid_application_submit, aid_application_transition, aid_recipient_register
-from audit.models import AuditEvent
-from enrollment.importing.reader import sample_csv
-from enrollment.models import ImportBatch
+from core.importing.reader import sample_csv
+from core.models import AuditEvent, ImportBatch
 from tests.benefits_support import staff_client
 from tests.factories import PersonFactory
 
@@ -260,7 +259,7 @@ def test_api_import(clerk_yuzhong, person, django_capture_on_commit_callbacks):
     assert [(e["row_number"], e["field"], e["message"]) for e in errors] == [(3, "姓名", "姓名与登记信息不符")]
     assert AidRecipient.objects.get().source == "rural"
     # The batch page of the enrollment import shows the result.
-    page = staff_client(clerk_yuzhong).get(f"/enrollment/imports/{batch.pk}/").content.decode()
+    page = staff_client(clerk_yuzhong).get(f"/imports/{batch.pk}/").content.decode()
     assert 'data-testid="recipients-created">1<' in page
 
 
@@ -277,7 +276,7 @@ def test_import_upload_page(client_for, clerk_yuzhong, person, django_capture_on
              "district": person.district_id},
         )  # fmt: skip
     batch = ImportBatch.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/enrollment/imports/{batch.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/imports/{batch.pk}/"
     assert AidRecipient.objects.get().category == "lifted_poor"
     assert "list.csv" in client.get("/assistance/recipients/import/").content.decode()
 

@@ -4,9 +4,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from audit.models import AuditEvent
-from enrollment.models import District
-from enrollment.services import district_load_reference
+from core.models import AuditEvent, District
+from core.reference import district_load_reference
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +35,11 @@ def test_failed_login_is_recorded_against_the_account_district(client, clerk_yuz
 
 
 def test_database_refuses_update_and_delete_of_audit_events(clerk_yuzhong):
-    event = AuditEvent.objects.filter(object_type="audit.user", object_id=str(clerk_yuzhong.pk)).first()
+    event = AuditEvent.objects.filter(object_type="core.user", object_id=str(clerk_yuzhong.pk)).first()
     assert event is not None
     for sql in (
-        "UPDATE audit_auditevent SET note = 'tampered' WHERE id = %s",
-        "DELETE FROM audit_auditevent WHERE id = %s",
+        "UPDATE core_auditevent SET note = 'tampered' WHERE id = %s",
+        "DELETE FROM core_auditevent WHERE id = %s",
     ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
@@ -80,14 +79,14 @@ def test_reference_change_records_old_and_new_values(db):
     District.objects.filter(code="500103").update(name="旧名")
     counts = district_load_reference(actor=None)
     assert counts["updated"] == 1
-    event = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE, object_type="enrollment.district").get()
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE, object_type="core.district").get()
     assert event.old_values["name"] == "旧名"
     assert event.new_values["name"] == "渝中区"
 
 
 def test_admin_edit_of_a_user_is_audited(client_for, municipal_admin, clerk_yuzhong, districts):
     client = client_for(municipal_admin)
-    url = reverse("admin:audit_user_change", args=[clerk_yuzhong.pk])
+    url = reverse("admin:core_user_change", args=[clerk_yuzhong.pk])
     form = client.get(url)
     assert form.status_code == 200
     data = {
@@ -105,7 +104,7 @@ def test_admin_edit_of_a_user_is_audited(client_for, municipal_admin, clerk_yuzh
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    event = AuditEvent.objects.filter(object_type="audit.user", action=AuditEvent.Action.UPDATE).latest("id")
+    event = AuditEvent.objects.filter(object_type="core.user", action=AuditEvent.Action.UPDATE).latest("id")
     assert event.actor == municipal_admin
     assert event.old_values["district_id"] == districts["500103"].pk
     assert event.new_values["district_id"] == districts["500105"].pk

@@ -5,7 +5,7 @@ import zoneinfo
 
 import pytest
 
-from audit.models import AuditEvent
+from core.models import AuditEvent
 from tests.benefits_support import staff_client
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")

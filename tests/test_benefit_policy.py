@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from benefits.calculator import Claim, YearToDate, settle
 from benefits.models import BenefitPolicy, CriticalIllnessPolicy
 from benefits.selectors import benefit_policy_document, benefit_terms, critical_terms
 from benefits.services import benefit_policy_load
+from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 SEED = json.loads((Path(__file__).resolve().parent.parent / "benefits/reference/policy_2023.json").read_text("utf-8"))

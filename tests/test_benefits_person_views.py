@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from benefits.models import AccountEntry, ChronicRegistration, FamilyBinding, PersonalAccount
-from enrollment.models import ContributionBill
+from contributions.models import ContributionBill
+from core.models import AuditEvent
 from tests.factories import PersonFactory, ResidentEnrollmentFactory
 from tests.test_benefits_views import employee_with_account, field_errors, paid_resident, settled  # noqa: F401
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from benefits.models import (
     AnnualAccumulator,
     ChronicRegistration,
@@ -18,6 +17,7 @@ from benefits.models import (
     Settlement,
 )
 from benefits.services import SettlementRequest, account_credits_post, settlement_create
+from core.models import AuditEvent
 from enrollment.models import Enrollment
 from tests.benefits_support import resident
 from tests.factories import EmployerFactory, PersonFactory

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from audit.models import AuditEvent
+from core.models import AuditEvent
 from tests.conftest import skip_or_fail
 
 CHROMIUM_FLAGS = [

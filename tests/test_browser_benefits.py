@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from audit.models import AuditEvent
 from benefits.models import AnnualAccumulator, Settlement
+from core.models import AuditEvent
 from tests.benefits_support import resident
 from tests.test_browser import page  # noqa: F401
 

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from playwright.sync_api import Page, expect
 
-from audit.models import AuditEvent
+from core.models import AuditEvent, ImportBatch
 from enrollment import services
-from enrollment.models import Enrollment, ImportBatch, Person
+from enrollment.models import Enrollment, Person
 from enrollment.validators import ID_CHECK_CHARS
 from tests.factories import make_id_number
 from tests.test_browser import page  # noqa: F401
@@ -204,7 +204,7 @@ def test_clerk_imports_csv_skipping_invalid_rows(page, live_server, clerk_yuzhon
 
     log_in(page, live_server, "clerk_yz", conftest_password)
     nav_link(page, "批量导入").click()
-    page.wait_for_url(f"{live_server.url}/enrollment/imports/")
+    page.wait_for_url(f"{live_server.url}/imports/")
 
     page.get_by_label("类型").select_option(label="参保人员名单")
     page.get_by_label("CSV 或 XLSX").set_input_files(str(csv_path))
@@ -213,7 +213,7 @@ def test_clerk_imports_csv_skipping_invalid_rows(page, live_server, clerk_yuzhon
     expect(page.get_by_label("区县")).to_have_value(str(clerk_yuzhong.district_id))
     page.get_by_role("button", name="上传并校验（不会写入数据）").click()
 
-    page.wait_for_url("**/enrollment/imports/*/")
+    page.wait_for_url("**/imports/*/")
     status = page.get_by_test_id("batch-status")
     # Tasks run synchronously in tests; if a page ever shows 校验中, htmx polls until it changes.
     expect(status).to_have_text("待确认", timeout=15_000)

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from audit.models import AuditEvent, Inspection
-from audit.roles import Role
+from audit.models import Inspection
+from core.models import AuditEvent
+from core.roles import Role
 from tests.benefits_support import resident
 from tests.supervision_support import pay, settle
 from tests.test_browser import page  # noqa: F401

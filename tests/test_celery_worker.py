@@ -13,10 +13,10 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
-from audit.models import JobRun
-from audit.services import job_run_create
-from audit.tasks import run_job
 from config.celery import app as celery_app
+from core.models import JobRun
+from core.services import job_run_create
+from core.tasks import run_job
 from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent

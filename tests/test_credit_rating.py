@@ -7,9 +7,10 @@ from django.core.management import call_command
 
 from audit import inspection_services
 from audit.credit_rating import credit_rating_compute, credit_score
-from audit.models import AuditEvent, CreditRating, JobRun
-from audit.roles import Role
+from audit.models import CreditRating
 from benefits.models import Institution
+from core.models import AuditEvent, JobRun
+from core.roles import Role
 from tests.benefits_support import resident, staff_client
 from tests.supervision_support import settle, suspicion
 

@@ -12,17 +12,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 
-from audit.models import AuditEvent
-from audit.roles import Role
+from contributions.models import ContributionBill, ContributionPayment
+from contributions.services import contribution_bill_issue, contribution_bills_issue, payment_record
+from core.models import AuditEvent
+from core.roles import Role
 from enrollment import selectors
-from enrollment.models import ContributionBill, ContributionPayment, Enrollment, Person, Transfer
+from enrollment.models import Enrollment, Person, Transfer
 from enrollment.services import (
-    contribution_bill_issue,
-    contribution_bills_issue,
     enrollment_register,
     enrollment_terminate,
     enrollment_transfer,
-    payment_record,
     person_register,
     person_reveal_id_number,
 )
@@ -453,7 +452,7 @@ def test_resident_bill_2023_uses_seeded_standard(yz, clerk_yuzhong, category, ti
     assert (bill.paid_amount, bill.subsidy_amount, bill.status) == (Decimal("0.00"), Decimal("0.00"), "unpaid")
     assert (bill.person_id, bill.enrollment_id, bill.district_id) == (enrollment.person_id, enrollment.pk, yz.pk)
     assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.CREATE, object_type="enrollment.contributionbill", object_id=str(bill.pk)
+        action=AuditEvent.Action.CREATE, object_type="contributions.contributionbill", object_id=str(bill.pk)
     ).exists()
 
 
@@ -486,7 +485,7 @@ def test_issuing_twice_returns_the_same_bill(yz):
     second = contribution_bill_issue(actor=None, enrollment=enrollment, coverage_year=2023)
     assert second.pk == first.pk
     assert ContributionBill.objects.count() == 1
-    assert AuditEvent.objects.filter(object_type="enrollment.contributionbill").count() == 1
+    assert AuditEvent.objects.filter(object_type="contributions.contributionbill").count() == 1
 
 
 def test_year_without_standard_is_refused(yz):
@@ -568,7 +567,7 @@ def test_bulk_issue_bills_every_active_enrollment_once(yz, jb):
     for bill in bills.values():
         assert bill.enrollment.status == "active"
         assert bill.enrollment.person_id == bill.person_id
-    job = AuditEvent.objects.get(action=AuditEvent.Action.JOB, object_type="enrollment.contributionbill")
+    job = AuditEvent.objects.get(action=AuditEvent.Action.JOB, object_type="contributions.contributionbill")
     assert job.new_values == {"coverage_year": 2023, "created": 5}
 
     # and running it again adds nothing
@@ -648,13 +647,13 @@ def test_payments_move_bill_from_partial_to_paid(bill, clerk_yuzhong):
     assert (bill.paid_amount, bill.status, bill.outstanding) == (Decimal("350.00"), "paid", Decimal("0.00"))
 
     update = AuditEvent.objects.filter(
-        action=AuditEvent.Action.UPDATE, object_type="enrollment.contributionbill", object_id=str(bill.pk)
+        action=AuditEvent.Action.UPDATE, object_type="contributions.contributionbill", object_id=str(bill.pk)
     ).order_by("id")
     assert [e.new_values for e in update] == [
         {"paid_amount": "100.00", "status": "partial"},
         {"paid_amount": "350.00", "status": "paid"},
     ]
-    assert AuditEvent.objects.filter(action="create", object_type="enrollment.contributionpayment").count() == 2
+    assert AuditEvent.objects.filter(action="create", object_type="contributions.contributionpayment").count() == 2
 
 
 def test_replayed_reference_with_same_amount_changes_nothing(bill):

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from enrollment.models import Enrollment, ImportBatch, Person
-from enrollment.services import contribution_bill_issue
+from contributions.services import contribution_bill_issue
+from core.models import ImportBatch
+from enrollment.models import Enrollment, Person
 from tests.factories import ResidentEnrollmentFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_other_district_sees_nothing_of_a_person(client_for, reviewer_jiangbei, 
         reverse("enrollment:enrollment_edit", args=[yz_enrollment.pk]),
         reverse("enrollment:enrollment_terminate", args=[yz_enrollment.pk]),
         reverse("enrollment:enrollment_transfer", args=[yz_enrollment.pk]),
-        reverse("enrollment:payment_record", args=[bill.pk]),
+        reverse("contributions:payment_record", args=[bill.pk]),
     ]
     for url in urls:
         response = client.get(url)
@@ -119,10 +120,10 @@ def test_import_batch_of_another_district_is_404(client_for, reviewer_jiangbei, 
     batch = ImportBatch.objects.create(
         original_name="x.csv", sha256="0" * 64, district=districts["500103"], file="imports/x.csv"
     )
-    assert client_for(reviewer_jiangbei).get(reverse("enrollment:import_detail", args=[batch.pk])).status_code == 404
+    assert client_for(reviewer_jiangbei).get(reverse("core:import_detail", args=[batch.pk])).status_code == 404
     assert client_for(reviewer_jiangbei).get(f"/api/v1/imports/{batch.pk}/").status_code == 404
-    assert client_for(reviewer_jiangbei).post(reverse("enrollment:import_confirm", args=[batch.pk])).status_code == 404
-    assert client_for(clerk_yuzhong).get(reverse("enrollment:import_detail", args=[batch.pk])).status_code == 200
+    assert client_for(reviewer_jiangbei).post(reverse("core:import_confirm", args=[batch.pk])).status_code == 404
+    assert client_for(clerk_yuzhong).get(reverse("core:import_detail", args=[batch.pk])).status_code == 200
 
 
 def test_person_search_lists_use_a_fixed_number_of_queries(

@@ -9,9 +9,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from audit.fraud import fraud_scan
-from audit.models import AuditEvent, FraudRule, JobRun, Suspicion
+from audit.models import FraudRule, Suspicion
 from benefits.models import BenefitPolicy
 from benefits.services import institution_register
+from core.models import AuditEvent, JobRun
 from tests.fraud_support import YEAR, hits, person, seed_rules, settle
 
 ON_SQLITE = connection.vendor == "sqlite"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from audit.fund_selectors import fund_analysis
-from audit.roles import Role
+from core.roles import Role
 from tests.benefits_support import employee, resident, staff_client
 from tests.supervision_support import pay, settle
 

@@ -8,11 +8,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from audit.models import AuditEvent, JobRun
+from core.importing.reader import sample_csv
+from core.models import AuditEvent, ImportBatch, ImportRowError, JobRun
 from enrollment.importing.columns import HEADERS
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_create
-from enrollment.importing.reader import sample_csv
-from enrollment.models import Employer, Enrollment, ImportBatch, ImportRowError, ImportStagingRow, Person
+from enrollment.models import (
+    Employer,
+    Enrollment,
+    ImportStagingRow,
+    Person,
+)
 from tests.factories import make_credit_code, make_id_number
 
 pytestmark = pytest.mark.django_db

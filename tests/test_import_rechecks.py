@@ -6,9 +6,12 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 
+from contributions.models import ContributionBill
+from contributions.services import contribution_bill_issue
+from core.models import ImportBatch, ImportRowError
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_revalidate
-from enrollment.models import ContributionBill, Enrollment, ImportBatch, ImportRowError, ImportStagingRow, Person
-from enrollment.services import contribution_bill_issue, enrollment_register, enrollment_transfer, person_register
+from enrollment.models import Enrollment, ImportStagingRow, Person
+from enrollment.services import enrollment_register, enrollment_transfer, person_register
 from tests.factories import ResidentEnrollmentFactory, make_id_number
 from tests.test_import import good_rows, row, upload
 
@@ -145,7 +148,7 @@ def test_issuing_a_bill_never_returns_another_districts_bill(clerk_yuzhong, cler
 def test_a_returning_person_is_moved_with_an_audit_event(
     clerk_yuzhong, clerk_jiangbei, districts, employer, django_capture_on_commit_callbacks
 ):
-    from audit.models import AuditEvent
+    from core.models import AuditEvent
     from enrollment.services import enrollment_terminate
 
     number = make_id_number(seq=620)

@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit import inspection_services as services
-from audit.models import AuditEvent, Inspection
-from audit.roles import Role
+from audit.models import Inspection
+from core.models import AuditEvent
+from core.roles import Role
 from tests.benefits_support import resident, staff_client
 from tests.supervision_support import settle, suspicion
 

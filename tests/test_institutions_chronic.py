@@ -8,7 +8,6 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from audit.models import AuditEvent
 from benefits.models import ChronicRegistration, Institution, Settlement
 from benefits.periods import benefit_period, coverage_year_for
 from benefits.services import (
@@ -17,7 +16,9 @@ from benefits.services import (
     chronic_registration_revoke,
     institution_register,
 )
-from enrollment.models import ContributionBill, Enrollment
+from contributions.models import ContributionBill
+from core.models import AuditEvent
+from enrollment.models import Enrollment
 from tests.benefits_support import SETTLEMENTS, claim, outpatient, resident, staff_client, token_client, unpaid_bill
 from tests.factories import make_id_number
 

@@ -8,9 +8,9 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.jobs import job_run_execute
-from audit.models import AuditEvent, JobRun
-from audit.services import job_run_create
+from core.jobs import job_run_execute
+from core.models import AuditEvent, JobRun
+from core.services import job_run_create
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,11 @@ def test_admin_starts_housekeeping_and_it_records_counts(
     make_sessions(expired=3, live=2)
     client = client_for(municipal_admin)  # its own session is live too
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(reverse("audit:job_start", args=["housekeeping"]))
+        response = client.post(reverse("core:job_start", args=["housekeeping"]))
     assert len(callbacks) == 1
     run = JobRun.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("audit:job_detail", args=[run.pk])
+    assert response["Location"] == reverse("core:job_detail", args=[run.pk])
     assert run.status == JobRun.Status.SUCCEEDED
     assert run.started_by == municipal_admin
     assert run.counts == {"expired_sessions_deleted": 3, "stale_login_attempts_deleted": 0}
@@ -41,7 +41,7 @@ def test_admin_starts_housekeeping_and_it_records_counts(
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.JOB, object_id=str(run.pk), actor=municipal_admin
     ).exists()
-    page = client.get(reverse("audit:job_detail", args=[run.pk]))
+    page = client.get(reverse("core:job_detail", args=[run.pk]))
     assert "成功" in page.content.decode()
 
 
@@ -58,23 +58,23 @@ def test_rerunning_a_succeeded_run_changes_nothing(municipal_admin):
 
 
 def test_district_clerk_cannot_start_jobs(client_for, clerk_yuzhong):
-    response = client_for(clerk_yuzhong).post(reverse("audit:job_start", args=["housekeeping"]))
+    response = client_for(clerk_yuzhong).post(reverse("core:job_start", args=["housekeeping"]))
     assert response.status_code == 403
     assert not JobRun.objects.exists()
 
 
 def test_unknown_job_kind_is_404(client_for, municipal_admin):
-    assert client_for(municipal_admin).post(reverse("audit:job_start", args=["nope"])).status_code == 404
+    assert client_for(municipal_admin).post(reverse("core:job_start", args=["nope"])).status_code == 404
     assert not JobRun.objects.exists()
 
 
 def test_failed_job_records_its_error(municipal_admin):
-    from audit.jobs import REGISTRY
+    from core.jobs import REGISTRY, JobKind, register_jobs
 
     def broken(*, run_id):
         raise ValueError("数据源不可用")
 
-    REGISTRY["broken_for_test"] = broken
+    register_jobs(JobKind("broken_for_test", broken, "broken"))
     try:
         run = job_run_create(actor=municipal_admin, kind="broken_for_test")
         with pytest.raises(ValueError):
@@ -88,7 +88,7 @@ def test_failed_job_records_its_error(municipal_admin):
 
 def test_progress_partial_is_served_to_htmx(client_for, municipal_admin):
     run = job_run_create(actor=municipal_admin, kind="housekeeping")
-    response = client_for(municipal_admin).get(reverse("audit:job_detail", args=[run.pk]), HTTP_HX_REQUEST="true")
+    response = client_for(municipal_admin).get(reverse("core:job_detail", args=[run.pk]), HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200
     assert 'id="job-progress"' in body and "<html" not in body
@@ -98,5 +98,5 @@ def test_progress_partial_is_served_to_htmx(client_for, municipal_admin):
 def test_beat_schedule_registers_nightly_housekeeping(db):
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="audit.tasks.housekeeping")
+    task = PeriodicTask.objects.get(task="core.tasks.housekeeping")
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("2", "30", "Asia/Shanghai")

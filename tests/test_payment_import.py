@@ -7,10 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from enrollment.importing.payments import payment_batch_create
-from enrollment.importing.reader import sample_csv
-from enrollment.models import ContributionBill, ContributionPayment, ImportBatch, ImportRowError
-from enrollment.services import contribution_bill_issue
+from contributions.importing import payment_batch_create
+from contributions.models import ContributionBill, ContributionPayment
+from contributions.services import contribution_bill_issue
+from core.importing.reader import sample_csv
+from core.models import ImportBatch, ImportRowError
 from tests.factories import ResidentEnrollmentFactory
 
 pytestmark = pytest.mark.django_db

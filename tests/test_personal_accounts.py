@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from audit.models import AuditEvent, JobRun
 from benefits.models import AccountEntry, AnnualAccumulator, FamilyBinding, PersonalAccount, Settlement
 from benefits.services import account_credits_post, family_binding_create, family_binding_end
-from enrollment.models import ContributionBill, ContributionPayment, Enrollment
+from contributions.models import ContributionBill, ContributionPayment
+from core.models import AuditEvent, JobRun
+from enrollment.models import Enrollment
 from tests.benefits_support import (
     SETTLEMENTS,
     D,

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from audit.models import AuditEvent
-from enrollment.models import Employer, ImportBatch, ImportRowError
+from core.models import AuditEvent, ImportBatch, ImportRowError
+from enrollment.models import Employer
 from tests.factories import ResidentEnrollmentFactory, make_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -76,14 +76,14 @@ def test_admin_bulk_delete_and_password_reset_are_audited(client_for, municipal_
     url = reverse("admin:auth_user_password_change", args=[clerk_yuzhong.pk])
     response = client.post(url, {"password1": "New-password-2026!", "password2": "New-password-2026!"})
     assert response.status_code == 302
-    event = AuditEvent.objects.filter(object_type="audit.user", object_id=str(clerk_yuzhong.pk)).latest("id")
+    event = AuditEvent.objects.filter(object_type="core.user", object_id=str(clerk_yuzhong.pk)).latest("id")
     assert (event.actor, event.note) == (municipal_admin, "admin: 重置密码")
 
 
 def test_celery_beat_schedule_edits_are_audited_and_bulk_run_is_gone(client_for, municipal_admin):
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="audit.tasks.housekeeping")
+    task = PeriodicTask.objects.get(task="core.tasks.housekeeping")
     client = client_for(municipal_admin)
     changelist = client.get(reverse("admin:django_celery_beat_periodictask_changelist")).content.decode()
     assert "run_tasks" not in changelist and "disable_tasks" not in changelist
@@ -115,6 +115,6 @@ def test_api_schema_and_docs_need_a_staff_login(client, client_for, auditor):
 def test_error_csv_cells_cannot_run_as_formulas(client_for, clerk_yuzhong, districts):
     batch = ImportBatch.objects.create(original_name="x.csv", sha256="0" * 64, district=districts["500103"], file="x")
     ImportRowError.objects.create(batch=batch, row_number=2, field="姓名", value="=HYPERLINK(1)", message="m")
-    response = client_for(clerk_yuzhong).get(reverse("enrollment:import_errors_csv", args=[batch.pk]))
+    response = client_for(clerk_yuzhong).get(reverse("core:import_errors_csv", args=[batch.pk]))
     body = b"".join(response.streaming_content).decode("utf-8")
     assert "'=HYPERLINK(1)" in body

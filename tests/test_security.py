@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
+from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,19 +56,19 @@ def test_thirty_idle_minutes_log_the_user_out(client, clerk_yuzhong, conftest_pa
 
 
 def test_progress_polling_does_not_keep_an_idle_session_alive(client, municipal_admin, conftest_password):
-    from audit.services import job_run_create
+    from core.services import job_run_create
 
     client.post(reverse("login"), {"username": "admin_city", "password": conftest_password})
     run = job_run_create(actor=municipal_admin, kind="housekeeping")  # queued for ever: the worker is down
     _idle_for(client, 20)
     poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_YIBAO_POLL": "1"}
     for _ in range(3):
-        assert client.get(reverse("audit:job_detail", args=[run.pk]), **poll).status_code == 200
+        assert client.get(reverse("core:job_detail", args=[run.pk]), **poll).status_code == 200
     assert time.time() - client.session["yibao_last_activity"] >= 20 * 60 - 5  # polls left the clock alone
-    assert client.get(reverse("audit:job_detail", args=[run.pk])).status_code == 200  # a real request does not
+    assert client.get(reverse("core:job_detail", args=[run.pk])).status_code == 200  # a real request does not
     assert time.time() - client.session["yibao_last_activity"] < 5
     _idle_for(client, 31)
-    response = client.get(reverse("audit:job_detail", args=[run.pk]), **poll)
+    response = client.get(reverse("core:job_detail", args=[run.pk]), **poll)
     assert response.status_code == 204 and response["HX-Redirect"] == reverse("login")
     assert "_auth_user_id" not in client.session
 

@@ -11,9 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from audit.models import AuditEvent
-from audit.roles import Role
-from audit.services import staff_user_create
 from benefits.models import AnnualAccumulator, ChronicRegistration, Settlement
 from benefits.services import (
     SettlementRequest,
@@ -24,6 +21,9 @@ from benefits.services import (
     institution_update,
     settlement_create,
 )
+from core.models import AuditEvent
+from core.roles import Role
+from core.services import staff_user_create
 from enrollment.models import Enrollment, Person
 from tests.benefits_support import (
     SETTLEMENTS,

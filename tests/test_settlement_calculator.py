@@ -10,7 +10,15 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benefits.calculator import AidTerms, Claim, CriticalBand, CriticalTerms, PooledTerms, YearToDate, settle
+from assistance.terms import AidTerms
+from benefits.calculator import (
+    Claim,
+    CriticalBand,
+    CriticalTerms,
+    PooledTerms,
+    YearToDate,
+    settle,
+)
 
 OUTPATIENT_TIER1 = PooledTerms(deductible=D("100"), ratio=D("0.50"), annual_cap=D("300"))
 INPATIENT_LEVEL3 = PooledTerms(

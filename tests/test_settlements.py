@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from audit.models import AuditEvent
 from benefits.models import AnnualAccumulator, Settlement
 from benefits.services import SettlementConflict, SettlementRequest, settlement_create, settlement_reverse
+from core.models import AuditEvent
 from tests.benefits_support import resident
 from tests.factories import PersonFactory
 

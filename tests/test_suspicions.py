@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from audit.fraud import fraud_scan
-from audit.models import AuditEvent, JobRun, Suspicion
-from audit.roles import Role
+from audit.models import Suspicion
+from core.models import AuditEvent, JobRun
+from core.roles import Role
 from tests.benefits_support import staff_client
 from tests.fraud_support import YEAR, person, seed_rules, settle
 
@@ -148,11 +149,11 @@ def test_supervisor_starts_a_scan_from_the_queue(
         )
 
     run = JobRun.objects.get(kind="fraud_scan")
-    assert response.status_code == 302 and response["Location"] == f"/audit/jobs/{run.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{run.pk}/"
     run.refresh_from_db()
     assert run.params == {"start": "2023-01-01", "end": "2023-12-31", "rule_codes": ["GENDER_AGE"]}
     assert run.status == "succeeded" and run.counts == {"GENDER_AGE": 0, "created": 0}  # already found
-    assert client.get(f"/audit/jobs/{run.pk}/").status_code == 200
+    assert client.get(f"/jobs/{run.pk}/").status_code == 200
 
     bad = client.post("/audit/suspicions/scan/", {"start": "2023-12-31", "end": "2023-01-01"})
     assert bad.status_code == 400 and "截止日期不能早于开始日期" in bad.content.decode()

@@ -50,5 +50,5 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("benefits", "0002_institutions_settlements_accounts")]
+    dependencies = [("benefits", "0002_initial")]
     operations = [migrations.RunPython(seed, unseed)]

@@ -3,8 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.models import TimeStampedModel
-from enrollment.models import Category, District, Person
+from core.models import District, TimeStampedModel
+from enrollment.models import Category, Person
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -86,7 +86,7 @@ class AccountEntry(models.Model):
     note = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("记账时间"), auto_now_add=True)
     created_by = models.ForeignKey(
-        "audit.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -125,7 +125,7 @@ class FamilyBinding(TimeStampedModel):
     relation = models.CharField(_("关系"), max_length=10, choices=Relation.choices)
     active = models.BooleanField(_("有效"), default=True)
     created_by = models.ForeignKey(
-        "audit.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:

@@ -3,8 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.models import TimeStampedModel
-from enrollment.models import District, Person
+from core.models import District, TimeStampedModel
+from enrollment.models import Person
 
 
 class ChronicDisease(models.Model):
@@ -41,7 +41,7 @@ class ChronicRegistration(TimeStampedModel):
     certified_by = models.CharField(_("鉴定机构"), max_length=200, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_by = models.ForeignKey(
-        "audit.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:

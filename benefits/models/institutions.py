@@ -5,8 +5,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from config.models import TimeStampedModel
-from enrollment.models import District
+from core.models import District, TimeStampedModel
 
 
 class Institution(TimeStampedModel):

@@ -5,8 +5,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.models import TimeStampedModel
-from enrollment.models import District, Enrollment, Person
+from core.models import District, TimeStampedModel
+from enrollment.models import Enrollment, Person
 
 from .institutions import Institution
 from .policy import BenefitType
@@ -138,11 +138,11 @@ class Settlement(TimeStampedModel):
     request_fingerprint = models.CharField(max_length=64, blank=True)
     settled_at = models.DateTimeField(_("结算时间"))
     created_by = models.ForeignKey(
-        "audit.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reversed_at = models.DateTimeField(_("冲正时间"), null=True, blank=True)
     reversed_by = models.ForeignKey(
-        "audit.User", verbose_name=_("冲正人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.User", verbose_name=_("冲正人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reversal_reason = models.CharField(_("冲正原因"), max_length=200, blank=True)
 

@@ -15,13 +15,19 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.models import AuditEvent
-from audit.services import acting_user, audit_event_record, snapshot
-from config.chunks import id_chunks
-from config.money import to_fen
-from enrollment.models import Category, ContributionBill, Enrollment, Person, Scheme
-from enrollment.services import payment_record
-from enrollment.services.scope import require_edit_for_scope, require_edit_in_district
+from contributions.models import ContributionBill
+from contributions.services import payment_record
+from core.chunks import id_chunks
+from core.models import AuditEvent, User
+from core.money import to_fen
+from core.scope import require_edit_for_scope, require_edit_in_district
+from core.services import acting_user, audit_event_record, snapshot
+from enrollment.models import (
+    Category,
+    Enrollment,
+    Person,
+    Scheme,
+)
 from enrollment.validators import InvalidValue, validate_id_number
 
 from ..models import AccountCreditRule, AccountEntry, FamilyBinding, PersonalAccount
@@ -71,7 +77,7 @@ def account_open(*, person: Person) -> PersonalAccount:
 
 
 @transaction.atomic
-def family_binding_create(*, actor: Any, holder: Person, member_id_number: str, relation: str) -> FamilyBinding:
+def family_binding_create(*, actor: User | None, holder: Person, member_id_number: str, relation: str) -> FamilyBinding:
     require_edit_in_district(actor=actor, district_id=holder.district_id)
     if relation not in FamilyBinding.Relation.values:
         raise ValidationError({"relation": "家庭共济仅限配偶、父母、子女"})
@@ -96,7 +102,7 @@ def family_binding_create(*, actor: Any, holder: Person, member_id_number: str, 
 
 
 @transaction.atomic
-def family_binding_end(*, actor: Any, binding: FamilyBinding) -> FamilyBinding:
+def family_binding_end(*, actor: User | None, binding: FamilyBinding) -> FamilyBinding:
     require_edit_in_district(actor=actor, district_id=binding.account.district_id)
     binding = FamilyBinding.objects.select_for_update().get(pk=binding.pk)
     if binding.active:
@@ -116,7 +122,7 @@ def family_binding_end(*, actor: Any, binding: FamilyBinding) -> FamilyBinding:
 @transaction.atomic
 def account_payment_record(
     *,
-    actor: Any,
+    actor: User | None,
     holder: Person,
     purpose: str,
     amount: Any,
@@ -222,7 +228,7 @@ SELECT id, 'credit', '', amount, balance, %(period)s, '', %(now)s FROM moved
 
 
 def account_credits_post(
-    *, actor: Any, year: int, month: int, district_id: int | None = None, progress=None
+    *, actor: User | None, year: int, month: int, district_id: int | None = None, progress=None
 ) -> dict[str, int]:
     """个人账户划入 for one month, for every active employee enrollment, in id-range chunks.
 

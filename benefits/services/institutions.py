@@ -2,16 +2,20 @@
 
 import datetime as dt
 import re
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.models import AuditEvent
-from audit.services import acting_user, audit_event_record, changed_values, snapshot
-from enrollment.models import District, Person
-from enrollment.services.scope import require_edit_in_district
+from core.models import AuditEvent, District, User
+from core.scope import require_edit_in_district
+from core.services import (
+    acting_user,
+    audit_event_record,
+    changed_values,
+    snapshot,
+)
+from enrollment.models import Person
 
 from ..models import ChronicDisease, ChronicRegistration, Institution
 
@@ -54,7 +58,7 @@ def _clean_level(*, kind: str, level: int | None) -> int:
 @transaction.atomic
 def institution_register(
     *,
-    actor: Any,
+    actor: User | None,
     name: str,
     kind: str,
     level: int | None,
@@ -96,7 +100,7 @@ def institution_register(
 @transaction.atomic
 def institution_update(
     *,
-    actor: Any,
+    actor: User | None,
     institution: Institution,
     name: str,
     level: int | None,
@@ -141,7 +145,7 @@ def institution_accepts(*, institution: Institution, on: dt.date) -> None:
 @transaction.atomic
 def chronic_registration_create(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     disease_code: str,
     valid_from: dt.date,
@@ -179,7 +183,7 @@ def chronic_registration_create(
 
 @transaction.atomic
 def chronic_registration_revoke(
-    *, actor: Any, registration: ChronicRegistration, end_date: dt.date | None = None
+    *, actor: User | None, registration: ChronicRegistration, end_date: dt.date | None = None
 ) -> ChronicRegistration:
     require_edit_in_district(actor=actor, district_id=registration.district_id)
     registration = ChronicRegistration.objects.select_for_update().get(pk=registration.pk)

@@ -6,10 +6,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.access import require_capability
-from audit.models import AuditEvent
-from audit.roles import Capability
-from audit.services import audit_event_record, snapshot
+from core.access import require_capability
+from core.models import AuditEvent, User
+from core.roles import Capability
+from core.services import audit_event_record, snapshot
 
 from ..models import BenefitPolicy, CriticalIllnessPolicy
 from ..policy_format import BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
@@ -27,7 +27,7 @@ def _normal(field: str, value: Any) -> Any:
     return value
 
 
-def _upsert_version(model, *, actor: Any, key: dict, values: dict, label: str) -> str:
+def _upsert_version(model, *, actor: User | None, key: dict, values: dict, label: str) -> str:
     """Insert a new version when the values differ from the current one; same values change nothing."""
     current = model.objects.filter(**key).order_by("-version").first()
     wanted = {f: _normal(f, v) for f, v in values.items()}
@@ -51,7 +51,7 @@ def _upsert_version(model, *, actor: Any, key: dict, values: dict, label: str) -
 
 
 @transaction.atomic
-def benefit_policy_load(*, actor: Any, document: dict) -> dict[str, int]:
+def benefit_policy_load(*, actor: User | None, document: dict) -> dict[str, int]:
     """Load a policy file (docs/benefit-policy.md). All lines or none; reloading it changes nothing."""
     if actor is not None:
         require_capability(actor, Capability.ADMINISTER)

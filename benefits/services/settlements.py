@@ -18,13 +18,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assistance.selectors import aid_settlement_terms
-from audit.access import require_capability
-from audit.models import AuditEvent
-from audit.roles import Capability
-from audit.services import acting_user, audit_event_record, snapshot
-from config.money import to_fen
-from enrollment.models import ContributionBill, Enrollment, Person, Scheme
-from enrollment.services.scope import require_edit_in_district
+from contributions.models import ContributionBill
+from core.access import require_capability
+from core.models import AuditEvent, User
+from core.money import to_fen
+from core.roles import Capability
+from core.scope import require_edit_in_district
+from core.services import acting_user, audit_event_record, snapshot
+from enrollment.models import Enrollment, Person, Scheme
 from enrollment.validators import InvalidValue, validate_id_number
 
 from .. import calculator
@@ -227,7 +228,11 @@ def _apply_to_accumulator(acc: AnnualAccumulator, s: Settlement, policy: Benefit
 
 
 def _existing(
-    *, institution: Institution, request: SettlementRequest, actor: Any = None, kind: str = Settlement.Kind.DIRECT
+    *,
+    institution: Institution,
+    request: SettlementRequest,
+    actor: User | None = None,
+    kind: str = Settlement.Kind.DIRECT,
 ) -> Settlement | None:
     number = (request.settlement_number or "").strip()  # stored stripped
     existing = Settlement.objects.filter(institution=institution, settlement_number=number).first()
@@ -240,7 +245,7 @@ def _existing(
 
 
 def settlement_create(
-    *, actor: Any, institution: Institution, request: SettlementRequest, kind: str = Settlement.Kind.DIRECT
+    *, actor: User | None, institution: Institution, request: SettlementRequest, kind: str = Settlement.Kind.DIRECT
 ) -> tuple[Settlement, bool]:
     """Settle one claim. Returns (settlement, created); the same request again returns the first result.
 
@@ -269,7 +274,9 @@ def settlement_create(
 
 
 @transaction.atomic
-def _settle(*, actor: Any, institution: Institution, request: SettlementRequest, kind: str) -> tuple[Settlement, bool]:
+def _settle(
+    *, actor: User | None, institution: Institution, request: SettlementRequest, kind: str
+) -> tuple[Settlement, bool]:
     total, eligible = _check_claim(request=request, institution=institution)
     person = _person(request.id_number)
     on = request.service_date
@@ -380,7 +387,9 @@ AUDITED = [
 ]
 
 
-def _account_post(*, account: PersonalAccount, amount: Decimal, kind: str, settlement: Settlement, actor: Any) -> None:
+def _account_post(
+    *, account: PersonalAccount, amount: Decimal, kind: str, settlement: Settlement, actor: User | None
+) -> None:
     """Move the (already locked) account's balance and write the ledger line in one step."""
     account.balance += amount
     account.save(update_fields=["balance", "updated_at"])
@@ -397,7 +406,7 @@ def _account_post(*, account: PersonalAccount, amount: Decimal, kind: str, settl
 
 
 @transaction.atomic
-def settlement_reverse(*, actor: Any, settlement: Settlement, reason: str) -> tuple[Settlement, bool]:
+def settlement_reverse(*, actor: User | None, settlement: Settlement, reason: str) -> tuple[Settlement, bool]:
     """冲正: undo a settlement. The year's totals and the personal account get back exactly its share;
     reversing twice changes nothing the second time."""
     user = acting_user(actor)

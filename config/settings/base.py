@@ -41,9 +41,13 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "axes",
+    # Ours, bottom layer first (README: Layers).
+    "core",
     "enrollment",
-    "benefits",
     "assistance",
+    "contributions",
+    "benefits",
+    "yearend",
     "audit",
 ]
 
@@ -51,21 +55,21 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "audit.middleware.StaffLanguageMiddleware",
+    "core.middleware.StaffLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "audit.middleware.IdleTimeoutMiddleware",
+    "core.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "audit.middleware.RequestContextMiddleware",
+    "core.middleware.RequestContextMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-AUTH_USER_MODEL = "audit.User"
+AUTH_USER_MODEL = "core.User"
 
 TEMPLATES = [
     {
@@ -78,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "audit.context_processors.navigation",
+                "config.navigation.navigation",
             ],
         },
     },
@@ -170,28 +174,28 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "audit.permissions.HasStaffRole",
+        "core.permissions.HasStaffRole",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.KeysetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yibao API",
     "DESCRIPTION": "医疗保障经办平台 REST API. Every endpoint is scoped to the caller's role and district.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "audit.permissions.HasStaffRole"],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "core.permissions.HasStaffRole"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "EndReasonEnum": "enrollment.models.Enrollment.EndReason",
-        "ImportKindEnum": "enrollment.models.ImportBatch.Kind",
-        "DistrictKindEnum": "enrollment.models.District.Kind",
+        "ImportKindEnum": "core.models.ImportBatch.Kind",
+        "DistrictKindEnum": "core.models.District.Kind",
         "InstitutionKindEnum": "benefits.models.Institution.Kind",
         "SettlementKindEnum": "benefits.models.Settlement.Kind",
         "AccountEntryKindEnum": "benefits.models.AccountEntry.Kind",

@@ -8,103 +8,45 @@ success changes nothing, and importing the same file again creates nothing new.
 """
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from audit.context import current_ip
-from audit.jobs import enqueue_job, register_job
-from audit.models import AuditEvent, JobRun
-from audit.services import acting_user, audit_event_record, job_run_create, job_run_progress
+from core.context import current_ip
+from core.importing.batches import batch_store_and_queue, import_batch_transition
+from core.importing.reader import (
+    FileProblem,
+    count_data_rows,
+    header_index,
+    iter_rows,
+)
+from core.importing.registry import Importer
+from core.models import AuditEvent, District, ImportBatch, ImportRowError, JobRun, User
+from core.scope import require_edit_for_scope
+from core.services import (
+    audit_event_record,
+    job_run_create,
+    job_run_progress,
+)
+from core.tasks import enqueue_job
 
-from ..models import District, ImportBatch, ImportRowError
-from ..services.scope import require_edit_for_scope
 from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
-from .reader import FileProblem, count_data_rows, header_index, iter_rows
 from .rows import EnrolleeRowChecker
 from .staging import StagingWriter, analyze_staging, analyze_targets, big_query_memory, clear_staging
 
 PROGRESS_EVERY = 20_000
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 Status = ImportBatch.Status
-
-
-def import_batch_transition(batch: ImportBatch, to: str) -> None:
-    """Move a batch along its transition map, atomically against concurrent moves."""
-    allowed_from = [s for s, targets in ImportBatch.TRANSITIONS.items() if to in targets]
-    moved = ImportBatch.objects.filter(pk=batch.pk, status__in=allowed_from).update(
-        status=to, updated_at=timezone.now()
-    )
-    if not moved:
-        batch.refresh_from_db(fields=["status"])
-        raise ValidationError(
-            {"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能变为“{Status(to).label}”"}
-        )
-    batch.status = to
-
-
-def _sha256(fileobj) -> str:
-    digest = hashlib.sha256()
-    for chunk in fileobj.chunks() if hasattr(fileobj, "chunks") else iter(lambda: fileobj.read(1 << 20), b""):
-        digest.update(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest()
-
-
-def batch_store_and_queue(
-    *,
-    actor: Any,
-    kind: str,
-    job_kind: str,
-    fileobj: Any,
-    original_name: str,
-    district_id: int | None,
-    mode: str,
-    effective_date: dt.date | None = None,
-    inline: bool = False,
-) -> ImportBatch:
-    """Check the upload's envelope, store the file, record the batch and queue its job. Call in a transaction."""
-    require_edit_for_scope(actor=actor, district_id=district_id)
-    if not original_name.lower().endswith((".csv", ".xlsx")):
-        raise ValidationError({"file": "只支持 CSV 或 XLSX 文件"})
-    if getattr(fileobj, "size", 0) > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": "文件超过 512 MB，请拆分后导入"})
-    if mode not in ImportBatch.Mode.values:
-        raise ValidationError({"mode": "请选择导入方式"})
-    batch = ImportBatch(
-        kind=kind,
-        mode=mode,
-        district_id=district_id,
-        original_name=Path(original_name).name[:255],
-        sha256=_sha256(fileobj),
-        effective_date=effective_date,
-        uploaded_by=acting_user(actor),
-    )
-    batch.file.save(f"{batch.sha256[:16]}-{batch.original_name}", File(fileobj), save=False)
-    batch.save()
-    audit_event_record(
-        actor=actor,
-        action=AuditEvent.Action.IMPORT,
-        obj=batch,
-        new_values={"file": batch.original_name, "sha256": batch.sha256, "mode": mode, "status": batch.status},
-    )
-    run = job_run_create(actor=actor, kind=job_kind, params={"batch_id": batch.pk}, district_id=district_id)
-    ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
-    batch.job_run = run
-    enqueue_job(run, inline=inline)
-    return batch
 
 
 @transaction.atomic
 def import_batch_create(
     *,
-    actor: Any,
+    actor: User | None,
     fileobj: Any,
     original_name: str,
     district_id: int | None,
@@ -129,7 +71,7 @@ def import_batch_create(
 
 
 _INSERT_ERROR = (
-    "INSERT INTO enrollment_importrowerror (batch_id, row_number, field, value, message) VALUES (%s, %s, %s, %s, %s)"
+    "INSERT INTO core_importrowerror (batch_id, row_number, field, value, message) VALUES (%s, %s, %s, %s, %s)"
 )
 
 
@@ -143,7 +85,7 @@ def _flush_errors(db, batch_id: int, errors: list[tuple[int, str, str, str]]) ->
 def _progress(db, run_id: int | None, done: int) -> None:
     if run_id:
         with db.cursor() as cursor:
-            cursor.execute("UPDATE audit_jobrun SET done = %s WHERE id = %s", [done, run_id])
+            cursor.execute("UPDATE core_jobrun SET done = %s WHERE id = %s", [done, run_id])
 
 
 def _scalar(query: str, params: dict[str, Any]) -> int:
@@ -236,7 +178,7 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
     return counts
 
 
-def import_batch_confirm(*, actor: Any, batch: ImportBatch, inline: bool = False) -> JobRun:
+def import_batch_confirm(*, actor: User | None, batch: ImportBatch, inline: bool = False) -> JobRun:
     """Staff looked at the preview and confirm: queue the apply."""
     require_edit_for_scope(actor=actor, district_id=batch.district_id)
     with transaction.atomic():
@@ -384,7 +326,7 @@ def _audit_moves(batch: ImportBatch, moves: list[tuple[int, int, int]]) -> None:
     AuditEvent.objects.bulk_create(events, batch_size=5000)
 
 
-def import_batch_revalidate(*, actor: Any, batch: ImportBatch, inline: bool = False) -> JobRun:
+def import_batch_revalidate(*, actor: User | None, batch: ImportBatch, inline: bool = False) -> JobRun:
     """Run the dry run again for a FAILED batch (e.g. staging lost, or a worker error)."""
     require_edit_for_scope(actor=actor, district_id=batch.district_id)
     with transaction.atomic():
@@ -399,20 +341,24 @@ def import_batch_revalidate(*, actor: Any, batch: ImportBatch, inline: bool = Fa
     return run
 
 
-@transaction.atomic
-def import_batch_cancel(*, actor: Any, batch: ImportBatch) -> ImportBatch:
-    require_edit_for_scope(actor=actor, district_id=batch.district_id)
-    import_batch_transition(batch, Status.CANCELLED)
-    audit_event_record(actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": batch.status})
-    transaction.on_commit(lambda: clear_staging(batch.pk))
-    return batch
-
-
-@register_job("import_validate")
-def _job_validate(*, run_id: int, batch_id: int) -> dict[str, int]:
+def import_validate_job(*, run_id: int, batch_id: int) -> dict[str, int]:
     return import_batch_validate(batch_id=batch_id, run_id=run_id)
 
 
-@register_job("import_apply")
-def _job_apply(*, run_id: int, batch_id: int) -> dict[str, int]:
+def import_apply_job(*, run_id: int, batch_id: int) -> dict[str, int]:
     return import_batch_apply(batch_id=batch_id, run_id=run_id)
+
+
+ENROLLEES_IMPORTER = Importer(
+    kind=ImportBatch.Kind.ENROLLEES,
+    label=_("参保人员名单"),
+    headers=HEADERS,
+    required=REQUIRED_HEADERS,
+    key_columns=("身份证号",),
+    create=import_batch_create,
+    confirm=import_batch_confirm,
+    revalidate=import_batch_revalidate,
+    on_cancel=clear_staging,
+    options=("effective_date",),
+    example=("张三", "11010519491231002X", "女", "1949-12-31", "500103", "居民医保", "成年居民", "一档", "", "", ""),
+)

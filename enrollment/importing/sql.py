@@ -1,7 +1,7 @@
 """Set-based checks across rows and the set-based apply. Portable SQL: PostgreSQL and SQLite >= 3.39."""
 
 STAGING = "enrollment_importstagingrow"
-ERRORS = "enrollment_importrowerror"
+ERRORS = "core_importrowerror"
 
 SCHEME_LABEL = "CASE e.scheme WHEN 'employee' THEN '职工医保' ELSE '居民医保' END"
 
@@ -46,7 +46,7 @@ CHECKS = [
     FROM {STAGING} s
     JOIN enrollment_person p ON p.id_number = s.id_number
     JOIN enrollment_enrollment e ON e.person_id = p.id AND e.status = 'active'
-    JOIN enrollment_district d ON d.id = e.district_id
+    JOIN core_district d ON d.id = e.district_id
     LEFT JOIN enrollment_employer em ON em.credit_code = s.employer_code AND s.employer_code <> ''
     WHERE s.batch_id = %(batch)s AND NOT s.rejected
       AND NOT (e.scheme = s.scheme AND e.category = s.category AND e.tier IS NOT DISTINCT FROM s.tier

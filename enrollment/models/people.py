@@ -3,10 +3,9 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from config.models import TimeStampedModel
+from core.models import District, TimeStampedModel
 
 from ..validators import mask_id_number
-from .reference import District
 
 
 class Scheme(models.TextChoices):
@@ -144,7 +143,7 @@ class Enrollment(TimeStampedModel):
     # Provenance only: batches are never deleted, so no database constraint (it would cost a
     # lookup per imported row) and no index (nothing searches by it).
     import_batch = models.ForeignKey(
-        "enrollment.ImportBatch",
+        "core.ImportBatch",
         verbose_name=_("导入批次"),
         null=True,
         blank=True,
@@ -216,7 +215,7 @@ class Transfer(models.Model):
     transfer_date = models.DateField(_("转入日期"))
     created_at = models.DateTimeField(_("办理时间"), auto_now_add=True)
     created_by = models.ForeignKey(
-        "audit.User", verbose_name=_("经办人"), null=True, on_delete=models.PROTECT, related_name="+"
+        "core.User", verbose_name=_("经办人"), null=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:

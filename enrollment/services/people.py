@@ -8,13 +8,26 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from audit.access import district_in_scope, require_capability
-from audit.models import AuditEvent
-from audit.roles import Capability
-from audit.services import acting_user, audit_event_record, changed_values, snapshot
-from config.money import to_fen
+from core.access import district_in_scope, require_capability
+from core.models import AuditEvent, District, User
+from core.money import to_fen
+from core.roles import Capability
+from core.scope import require_edit_in_district
+from core.services import (
+    acting_user,
+    audit_event_record,
+    changed_values,
+    snapshot,
+)
+from enrollment.models import (
+    SCHEME_CATEGORIES,
+    Employer,
+    Enrollment,
+    Person,
+    Scheme,
+    Transfer,
+)
 
-from ..models import SCHEME_CATEGORIES, District, Employer, Enrollment, Person, Scheme, Transfer
 from ..validators import (
     InvalidValue,
     id_birth_date,
@@ -23,7 +36,6 @@ from ..validators import (
     validate_id_number,
     validate_phone,
 )
-from .scope import require_edit_in_district
 
 PERSON_FIELDS = ["name", "phone", "district_id", "death_date"]
 ENROLLMENT_FIELDS = [
@@ -45,7 +57,7 @@ def _clean_name(name: str) -> str:
 
 
 @transaction.atomic
-def employer_register(*, actor: Any, credit_code: str, name: str, district_id: int) -> Employer:
+def employer_register(*, actor: User | None, credit_code: str, name: str, district_id: int) -> Employer:
     require_edit_in_district(actor=actor, district_id=district_id)
     try:
         code = validate_credit_code(credit_code)
@@ -61,7 +73,7 @@ def employer_register(*, actor: Any, credit_code: str, name: str, district_id: i
 
 
 @transaction.atomic
-def person_register(*, actor: Any, id_number: str, name: str, district_id: int, phone: str = "") -> Person:
+def person_register(*, actor: User | None, id_number: str, name: str, district_id: int, phone: str = "") -> Person:
     """Register a new insured person; gender and birth date come from the ID number."""
     require_edit_in_district(actor=actor, district_id=district_id)
     try:
@@ -87,7 +99,7 @@ def person_register(*, actor: Any, id_number: str, name: str, district_id: int, 
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, name: str, phone: str) -> Person:
+def person_update(*, actor: User | None, person: Person, name: str, phone: str) -> Person:
     require_edit_in_district(actor=actor, district_id=person.district_id)
     person = Person.objects.select_for_update().get(pk=person.pk)
     old = snapshot(person, fields=PERSON_FIELDS)
@@ -161,7 +173,7 @@ def _clean_enrollment_terms(
 @transaction.atomic
 def enrollment_register(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     scheme: str,
     category: str,
@@ -210,7 +222,7 @@ def enrollment_register(
 @transaction.atomic
 def enrollment_update(
     *,
-    actor: Any,
+    actor: User | None,
     enrollment: Enrollment,
     category: str,
     tier: Any,
@@ -258,7 +270,7 @@ ENROLLMENT_TRANSITIONS = {
 
 
 def _enrollment_set_status(
-    *, actor: Any, enrollment: Enrollment, status: str, end_date: dt.date | None, end_reason: str = ""
+    *, actor: User | None, enrollment: Enrollment, status: str, end_date: dt.date | None, end_reason: str = ""
 ) -> Enrollment:
     if status not in ENROLLMENT_TRANSITIONS[enrollment.status]:
         raise ValidationError(
@@ -277,7 +289,7 @@ def _enrollment_set_status(
 
 
 @transaction.atomic
-def enrollment_terminate(*, actor: Any, enrollment: Enrollment, end_date: dt.date, reason: str) -> Enrollment:
+def enrollment_terminate(*, actor: User | None, enrollment: Enrollment, end_date: dt.date, reason: str) -> Enrollment:
     require_edit_in_district(actor=actor, district_id=enrollment.district_id)
     if reason not in Enrollment.EndReason.values:
         raise ValidationError({"reason": "请选择终止原因"})
@@ -290,7 +302,9 @@ def enrollment_terminate(*, actor: Any, enrollment: Enrollment, end_date: dt.dat
 
 
 @transaction.atomic
-def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_district_id: int, transfer_date: dt.date) -> Transfer:
+def enrollment_transfer(
+    *, actor: User | None, enrollment: Enrollment, to_district_id: int, transfer_date: dt.date
+) -> Transfer:
     """转移接续: end the old enrollment the day before `transfer_date`, open the new one on it.
 
     Both happen in one transaction, so coverage has neither a gap nor an overlap.
@@ -350,7 +364,7 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_district_id: i
 
 
 @transaction.atomic
-def person_reveal_id_number(*, actor: Any, person: Person) -> str:
+def person_reveal_id_number(*, actor: User | None, person: Person) -> str:
     """The full ID number, for staff allowed to see it; every look is in the audit trail."""
     require_capability(actor, Capability.UNMASK)
     if not district_in_scope(user=actor, district_id=person.district_id):

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assistance.importing import aid_recipient_batch_create
 from assistance.models import AidRecipient
-from enrollment.management.commands._common import resolve_actor, resolve_district
-from enrollment.models import ImportBatch
+from core.commands import resolve_actor, resolve_district
+from core.models import ImportBatch
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.jobs import enqueue_job
-from audit.services import job_run_create
-from enrollment.management.commands._common import resolve_actor
+from core.commands import resolve_actor
+from core.services import job_run_create
+from core.tasks import enqueue_job
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.fraud import fraud_scan_start
-from enrollment.management.commands._common import resolve_actor
+from core.commands import resolve_actor
 
 
 class Command(BaseCommand):

@@ -1,9 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.jobs import enqueue_job
-from audit.services import job_run_create
-from enrollment.management.commands._common import resolve_actor, resolve_district
+from core.commands import resolve_actor, resolve_district
+from core.services import job_run_create
+from core.tasks import enqueue_job
 
 
 class Command(BaseCommand):

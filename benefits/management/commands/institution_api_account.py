@@ -3,10 +3,10 @@ import secrets
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
-from audit.models import User
-from audit.roles import Role
-from audit.services import staff_user_create
 from benefits.models import Institution
+from core.models import User
+from core.roles import Role
+from core.services import staff_user_create
 
 
 class Command(BaseCommand):

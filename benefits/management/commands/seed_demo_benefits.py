@@ -11,8 +11,6 @@ from django.core.management.base import BaseCommand
 
 from assistance.alerts import high_cost_alerts_scan
 from assistance.models import AidRecipient
-from audit.credit_rating import credit_rating_compute
-from audit.fraud import fraud_scan
 from benefits.models import ChronicDisease, Institution, Settlement
 from benefits.services import (
     SettlementRequest,
@@ -22,7 +20,9 @@ from benefits.services import (
     settlement_create,
     settlement_reverse,
 )
-from enrollment.models import ContributionBill, District, Enrollment
+from contributions.models import ContributionBill
+from core.models import District
+from enrollment.models import Enrollment
 
 INSTITUTIONS = [
     ("500103", "hospital", 3, "重庆市第一人民医院（演示）"),
@@ -120,13 +120,10 @@ class Command(BaseCommand):
                 total_cost=first.total_cost, eligible_cost=first.eligible_cost,
             )  # fmt: skip
             settlement_create(actor=None, institution=first.institution, request=repeat)
-        # Fund supervision has something to show: the year scanned, alerts raised, institutions rated.
-        suspicions = fraud_scan(actor=None, start=dt.date(2023, 1, 1), end=dt.date(2023, 12, 31))
         alerts = high_cost_alerts_scan(actor=None, year=2023)
-        credit_rating_compute(year=2023)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo: {len(institutions)} institutions, {settled} settlements, {len(aided)} aid recipients, "
-                f"{suspicions.get('created', 0)} suspicions, {alerts['written']} alerts"
+                f"{alerts['written']} alerts"
             )
         )

@@ -5,10 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import resolve_actor, resolve_district
+from core.models import ImportBatch
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_create
-from enrollment.models import ImportBatch
-
-from ._common import resolve_actor, resolve_district
 
 
 class Command(BaseCommand):

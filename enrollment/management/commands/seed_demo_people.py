@@ -1,4 +1,4 @@
-"""Demo data for a laptop: employers, a few hundred people imported through the real pipeline, bills, payments."""
+"""Demo data for a laptop: employers and a few hundred people imported through the real pipeline."""
 
 import datetime as dt
 import random
@@ -6,11 +6,11 @@ import random
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 
+from core.importing.reader import sample_csv
+from core.models import District, ImportBatch
 from enrollment.importing.columns import HEADERS
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_create
-from enrollment.importing.reader import sample_csv
-from enrollment.models import ContributionBill, District, Employer, ImportBatch, Person
-from enrollment.services import contribution_bills_issue, payment_record
+from enrollment.models import Employer, Person
 from enrollment.validators import CREDIT_CHARS, credit_code_check_char, id_check_char
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -73,16 +73,4 @@ class Command(BaseCommand):
         batch.refresh_from_db()
         import_batch_confirm(actor=None, batch=batch, inline=True)
         batch.refresh_from_db()
-        bills = contribution_bills_issue(actor=None, coverage_year=2023)
-        paid = 0
-        for bill in ContributionBill.objects.filter(coverage_year=2023, status="unpaid").order_by("id")[::3]:
-            payment_record(
-                actor=None, bill=bill, amount=bill.outstanding, paid_on=dt.date(2022, 12, 20),
-                reference=f"DEMO-{bill.pk:06d}", channel="tax",
-            )  # fmt: skip
-            paid += 1
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"demo: {batch.counts.get('created_enrollments')} enrollments, {bills['created']} bills, {paid} paid"
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(f"demo: {batch.counts.get('created_enrollments')} enrollments"))

@@ -1,0 +1,46 @@
+"""Celery-beat entries for this app's batch jobs, through core.tasks.scheduled_job (recorded JobRuns).
+Admins see and edit them in /admin/ (定时任务); relative years and windows resolve when they fire."""
+
+import json
+
+from django.db import migrations
+
+SCHEDULES = [
+    # name, (minute, hour, day_of_month, month_of_year), kind, params
+    (
+        "夜间高额费用负担预警 nightly high-cost alerts",
+        ("30", "3", "*", "*"),
+        "high_cost_alerts",
+        {"year": "current_year"},
+    ),
+]
+
+
+def forward(apps, schema_editor):
+    crontab = apps.get_model("django_celery_beat", "CrontabSchedule")
+    task = apps.get_model("django_celery_beat", "PeriodicTask")
+    for name, (minute, hour, day, month), kind, params in SCHEDULES:
+        schedule, _ = crontab.objects.get_or_create(
+            minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week="*",
+            timezone="Asia/Shanghai",
+        )  # fmt: skip
+        task.objects.get_or_create(
+            name=name,
+            defaults={
+                "task": "core.tasks.scheduled_job",
+                "crontab": schedule,
+                "kwargs": json.dumps({"kind": kind, "params": params}),
+            },
+        )
+
+
+def reverse(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name__in=[s[0] for s in SCHEDULES]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("assistance", "0003_seed_aid_policy_2023"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+    operations = [migrations.RunPython(forward, reverse)]

@@ -1,0 +1,36 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from core.roles import Capability
+
+# (url name, label, capability needed to see the entry); labels are translated when shown.
+NAVIGATION = [
+    ("home", gettext_noop("工作台"), Capability.VIEW),
+    ("enrollment:person_list", gettext_noop("参保人"), Capability.VIEW),
+    ("enrollment:employer_list", gettext_noop("参保单位"), Capability.VIEW),
+    ("core:import_list", gettext_noop("批量导入"), Capability.VIEW),
+    ("core:district_list", gettext_noop("区县"), Capability.VIEW),
+    ("benefits:institution_list", gettext_noop("定点机构"), Capability.VIEW),
+    ("benefits:settlement_list", gettext_noop("医保结算"), Capability.VIEW),
+    ("assistance:recipient_list", gettext_noop("医疗救助"), Capability.VIEW),
+    ("assistance:application_list", gettext_noop("依申请救助"), Capability.VIEW),
+    ("core:job_list", gettext_noop("批处理"), Capability.VIEW),
+    ("audit:suspicion_list", gettext_noop("疑点核查"), Capability.VIEW_AUDIT),
+    ("audit:event_list", gettext_noop("操作日志"), Capability.VIEW_AUDIT),
+    ("audit:fund_dashboard", gettext_noop("基金运行"), Capability.VIEW_AUDIT),
+    ("audit:inspection_list", gettext_noop("飞行检查"), Capability.SUPERVISE),
+    ("audit:credit_rating_list", gettext_noop("信用评价"), Capability.SUPERVISE),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return {"nav_items": []}
+    items = [
+        {"url": reverse(name), "label": _(label), "active": request.path == reverse(name)}
+        for name, label, capability in NAVIGATION
+        if user.has_capability(capability)
+    ]
+    return {"nav_items": items}

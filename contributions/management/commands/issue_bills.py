@@ -1,0 +1,25 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from contributions.services import contribution_bills_issue
+from core.commands import resolve_actor, resolve_district
+
+
+class Command(BaseCommand):
+    help = "Issue contribution bills for every active enrollment of a coverage year. Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--district")
+        parser.add_argument("--user")
+
+    def handle(self, *args, **opts):
+        try:
+            counts = contribution_bills_issue(
+                actor=resolve_actor(opts["user"]),
+                coverage_year=opts["year"],
+                district_id=resolve_district(opts["district"]),
+            )
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+        self.stdout.write(self.style.SUCCESS(f"bills for {opts['year']}: {counts}"))

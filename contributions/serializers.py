@@ -1,0 +1,40 @@
+from rest_framework import serializers
+
+from .models import ContributionBill, ContributionPayment
+
+
+class PaymentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ContributionPayment
+        fields = ["id", "amount", "paid_on", "reference", "channel", "recorded_at"]
+
+
+class BillOutput(serializers.ModelSerializer):
+    outstanding = serializers.DecimalField(max_digits=12, decimal_places=2)
+    payments = PaymentOutput(many=True, read_only=True)
+
+    class Meta:
+        model = ContributionBill
+        fields = [
+            "id",
+            "person_id",
+            "coverage_year",
+            "scheme",
+            "due_amount",
+            "subsidy_amount",
+            "paid_amount",
+            "outstanding",
+            "status",
+            "payments",
+        ]
+
+
+class BillIssueInput(serializers.Serializer):
+    coverage_year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class PaymentInput(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    paid_on = serializers.DateField()
+    reference = serializers.CharField(max_length=64)
+    channel = serializers.ChoiceField(choices=ContributionPayment.Channel.choices, default="api")

@@ -1,0 +1,310 @@
+"""Writes on contribution standards, bills and payments."""
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from assistance.subsidies import SUBSIDY_SQL, contribution_subsidies, subsidy_amount
+from contributions.models import ContributionBill, ContributionPayment, ContributionStandard
+from core.access import district_in_scope
+from core.chunks import id_chunks
+from core.models import AuditEvent, User
+from core.money import to_fen
+from core.parallel import batch_workers, run_side_by_side
+from core.scope import require_edit_for_scope, require_edit_in_district
+from core.services import acting_user, audit_event_record, snapshot
+from enrollment.models import Enrollment, Scheme
+
+MONTHS = 12
+BILL_CHUNK = 20_000
+
+
+def bill_due_amount(*, standard: ContributionStandard, scheme: str, contribution_base: Decimal | None) -> Decimal:
+    """Residents pay the flat individual amount; employees a year of (employer + individual) rate x base."""
+    if scheme == Scheme.RESIDENT:
+        return to_fen(standard.individual_amount)
+    return to_fen((contribution_base or Decimal(0)) * (standard.employer_rate + standard.individual_rate) * MONTHS)
+
+
+def _standard_for(*, year: int, scheme: str, category: str, tier: int | None) -> ContributionStandard:
+    standard = ContributionStandard.objects.filter(year=year, scheme=scheme, category=category, tier=tier).first()
+    if standard is None:
+        raise ValidationError({"coverage_year": f"未设置{year}年度该险种和人员类别的筹资标准"})
+    return standard
+
+
+def bill_status(*, due: Decimal, subsidy: Decimal, paid: Decimal) -> str:
+    outstanding = due - subsidy - paid
+    if outstanding <= 0:
+        return ContributionBill.Status.PAID
+    return ContributionBill.Status.PARTIAL if paid > 0 else ContributionBill.Status.UNPAID
+
+
+def _subsidies(*, rows: list[dict], year: int) -> dict:
+    """资助参保 policies per resident person of the rows (the assistance app decides who gets what)."""
+    residents = [r["person_id"] for r in rows if r["scheme"] == Scheme.RESIDENT]
+    return contribution_subsidies(person_ids=residents, year=year) if residents else {}
+
+
+@transaction.atomic
+def contribution_bill_issue(*, actor: User | None, enrollment: Enrollment, coverage_year: int) -> ContributionBill:
+    """The bill of one person for one coverage year; issuing it twice returns the first."""
+    require_edit_in_district(actor=actor, district_id=enrollment.district_id)
+    enrollment = Enrollment.objects.get(pk=enrollment.pk)  # the caller's copy may be stale
+    existing = ContributionBill.objects.filter(person_id=enrollment.person_id, coverage_year=coverage_year).first()
+    if existing is not None:
+        if actor is not None and not district_in_scope(user=actor, district_id=existing.district_id):
+            raise ValidationError({"coverage_year": f"该人员{coverage_year}年度的缴费单由其他区县管理"})
+        return existing
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        raise ValidationError({"coverage_year": "该参保登记已终止或暂停，不能生成缴费单"})
+    if enrollment.start_date.year > coverage_year:
+        raise ValidationError({"coverage_year": f"参保开始日期晚于{coverage_year}年度"})
+    standard = _standard_for(
+        year=coverage_year, scheme=enrollment.scheme, category=enrollment.category, tier=enrollment.tier
+    )
+    due = bill_due_amount(standard=standard, scheme=enrollment.scheme, contribution_base=enrollment.contribution_base)
+    policies = _subsidies(rows=[{"person_id": enrollment.person_id, "scheme": enrollment.scheme}], year=coverage_year)
+    subsidy = subsidy_amount(due=due, policies=policies.get(enrollment.person_id, []))
+    bill = ContributionBill.objects.create(
+        person_id=enrollment.person_id,
+        enrollment=enrollment,
+        district_id=enrollment.district_id,
+        coverage_year=coverage_year,
+        scheme=enrollment.scheme,
+        due_amount=due,
+        subsidy_amount=subsidy,
+        status=bill_status(due=due, subsidy=subsidy, paid=Decimal(0)),
+    )
+    audit_event_record(actor=actor, action=AuditEvent.Action.CREATE, obj=bill, new_values=snapshot(bill))
+    return bill
+
+
+_ISSUE_SQL = """
+INSERT INTO contributions_contributionbill
+    (person_id, enrollment_id, district_id, coverage_year, scheme, due_amount, subsidy_amount, paid_amount,
+     status, created_at, updated_at)
+SELECT e.person_id, e.id, e.district_id, %(year)s, e.scheme, due.amount, COALESCE(subsidy.amount, 0), 0,
+       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN 'paid' ELSE 'unpaid' END, %(now)s, %(now)s
+FROM enrollment_enrollment e
+JOIN contributions_contributionstandard s
+  ON s.year = %(year)s AND s.scheme = e.scheme AND s.category = e.category
+ AND s.tier IS NOT DISTINCT FROM e.tier
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN e.scheme = 'resident' THEN s.individual_amount
+                ELSE ROUND(COALESCE(e.contribution_base, 0) * (s.employer_rate + s.individual_rate) * 12, 2)
+           END AS amount
+) due
+{subsidy}
+WHERE e.status = 'active' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+ON CONFLICT (person_id, coverage_year) DO NOTHING
+"""
+
+
+def contribution_bills_issue(
+    *,
+    actor: User | None,
+    coverage_year: int,
+    district_id: int | None = None,
+    scheme: str | None = None,
+    resume_after: int | None = None,
+    checkpoint: Callable[..., None] | None = None,
+) -> dict[str, int]:
+    """Bills for every active enrollment of the year (or of one scheme), in id-range chunks; running it
+    again adds nothing.
+
+    Each chunk commits on its own; `checkpoint(after=..., created=..., done=..., total=...)` is told after
+    each, so a job killed mid-way resumes at `resume_after` instead of walking the done chunks again.
+    PostgreSQL does it in set-based SQL on exact numerics (ROUND is half away from zero, which is
+    half-up for money). SQLite, the embedded demo database, has no exact decimal arithmetic in SQL,
+    so there the amounts are computed in Python with Decimal, chunk by chunk.
+    """
+    require_edit_for_scope(actor=actor, district_id=district_id)
+    base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    if district_id:
+        base = base.filter(district_id=district_id)
+    if scheme:
+        base = base.filter(scheme=scheme)
+    if resume_after:
+        base = base.filter(pk__gt=resume_after)
+    scope = {"year": coverage_year, "district_id": district_id, "scheme": scheme}
+
+    def issue(after: int) -> int:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                return _issue_chunk_sql(**scope, after=after)
+            return _issue_chunk_python(**scope, after=after)
+
+    # Chunks cover disjoint enrollment ids, and a person has one active enrollment, so chunks side by side
+    # never insert the same (person, year). They go in waves; the checkpoint after a wave is its last
+    # chunk's upper id, below which every chunk has committed: a resumed run has no gap.
+    workers = batch_workers()
+    created = 0
+    for wave in _waves(id_chunks(base, size=BILL_CHUNK), size=workers):
+        created += sum(run_side_by_side(issue, [(after,) for after, *_ in wave], workers=workers))
+        _, upto, done, total = wave[-1]
+        if checkpoint:
+            checkpoint(after=upto, created=created, done=done, total=total)
+    with transaction.atomic():
+        audit_event_record(
+            actor=actor,
+            action=AuditEvent.Action.JOB,
+            object_type="contributions.contributionbill",
+            object_repr=f"{coverage_year}年度缴费单",
+            district_id=district_id,
+            new_values={"coverage_year": coverage_year, "created": created, **({"scheme": scheme} if scheme else {})},
+        )
+    return {"created": created}
+
+
+def _waves(chunks: Iterable[tuple], *, size: int) -> Iterator[list[tuple]]:
+    wave: list[tuple] = []
+    for chunk in chunks:
+        wave.append(chunk)
+        if len(wave) == size:
+            yield wave
+            wave = []
+    if wave:
+        yield wave
+
+
+def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: str | None) -> int:
+    where = ("AND e.district_id = %(district)s " if district_id else "") + (
+        "AND e.scheme = %(scheme)s" if scheme else ""
+    )
+    sql = _ISSUE_SQL.format(district=where, subsidy=SUBSIDY_SQL)
+    params = {
+        "year": year,
+        "now": timezone.now(),
+        "after": after,
+        "upto": after + BILL_CHUNK,
+        "district": district_id,
+        "scheme": scheme,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _issue_chunk_python(*, year: int, after: int, district_id: int | None, scheme: str | None) -> int:
+    standards = {(s.scheme, s.category, s.tier): s for s in ContributionStandard.objects.filter(year=year)}
+    rows = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, id__gt=after, id__lte=after + BILL_CHUNK)
+    if district_id:
+        rows = rows.filter(district_id=district_id)
+    if scheme:
+        rows = rows.filter(scheme=scheme)
+    rows = list(rows.values("id", "person_id", "district_id", "scheme", "category", "tier", "contribution_base"))
+    # A person's bill for the year may hang on an older (transferred) enrollment: look by person.
+    have = set(
+        ContributionBill.objects.filter(coverage_year=year, person_id__in=[e["person_id"] for e in rows]).values_list(
+            "person_id", flat=True
+        )
+    )
+    subsidies = _subsidies(rows=rows, year=year)
+    bills = []
+    for e in rows:
+        standard = standards.get((e["scheme"], e["category"], e["tier"]))
+        if standard is None or e["person_id"] in have:
+            continue
+        due = bill_due_amount(standard=standard, scheme=e["scheme"], contribution_base=e["contribution_base"])
+        subsidy = subsidy_amount(due=due, policies=subsidies.get(e["person_id"], []))
+        bills.append(
+            ContributionBill(
+                person_id=e["person_id"],
+                enrollment_id=e["id"],
+                district_id=e["district_id"],
+                coverage_year=year,
+                scheme=e["scheme"],
+                due_amount=due,
+                subsidy_amount=subsidy,
+                status=bill_status(due=due, subsidy=subsidy, paid=Decimal(0)),
+            )
+        )
+    ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
+    return len(bills)
+
+
+def _replay_or_refuse(*, reference: str, bill: ContributionBill, amount: Decimal) -> ContributionPayment | None:
+    existing = ContributionPayment.objects.filter(reference=reference).first()
+    if existing is None:
+        return None
+    if existing.bill_id == bill.pk and existing.amount == amount:
+        return existing
+    raise ValidationError({"reference": "该缴费流水号已记录为另一笔缴费"})
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: User | None,
+    bill: ContributionBill,
+    amount: Any,
+    paid_on: dt.date,
+    reference: str,
+    channel: str,
+) -> tuple[ContributionPayment, bool]:
+    """Record a payment once per reference (缴费流水号). Returns (payment, created).
+
+    The same reference with the same bill and amount is a harmless retry and changes nothing;
+    the same reference with different data is refused.
+    """
+    require_edit_in_district(actor=actor, district_id=bill.district_id)
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"reference": "缴费流水号不能为空"})
+    try:
+        amount = to_fen(Decimal(str(amount)))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({"amount": "缴费金额应为数字，最多两位小数"}) from None
+    if amount <= 0:
+        raise ValidationError({"amount": "缴费金额须大于0"})
+    if channel not in ContributionPayment.Channel.values:
+        raise ValidationError({"channel": "缴费渠道无效"})
+    # Lock the bill first: two deliveries of the same payment then run one after the other,
+    # and the second sees the first's row below.
+    bill = ContributionBill.objects.select_for_update().get(pk=bill.pk)
+    existing = _replay_or_refuse(reference=reference, bill=bill, amount=amount)
+    if existing is not None:
+        return existing, False
+    if amount > bill.outstanding:
+        raise ValidationError({"amount": f"缴费金额超过未缴金额（未缴 {bill.outstanding} 元）"})
+    try:
+        with transaction.atomic():
+            payment = ContributionPayment.objects.create(
+                bill=bill,
+                amount=amount,
+                paid_on=paid_on,
+                reference=reference,
+                channel=channel,
+                recorded_by=acting_user(actor),
+            )
+    except IntegrityError:
+        # The same reference was just recorded against another bill by a concurrent request.
+        existing = _replay_or_refuse(reference=reference, bill=bill, amount=amount)
+        if existing is not None:
+            return existing, False
+        raise
+    old = {"paid_amount": str(bill.paid_amount), "status": bill.status}
+    bill.paid_amount += amount
+    bill.status = bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
+    bill.save(update_fields=["paid_amount", "status", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=payment,
+        district_id=bill.district_id,
+        new_values=snapshot(payment),
+    )
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=bill,
+        old_values=old,
+        new_values={"paid_amount": str(bill.paid_amount), "status": bill.status},
+    )
+    return payment, True

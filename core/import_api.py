@@ -1,0 +1,84 @@
+"""REST endpoints of file imports (every kind registered for the upload page)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .importing import selectors
+from .importing.registry import importer_for
+from .models import ImportBatch, ImportRowError
+from .reference import district_id_for_code
+from .serializers import ImportInput, ImportOutput, ImportRowErrorOutput
+
+
+def _importer_step(batch: ImportBatch, step: str):
+    service = getattr(importer_for(batch.kind), step)
+    if service is None:
+        raise NotFound("该类型的导入没有这一步。")
+    return service
+
+
+class ImportListApi(generics.ListCreateAPIView):
+    """POST an enrollee list (multipart): it is validated in the background; poll the batch, then confirm."""
+
+    queryset = ImportBatch.objects.none()
+    serializer_class = ImportOutput
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.import_batch_list(fetched_by=self.request.user)
+
+    @extend_schema(request=ImportInput, responses={202: ImportOutput})
+    def post(self, request):
+        data = ImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        code = data.validated_data.get("district_code")
+        district_id = district_id_for_code(code) if code else request.user.district_id
+        importer = importer_for(data.validated_data["kind"])
+        batch = importer.create(
+            actor=request.user,
+            fileobj=upload,
+            original_name=upload.name,
+            district_id=district_id,
+            mode=data.validated_data["mode"],
+            **{name: data.validated_data.get(name) for name in importer.options},
+        )
+        batch.refresh_from_db()
+        return Response(ImportOutput(batch).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailApi(generics.RetrieveAPIView):
+    serializer_class = ImportOutput
+
+    def get_object(self):
+        return selectors.get_import_batch_for_user_or_404(fetched_by=self.request.user, batch_id=self.kwargs["pk"])
+
+
+class ImportErrorListApi(generics.ListAPIView):
+    queryset = ImportRowError.objects.none()
+    serializer_class = ImportRowErrorOutput
+
+    def get_queryset(self):
+        batch = selectors.get_import_batch_for_user_or_404(fetched_by=self.request.user, batch_id=self.kwargs["pk"])
+        return selectors.import_row_errors(batch=batch)
+
+
+class ImportRevalidateApi(APIView):
+    @extend_schema(request=None, responses={202: ImportOutput})
+    def post(self, request, pk: int):
+        batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=pk)
+        _importer_step(batch, "revalidate")(actor=request.user, batch=batch)
+        return Response(ImportOutput(get_object_or_404(ImportBatch, pk=pk)).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportConfirmApi(APIView):
+    @extend_schema(request=None, responses={202: ImportOutput})
+    def post(self, request, pk: int):
+        batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=pk)
+        _importer_step(batch, "confirm")(actor=request.user, batch=batch)
+        return Response(ImportOutput(get_object_or_404(ImportBatch, pk=pk)).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,159 @@
+"""Staff pages of file imports of every kind: upload, preview, confirm, progress, result, errors."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .access import require_capability
+from .forms import ImportUploadForm, apply_service_errors
+from .importing import selectors
+from .importing.batches import import_batch_cancel
+from .importing.reader import sample_csv
+from .importing.registry import IMPORTERS, importer_for, upload_page_importers
+from .models import District, ImportBatch
+from .pagination import keyset_page
+from .roles import Capability
+
+BUSY = {ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING}
+PREVIEW_ERRORS = 200
+
+
+@login_required
+def import_list(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if not request.user.is_city_wide:
+        form.fields["district"].queryset = District.objects.filter(pk=request.user.district_id)
+        form.fields["district"].required = True
+        form.fields["district"].empty_label = None  # no "全市" for district staff
+        form.fields["district"].initial = request.user.district_id
+    if request.method == "POST":
+        require_capability(request.user, Capability.EDIT)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            district = form.cleaned_data["district"]
+            importer = importer_for(form.cleaned_data["kind"])
+            options = {name: form.cleaned_data[name] for name in importer.options}
+            try:
+                batch = importer.create(
+                    actor=request.user,
+                    fileobj=upload,
+                    original_name=upload.name,
+                    district_id=district.pk if district else None,
+                    mode=form.cleaned_data["mode"],
+                    **options,
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                return redirect("core:import_detail", batch_id=batch.pk)
+    page = keyset_page(selectors.import_batch_list(fetched_by=request.user), after=request.GET.get("after"))
+    can_upload = request.user.has_capability(Capability.EDIT)
+    context = {"form": form, "page": page, "can_upload": can_upload, "importers": upload_page_importers()}
+    return render(request, "core/import_list.html", context)
+
+
+@login_required
+def import_detail(request, batch_id: int):
+    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
+    importer = importer_for(batch.kind)
+    context = {"batch": batch, "busy": batch.status in BUSY, "run": batch.job_run}
+    if request.headers.get("HX-Request"):
+        response = render(request, "core/_import_status.html", context)
+        if batch.status not in BUSY:
+            response["HX-Refresh"] = "true"  # the step finished: reload to show the preview or result
+        return response
+    errors = list(selectors.import_row_errors(batch=batch)[: PREVIEW_ERRORS + 1])
+    context.update(
+        errors=errors[:PREVIEW_ERRORS],
+        more_errors=len(errors) > PREVIEW_ERRORS,
+        can_confirm=batch.status == ImportBatch.Status.VALIDATED
+        and importer.confirm is not None
+        and request.user.has_capability(Capability.EDIT),
+        can_revalidate=batch.status == ImportBatch.Status.FAILED
+        and importer.revalidate is not None
+        and request.user.has_capability(Capability.EDIT),
+    )
+    return render(request, "core/import_detail.html", context)
+
+
+def _batch_action(request, batch_id: int, service, done_message: str = ""):
+    """POST actions on a batch: find it in the user's scope, call the service, say what happened.
+
+    `service` is a function, or the name of the batch's importer step ("confirm", "revalidate")."""
+    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
+    if isinstance(service, str):
+        service = getattr(importer_for(batch.kind), service)
+        if service is None:
+            raise Http404(_("该类型的导入没有这一步。"))
+    try:
+        service(actor=request.user, batch=batch)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        if done_message:
+            messages.success(request, done_message)
+    return redirect("core:import_detail", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def import_confirm(request, batch_id: int):
+    return _batch_action(request, batch_id, "confirm")
+
+
+@login_required
+@require_POST
+def import_cancel(request, batch_id: int):
+    return _batch_action(request, batch_id, import_batch_cancel, _("已取消该导入批次"))
+
+
+@login_required
+@require_POST
+def import_revalidate(request, batch_id: int):
+    return _batch_action(request, batch_id, "revalidate")
+
+
+def _inert(value: str) -> str:
+    """Values come from uploaded files: keep Excel from running one as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def import_errors_csv(request, batch_id: int):
+    """Every refused row, in row order, as a CSV staff can open in Excel (UTF-8 with BOM)."""
+    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow(["行号", "列", "值", "原因"])
+        for error in selectors.import_row_errors(batch=batch).iterator(chunk_size=5000):
+            yield writer.writerow([error.row_number, error.field, _inert(error.value), error.message])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    return response
+
+
+@login_required
+def import_template(request):
+    """An empty list of one kind (?kind=, default the first on the page) with its headers and an example row."""
+    kind = request.GET.get("kind") or next(iter(upload_page_importers()), None)
+    kind = getattr(kind, "kind", kind)
+    importer = IMPORTERS.get(kind)
+    if importer is None:
+        raise Http404(_("没有这种导入类型。"))
+    rows = [list(importer.example)] if importer.example else []
+    response = HttpResponse(b"\xef\xbb\xbf" + sample_csv(list(importer.headers), rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{importer.kind}-template.csv"'
+    return response

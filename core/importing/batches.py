@@ -1,0 +1,101 @@
+"""Import batches of every kind: the upload envelope, the status machine, cancelling.
+
+Each kind of file (enrollees, payments, aid recipients) registers an `Importer` (registry.py); the
+batch, its status moves, its stored file, its job and its audit events are the same for all.
+"""
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import AuditEvent, ImportBatch, User
+from ..scope import require_edit_for_scope
+from ..services import acting_user, audit_event_record, job_run_create
+from ..tasks import enqueue_job
+from .registry import importer_for
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+Status = ImportBatch.Status
+
+
+def import_batch_transition(batch: ImportBatch, to: str) -> None:
+    """Move a batch along its transition map, atomically against concurrent moves."""
+    allowed_from = [s for s, targets in ImportBatch.TRANSITIONS.items() if to in targets]
+    moved = ImportBatch.objects.filter(pk=batch.pk, status__in=allowed_from).update(
+        status=to, updated_at=timezone.now()
+    )
+    if not moved:
+        batch.refresh_from_db(fields=["status"])
+        raise ValidationError(
+            {"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能变为“{Status(to).label}”"}
+        )
+    batch.status = to
+
+
+def _sha256(fileobj) -> str:
+    digest = hashlib.sha256()
+    for chunk in fileobj.chunks() if hasattr(fileobj, "chunks") else iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def batch_store_and_queue(
+    *,
+    actor: User | None,
+    kind: str,
+    job_kind: str,
+    fileobj: Any,
+    original_name: str,
+    district_id: int | None,
+    mode: str,
+    effective_date: dt.date | None = None,
+    inline: bool = False,
+) -> ImportBatch:
+    """Check the upload's envelope, store the file, record the batch and queue its job. Call in a transaction."""
+    require_edit_for_scope(actor=actor, district_id=district_id)
+    if not original_name.lower().endswith((".csv", ".xlsx")):
+        raise ValidationError({"file": "只支持 CSV 或 XLSX 文件"})
+    if getattr(fileobj, "size", 0) > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": "文件超过 512 MB，请拆分后导入"})
+    if mode not in ImportBatch.Mode.values:
+        raise ValidationError({"mode": "请选择导入方式"})
+    batch = ImportBatch(
+        kind=kind,
+        mode=mode,
+        district_id=district_id,
+        original_name=Path(original_name).name[:255],
+        sha256=_sha256(fileobj),
+        effective_date=effective_date,
+        uploaded_by=acting_user(actor),
+    )
+    batch.file.save(f"{batch.sha256[:16]}-{batch.original_name}", File(fileobj), save=False)
+    batch.save()
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        obj=batch,
+        new_values={"file": batch.original_name, "sha256": batch.sha256, "mode": mode, "status": batch.status},
+    )
+    run = job_run_create(actor=actor, kind=job_kind, params={"batch_id": batch.pk}, district_id=district_id)
+    ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
+    batch.job_run = run
+    enqueue_job(run, inline=inline)
+    return batch
+
+
+@transaction.atomic
+def import_batch_cancel(*, actor: User | None, batch: ImportBatch) -> ImportBatch:
+    require_edit_for_scope(actor=actor, district_id=batch.district_id)
+    import_batch_transition(batch, Status.CANCELLED)
+    audit_event_record(actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": batch.status})
+    on_cancel = importer_for(batch.kind).on_cancel
+    if on_cancel is not None:
+        transaction.on_commit(lambda: on_cancel(batch.pk))
+    return batch

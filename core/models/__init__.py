@@ -1,0 +1,8 @@
+from .base import TimeStampedModel
+from .imports import ImportBatch, ImportRowError
+from .jobs import JobRun
+from .reference import District
+from .trail import AuditEvent
+from .users import User
+
+__all__ = ["AuditEvent", "District", "ImportBatch", "ImportRowError", "JobRun", "TimeStampedModel", "User"]

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from core.commands import resolve_actor, run_job_inline
+
+
+class Command(BaseCommand):
+    help = "年度结转: close the year (graduates, account credits, year-end summary) and open the next. Safe to re-run."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True)
+
+        parser.add_argument("--user", help="act as this staff user (recorded in the audit trail)")
+        parser.add_argument("--resume", type=int, help="id of a failed run to continue from its checkpoint")
+
+    def handle(self, *args, **opts):
+        params = {"year": opts["year"]}
+        run = run_job_inline(
+            kind="annual_rollover", params=params, actor=resolve_actor(opts["user"]), resume=opts["resume"]
+        )
+        self.stdout.write(self.style.SUCCESS(f"job {run.pk} {run.status}: {run.counts}"))
