@@ -39,9 +39,10 @@ run: setup ## set up everything and serve the portal on http://127.0.0.1:8000 (S
 test: venv ## run the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
 	$(BIN)/pytest
 
-lint: venv ## ruff lint and format check, migrations check
+lint: venv ## ruff lint and format check, layer contracts (import-linter), migrations check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: venv ## apply ruff fixes and formatting

@@ -5,15 +5,13 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DistrictChoiceField, apply_service_errors
+from core.forms import DistrictChoiceField
 from core.models import District, ImportBatch
 
 from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 ALL = [("", _("全部"))]
-
-__all__ = ["apply_service_errors"]
 
 
 def _this_year() -> int:

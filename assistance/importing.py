@@ -9,7 +9,7 @@ refused row cancels the whole batch.
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from core.importing.batches import batch_store_and_queue
 from core.importing.registry import Importer
 from core.importing.rowfile import row_file_apply, row_file_batch_run
+from core.importing.rows import RowError
 from core.models import ImportBatch, User
 from enrollment.models import Person
 from enrollment.validators import InvalidValue, mask_id_number, validate_id_number
@@ -43,7 +44,18 @@ CATEGORIES.update(
 SOURCES = {"民政": "civil_affairs", "乡村振兴": "rural", "医保": "bureau"}
 SOURCES.update({str(label): value for value, label in AidRecipient.Source.choices})
 SOURCES.update({value: value for value in AidRecipient.Source.values})
-Row = tuple[int, str, str, str, dt.date, dt.date | None, str]  # row, id, name, category, from, to, source
+
+
+class AidRow(NamedTuple):
+    """A checked row; its fields are named as in HEADERS, so the floor reads the key by name."""
+
+    row_number: int
+    id_number: str
+    name: str
+    category: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    source: str
 
 
 @transaction.atomic
@@ -83,7 +95,9 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
-def _check_row(row_number: int, cells: list[str], pos: dict[str, int], default_source: str, errors: list) -> Row | None:
+def _check_row(
+    row_number: int, cells: list[str], pos: dict[str, int], default_source: str, errors: list[RowError]
+) -> AidRow | None:
     def cell(field: str) -> str:
         i = pos.get(field)
         return cells[i].strip() if i is not None and i < len(cells) else ""
@@ -122,21 +136,23 @@ def _check_row(row_number: int, cells: list[str], pos: dict[str, int], default_s
         errors.append((row_number, "数据来源", cell("source")[:20], "数据来源无效，应为民政、乡村振兴或医保"))
     if len(errors) != before:
         return None
-    return row_number, id_number, name, category, valid_from, valid_to, source
+    return AidRow(row_number, id_number, name, category, valid_from, valid_to, source)
 
 
-def _apply_chunk(batch: ImportBatch, rows: list[Row], errors: list, seen: dict, counts: dict[str, int]) -> None:
-    """Match rows to registered people, refuse what must be refused, write the rest in bulk."""
+def _apply_chunk(batch: ImportBatch, rows: list[AidRow], errors: list[RowError], counts: dict[str, int]) -> None:
+    """Match rows to registered people, refuse what must be refused, write the rest in bulk.
+
+    The rows are no repeats of an earlier row (same person, category and start): the floor refused those."""
     people = {
         p["id_number"]: p
-        for p in Person.objects.filter(id_number__in={r[1] for r in rows}).values(
+        for p in Person.objects.filter(id_number__in={r.id_number for r in rows}).values(
             "id", "id_number", "name", "district_id"
         )
     }
     existing = {
         (r.person_id, r.category, r.valid_from): r
         for r in AidRecipient.objects.select_for_update()
-        .filter(person_id__in=[p["id"] for p in people.values()], valid_from__in={r[4] for r in rows})
+        .filter(person_id__in=[p["id"] for p in people.values()], valid_from__in={r.valid_from for r in rows})
         .only("id", "person_id", "category", "valid_from", "valid_to")
     }
     not_found = "该身份证号未在本区县参保登记" if batch.district_id else "该身份证号未参保登记"
@@ -150,18 +166,6 @@ def _apply_chunk(batch: ImportBatch, rows: list[Row], errors: list, seen: dict, 
         if person["name"] != name:
             errors.append((row_number, "姓名", name[:20], "姓名与登记信息不符"))
             continue
-        key = (id_number, category, valid_from)
-        if key in seen:
-            errors.append(
-                (
-                    row_number,
-                    "身份证号",
-                    mask_id_number(id_number),
-                    f"与文件第{seen[key]}行重复（同一人、同一救助类别、同一开始日期）",
-                )
-            )
-            continue
-        seen[key] = row_number
         old = existing.get((person["id"], category, valid_from))
         if old is None:
             new.append(
@@ -191,7 +195,6 @@ def _apply_chunk(batch: ImportBatch, rows: list[Row], errors: list, seen: dict, 
 
 def aid_recipient_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, Any]:
     """Check and apply an aid-recipient list (逐行: chunk by chunk; 整批: one transaction, all or nothing)."""
-    seen: dict[tuple, int] = {}
     counts = {"total_rows": 0, "recipients_created": 0, "recipients_updated": 0, "unchanged": 0}
 
     def run(batch: ImportBatch) -> tuple[dict[str, int], int, str, str]:
@@ -199,10 +202,8 @@ def aid_recipient_batch_run(*, batch_id: int, run_id: int | None = None) -> dict
         return row_file_apply(
             batch=batch,
             run_id=run_id,
-            headers=HEADERS,
-            required=REQUIRED,
             check_row=lambda number, cells, pos, errors: _check_row(number, cells, pos, default_source, errors),
-            apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, seen, counts),
+            apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, counts),
             counts=counts,
             written=("recipients_created", "recipients_updated"),
         )
@@ -225,4 +226,6 @@ AID_RECIPIENTS_IMPORTER = Importer(
     create=aid_recipient_batch_create,
     on_upload_page=False,
     example=("张三", "11010519491231002X", "特困人员", "2023-01-01", "", "民政"),
+    duplicate_message="与文件第{row}行重复（同一人、同一救助类别、同一开始日期）",
+    duplicate_shown=lambda row: mask_id_number(row.id_number),
 )

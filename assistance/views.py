@@ -13,6 +13,7 @@ from core.importing import selectors as import_selectors
 from core.models import District, ImportBatch
 from core.pagination import keyset_page
 from core.roles import Capability
+from core.views_helpers import action_submit, form_submit
 
 from . import selectors, services
 from .forms import (
@@ -25,7 +26,6 @@ from .forms import (
     RecipientImportForm,
     RecipientRegisterForm,
     TransitionForm,
-    apply_service_errors,
 )
 from .importing import aid_recipient_batch_create
 from .models import AidApplication
@@ -43,10 +43,10 @@ def _query(request) -> str:
     return query.urlencode()
 
 
-def _person(request, form):
-    person = selectors.person_in_scope_by_id_number(fetched_by=request.user, id_number=form.cleaned_data["id_number"])
+def _person(request, id_number: str):
+    person = selectors.person_in_scope_by_id_number(fetched_by=request.user, id_number=id_number)
     if person is None:
-        form.add_error("id_number", _(NOT_REGISTERED))
+        raise ValidationError({"id_number": _(NOT_REGISTERED)})
     return person
 
 
@@ -72,24 +72,21 @@ def recipient_list(request):
 def recipient_register(request):
     require_capability(request.user, Capability.EDIT)
     form = RecipientRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        person = _person(request, form)
-        if person is not None:
-            data = form.cleaned_data
-            try:
-                recipient = services.aid_recipient_register(
-                    actor=request.user,
-                    person=person,
-                    category=data["category"],
-                    valid_from=data["valid_from"],
-                    valid_to=data["valid_to"],
-                    source=data["source"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, _("已登记医疗救助对象"))
-                return redirect("assistance:recipient_detail", recipient_id=recipient.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.aid_recipient_register(
+            actor=request.user,
+            person=_person(request, data["id_number"]),
+            category=data["category"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
+            source=data["source"],
+        ),
+        success=_("已登记医疗救助对象"),
+        then=lambda recipient: redirect("assistance:recipient_detail", recipient_id=recipient.pk),
+    ):
+        return response
     return render(request, "assistance/form.html", {"form": form, "title": _("登记医疗救助对象")})
 
 
@@ -102,19 +99,18 @@ def recipient_detail(request, recipient_id: int):
     if request.method == "POST":
         require_capability(request.user, Capability.EDIT)
     form = RecipientEndForm(request.POST or None, initial={"valid_to": recipient.valid_to}) if can_edit else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            services.aid_recipient_end(
-                actor=request.user,
-                recipient=recipient,
-                valid_to=form.cleaned_data["valid_to"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("assistance:recipient_detail", recipient_id=recipient.pk)
+    if form is not None and (
+        response := form_submit(
+            request,
+            form,
+            call=lambda data: services.aid_recipient_end(
+                actor=request.user, recipient=recipient, valid_to=data["valid_to"], note=data["note"]
+            ),
+            success=_("已保存"),
+            then=lambda _result: redirect("assistance:recipient_detail", recipient_id=recipient.pk),
+        )
+    ):
+        return response
     return render(request, "assistance/recipient_detail.html", {"recipient": recipient, "form": form})
 
 
@@ -130,21 +126,20 @@ def recipient_import(request):
         form.fields["district"].initial = request.user.district_id
     if request.method == "POST":
         require_capability(request.user, Capability.EDIT)
-        if form.is_valid():
-            upload, district = form.cleaned_data["file"], form.cleaned_data["district"]
-            try:
-                batch = aid_recipient_batch_create(
-                    actor=request.user,
-                    fileobj=upload,
-                    original_name=upload.name,
-                    district_id=district.pk if district else None,
-                    mode=form.cleaned_data["mode"],
-                    source=form.cleaned_data["source"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                return redirect("core:import_detail", batch_id=batch.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: aid_recipient_batch_create(
+            actor=request.user,
+            fileobj=data["file"],
+            original_name=data["file"].name,
+            district_id=data["district"].pk if data["district"] else None,
+            mode=data["mode"],
+            source=data["source"],
+        ),
+        then=lambda batch: redirect("core:import_detail", batch_id=batch.pk),
+    ):
+        return response
     batches = import_selectors.import_batch_list(fetched_by=request.user).filter(kind=ImportBatch.Kind.AID_RECIPIENTS)
     page = keyset_page(batches, after=request.GET.get("after"))
     context = {"form": form, "page": page, "query": "", "can_upload": request.user.has_capability(Capability.EDIT)}
@@ -169,23 +164,20 @@ def application_list(request):
 def application_submit(request):
     require_capability(request.user, Capability.EDIT)
     form = ApplicationSubmitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        person = _person(request, form)
-        if person is not None:
-            data = form.cleaned_data
-            try:
-                application = services.aid_application_submit(
-                    actor=request.user,
-                    person=person,
-                    year=data["year"],
-                    requested_amount=data["requested_amount"],
-                    reason=data["reason"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, _("已受理救助申请"))
-                return redirect("assistance:application_detail", application_id=application.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.aid_application_submit(
+            actor=request.user,
+            person=_person(request, data["id_number"]),
+            year=data["year"],
+            requested_amount=data["requested_amount"],
+            reason=data["reason"],
+        ),
+        success=_("已受理救助申请"),
+        then=lambda application: redirect("assistance:application_detail", application_id=application.pk),
+    ):
+        return response
     return render(request, "assistance/form.html", {"form": form, "title": _("受理依申请救助")})
 
 
@@ -210,23 +202,22 @@ def application_detail(request, application_id: int):
 def application_transition(request, application_id: int):
     application = selectors.get_aid_application_for_user_or_404(fetched_by=request.user, application_id=application_id)
     form = TransitionForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.aid_application_transition(
-                actor=request.user,
-                application=application,
-                to_status=data["to_status"],
-                reason=data["reason"],
-                approved_amount=data["approved_amount"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("已办理：%(status)s") % {"status": AidApplication.Status(data["to_status"]).label}
-            )
-            return redirect("assistance:application_detail", application_id=application.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.aid_application_transition(
+            actor=request.user,
+            application=application,
+            to_status=data["to_status"],
+            reason=data["reason"],
+            approved_amount=data["approved_amount"],
+        ),
+        success=lambda _result: (
+            _("已办理：%(status)s") % {"status": AidApplication.Status(form.cleaned_data["to_status"]).label}
+        ),
+        then=lambda _result: redirect("assistance:application_detail", application_id=application.pk),
+    ):
+        return response
     return _application_page(request, application, form=form, status=400)
 
 
@@ -257,12 +248,11 @@ def alert_handle(request, alert_id: int):
     if not form.is_valid():
         messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
         return redirect("assistance:alert_list")
-    try:
-        services.high_cost_alert_handle(
+    action_submit(
+        request,
+        lambda: services.high_cost_alert_handle(
             actor=request.user, alert=alert, to_status=form.cleaned_data["to_status"], note=form.cleaned_data["note"]
-        )
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, _("已记录跟进情况"))
+        ),
+        success=_("已记录跟进情况"),
+    )
     return redirect("assistance:alert_list")

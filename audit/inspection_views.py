@@ -1,6 +1,5 @@
 """Staff pages of fund supervision: 飞行检查 cases and institutions' 信用评价. Thin: parse, call, render."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -8,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import district_in_scope, require_capability
-from core.forms import apply_service_errors
 from core.pagination import keyset_page
 from core.roles import Capability
+from core.views_helpers import form_submit
 
 from . import inspection_selectors as selectors
 from . import inspection_services as services
@@ -48,22 +47,24 @@ def inspection_list(request):
 def inspection_new(request):
     require_capability(request.user, Capability.SUPERVISE)
     form = InspectionOpenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def open_case(data):
         institution = selectors.institution_for_supervision(fetched_by=request.user, code=data["institution_code"])
         if institution is None:
-            form.add_error("institution_code", _("机构编码不存在或不在您的管辖范围内"))
-        else:
-            try:
-                inspection = services.inspection_open(
-                    actor=request.user, institution=institution, started_on=data["started_on"],
-                    inspectors=data["inspectors"], findings=data["findings"],
-                )  # fmt: skip
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, _("已立案飞行检查"))
-                return redirect("audit:inspection_detail", inspection_id=inspection.pk)
+            raise ValidationError({"institution_code": _("机构编码不存在或不在您的管辖范围内")})
+        return services.inspection_open(
+            actor=request.user, institution=institution, started_on=data["started_on"],
+            inspectors=data["inspectors"], findings=data["findings"],
+        )  # fmt: skip
+
+    if response := form_submit(
+        request,
+        form,
+        call=open_case,
+        success=_("已立案飞行检查"),
+        then=lambda inspection: redirect("audit:inspection_detail", inspection_id=inspection.pk),
+    ):
+        return response
     return render(request, "audit/inspection_form.html", {"form": form, "title": _("新建飞行检查")},
                   status=400 if form.errors else 200)  # fmt: skip
 
@@ -91,24 +92,28 @@ def inspection_detail(request, inspection_id: int):
     status = 200
     if request.method == "POST":
         require_capability(request.user, Capability.SUPERVISE)
-        action = request.POST.get("action")
-        try:
-            if action == "close":
-                close_form = InspectionCloseForm(request.POST)
-                if close_form.is_valid():
-                    services.inspection_close(
-                        actor=request.user, inspection=inspection, closed_on=close_form.cleaned_data["closed_on"]
-                    )
-                    messages.success(request, _("已结案"))
-                    return redirect("audit:inspection_detail", inspection_id=inspection.pk)
-            else:
-                update_form = _update_form(inspection, request.POST)
-                if update_form.is_valid():
-                    services.inspection_update(actor=request.user, inspection=inspection, **update_form.cleaned_data)
-                    messages.success(request, _("已保存"))
-                    return redirect("audit:inspection_detail", inspection_id=inspection.pk)
-        except ValidationError as error:
-            apply_service_errors(close_form if action == "close" else update_form, error)
+        if request.POST.get("action") == "close":
+            close_form = InspectionCloseForm(request.POST)
+            response = form_submit(
+                request,
+                close_form,
+                call=lambda data: services.inspection_close(
+                    actor=request.user, inspection=inspection, closed_on=data["closed_on"]
+                ),
+                success=_("已结案"),
+                then=lambda _result: redirect("audit:inspection_detail", inspection_id=inspection.pk),
+            )
+        else:
+            update_form = _update_form(inspection, request.POST)
+            response = form_submit(
+                request,
+                update_form,
+                call=lambda data: services.inspection_update(actor=request.user, inspection=inspection, **data),
+                success=_("已保存"),
+                then=lambda _result: redirect("audit:inspection_detail", inspection_id=inspection.pk),
+            )
+        if response:
+            return response
         status = 400
     context = {
         "inspection": inspection,

@@ -1,16 +1,15 @@
 """Staff pages of 疑点核查: the suspicion queue, one suspicion with its review form, and starting a scan.
 Thin: parse input, call a selector or a service, render."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import district_in_scope, require_capability
-from core.forms import apply_service_errors
 from core.pagination import keyset_page
+from core.views_helpers import form_submit
 
 from . import suspicion_selectors as selectors
 from .fraud import can_scan, fraud_scan_start
@@ -46,20 +45,19 @@ def fraud_scan_run(request):
     if not can_scan(request.user):
         raise PermissionDenied(_("您的角色无权执行疑点筛查。"))
     form = FraudScanForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            run = fraud_scan_start(
-                actor=request.user,
-                start=data["start"],
-                end=data["end"],
-                rule_codes=[data["rule"]] if data["rule"] else None,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已启动疑点筛查"))
-            return redirect("core:job_detail", run_id=run.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: fraud_scan_start(
+            actor=request.user,
+            start=data["start"],
+            end=data["end"],
+            rule_codes=[data["rule"]] if data["rule"] else None,
+        ),
+        success=_("已启动疑点筛查"),
+        then=lambda run: redirect("core:job_detail", run_id=run.pk),
+    ):
+        return response
     return _queue(request, scan_form=form, status=400)
 
 
@@ -84,17 +82,14 @@ def suspicion_detail(request, suspicion_id: int):
     if not can_review(request.user):
         raise PermissionDenied(_("您的角色无权核查疑点。"))
     form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            suspicion_review(
-                actor=request.user,
-                suspicion=suspicion,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已保存核查结论"))
-            return redirect("audit:suspicion_detail", suspicion_id=suspicion.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: suspicion_review(
+            actor=request.user, suspicion=suspicion, decision=data["decision"], reason=data["reason"]
+        ),
+        success=_("已保存核查结论"),
+        then=lambda _result: redirect("audit:suspicion_detail", suspicion_id=suspicion.pk),
+    ):
+        return response
     return _detail(request, suspicion, form=form, status=400)

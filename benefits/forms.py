@@ -3,10 +3,9 @@
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DistrictChoiceField, apply_service_errors
+from core.forms import DistrictChoiceField
 from core.models import District
 
 from . import selectors
@@ -16,13 +15,6 @@ from .models import AccountEntry, BenefitType, FamilyBinding, Institution, Settl
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 LEVEL_CHOICES = [("", "—"), ("1", _("一级")), ("2", _("二级")), ("3", _("三级"))]
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
-
-
-def apply_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """`apply_service_errors`, after renaming the service's field names to the form's."""
-    if aliases and hasattr(error, "error_dict"):
-        error = ValidationError({aliases.get(field, field): messages for field, messages in error.message_dict.items()})
-    apply_service_errors(form, error)
 
 
 def _level(value: str) -> int | None:

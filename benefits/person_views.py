@@ -1,9 +1,7 @@
 """Staff pages of one insured person's benefits: the panel on the person page (year totals, recent
 settlements, chronic-disease registrations) and the personal account (ledger, 家庭共济, payments)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,11 +13,12 @@ from contributions.models import ContributionBill
 from core.access import require_capability
 from core.pagination import keyset_page
 from core.roles import Capability
+from core.views_helpers import action_submit, form_submit
 from enrollment.models import Scheme
 from enrollment.selectors import get_person_for_user_or_404
 
 from . import selectors, services
-from .forms import AccountPaymentForm, ChronicRegistrationForm, FamilyBindingForm, apply_errors
+from .forms import AccountPaymentForm, ChronicRegistrationForm, FamilyBindingForm
 
 RECENT_SETTLEMENTS = 10
 
@@ -59,22 +58,21 @@ def chronic_add(request, person_id: int):
     person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
     require_capability(request.user, Capability.EDIT)
     form = ChronicRegistrationForm(request.POST, diseases=selectors.chronic_disease_list())
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            registration = services.chronic_registration_create(
-                actor=request.user,
-                person=person,
-                disease_code=data["disease"],
-                valid_from=data["valid_from"],
-                valid_to=data["valid_to"],
-                certified_by=data["certified_by"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("已登记门诊慢特病：%(name)s") % {"name": registration.disease.name})
-            return redirect(_person_page(person))
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.chronic_registration_create(
+            actor=request.user,
+            person=person,
+            disease_code=data["disease"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
+            certified_by=data["certified_by"],
+        ),
+        success=lambda registration: _("已登记门诊慢特病：%(name)s") % {"name": registration.disease.name},
+        then=lambda _result: redirect(_person_page(person)),
+    ):
+        return response
     return _panel(request, person, chronic_form=form)
 
 
@@ -86,12 +84,11 @@ def chronic_revoke(request, person_id: int, registration_id: int):
     registration = selectors.person_chronic_registrations(person=person).filter(pk=registration_id).first()
     if registration is None:
         raise Http404(_("记录不存在或不在您的管辖范围内。"))
-    try:
-        services.chronic_registration_revoke(actor=request.user, registration=registration)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, _("已撤销门诊慢特病登记：%(name)s") % {"name": registration.disease.name})
+    action_submit(
+        request,
+        lambda: services.chronic_registration_revoke(actor=request.user, registration=registration),
+        success=_("已撤销门诊慢特病登记：%(name)s") % {"name": registration.disease.name},
+    )
     return redirect(_person_page(person))
 
 
@@ -143,14 +140,15 @@ def family_add(request, person_id: int):
     person = get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
     require_capability(request.user, Capability.EDIT)
     form = FamilyBindingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.family_binding_create(actor=request.user, holder=person, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error, aliases={"person": "member_id_number"})
-        else:
-            messages.success(request, _("已绑定家庭共济人员"))
-            return redirect(_account_url(person))
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.family_binding_create(actor=request.user, holder=person, **data),
+        success=_("已绑定家庭共济人员"),
+        then=lambda _result: redirect(_account_url(person)),
+        aliases={"person": "member_id_number"},
+    ):
+        return response
     return _account_page(request, person, binding_form=form)
 
 
@@ -163,12 +161,11 @@ def family_end(request, person_id: int, binding_id: int):
     binding = selectors.account_family(account=account).filter(pk=binding_id).first() if account else None
     if binding is None:
         raise Http404(_("记录不存在或不在您的管辖范围内。"))
-    try:
-        services.family_binding_end(actor=request.user, binding=binding)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, _("已解除家庭共济绑定"))
+    action_submit(
+        request,
+        lambda: services.family_binding_end(actor=request.user, binding=binding),
+        success=_("已解除家庭共济绑定"),
+    )
     return redirect(_account_url(person))
 
 
@@ -180,14 +177,15 @@ def account_pay(request, person_id: int):
     account = selectors.person_account(person=person)
     family = list(selectors.account_family(account=account)) if account else []
     form = AccountPaymentForm(request.POST, bills=_open_family_bills(family))
-    if form.is_valid():
-        try:
-            services.account_payment_record(actor=request.user, holder=person, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error, aliases={"holder": "purpose"})
-        else:
-            messages.success(request, _("已从个人账户支付"))
-            return redirect(_account_url(person))
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.account_payment_record(actor=request.user, holder=person, **data),
+        success=_("已从个人账户支付"),
+        then=lambda _result: redirect(_account_url(person)),
+        aliases={"holder": "purpose"},
+    ):
+        return response
     return _account_page(request, person, payment_form=form)
 
 

@@ -14,6 +14,7 @@ from core.access import district_in_scope, require_capability
 from core.models import District
 from core.pagination import keyset_page
 from core.roles import Capability
+from core.views_helpers import form_submit
 
 from . import selectors, services
 from .forms import (
@@ -22,7 +23,6 @@ from .forms import (
     ManualSettlementForm,
     ReversalForm,
     SettlementFilterForm,
-    apply_errors,
 )
 from .models import Settlement
 
@@ -60,24 +60,23 @@ def institution_register(request):
     require_capability(request.user, Capability.EDIT)
     form = InstitutionRegisterForm(request.POST or None)
     _limit_districts(form, request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            institution = services.institution_register(
-                actor=request.user,
-                name=data["name"],
-                kind=data["kind"],
-                level=data["level"],
-                district_id=data["district"].pk,
-                agreement_start=data["agreement_start"],
-                agreement_end=data["agreement_end"],
-                code=data["code"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("已登记定点医药机构 %(code)s") % {"code": institution.code})
-            return redirect("benefits:institution_detail", institution_id=institution.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.institution_register(
+            actor=request.user,
+            name=data["name"],
+            kind=data["kind"],
+            level=data["level"],
+            district_id=data["district"].pk,
+            agreement_start=data["agreement_start"],
+            agreement_end=data["agreement_end"],
+            code=data["code"],
+        ),
+        success=lambda institution: _("已登记定点医药机构 %(code)s") % {"code": institution.code},
+        then=lambda institution: redirect("benefits:institution_detail", institution_id=institution.pk),
+    ):
+        return response
     return render(request, "benefits/form.html", {"form": form, "title": _("登记定点医药机构")})
 
 
@@ -91,10 +90,11 @@ def institution_detail(request, institution_id: int):
     if request.method == "POST":
         require_capability(request.user, Capability.EDIT)
     form = InstitutionUpdateForm(request.POST or None, institution=institution) if can_edit else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.institution_update(
+    if form is not None and (
+        response := form_submit(
+            request,
+            form,
+            call=lambda data: services.institution_update(
                 actor=request.user,
                 institution=institution,
                 name=data["name"],
@@ -102,12 +102,12 @@ def institution_detail(request, institution_id: int):
                 agreement_status=data["agreement_status"],
                 agreement_start=data["agreement_start"],
                 agreement_end=data["agreement_end"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("benefits:institution_detail", institution_id=institution.pk)
+            ),
+            success=_("已保存"),
+            then=lambda _result: redirect("benefits:institution_detail", institution_id=institution.pk),
+        )
+    ):
+        return response
     return render(request, "benefits/institution_detail.html", {"institution": institution, "form": form})
 
 
@@ -154,16 +154,14 @@ def settlement_reverse(request, settlement_id: int):
     settlement = selectors.get_settlement_for_user_or_404(fetched_by=request.user, settlement_id=settlement_id)
     require_capability(request.user, Capability.REVIEW)
     form = ReversalForm(request.POST)
-    if form.is_valid():
-        try:
-            settlement, changed = services.settlement_reverse(
-                actor=request.user, settlement=settlement, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("已冲正") if changed else _("该结算此前已冲正，未重复处理"))
-            return redirect("benefits:settlement_detail", settlement_id=settlement.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.settlement_reverse(actor=request.user, settlement=settlement, reason=data["reason"]),
+        success=lambda result: _("已冲正") if result[1] else _("该结算此前已冲正，未重复处理"),
+        then=lambda result: redirect("benefits:settlement_detail", settlement_id=result[0].pk),
+    ):
+        return response
     return _statement(request, settlement, reversal_form=form)
 
 
@@ -172,35 +170,37 @@ def settlement_manual(request):
     """零星报销: staff settle an invoice the patient paid in full, by the same rules, without the account."""
     require_capability(request.user, Capability.EDIT)
     form = ManualSettlementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            institution = selectors.institution_by_code(code=data["institution_code"])
-            if institution is None:
-                raise ValidationError({"institution_code": _("机构编码不存在")})
-            settlement, created = services.settlement_create(
-                actor=request.user,
-                institution=institution,
-                request=services.SettlementRequest(
-                    settlement_number=data["settlement_number"],
-                    id_number=data["id_number"],
-                    benefit_type=data["benefit_type"],
-                    service_date=data["service_date"],
-                    discharge_date=data["discharge_date"],
-                    total_cost=data["total_cost"],
-                    eligible_cost=data["eligible_cost"],
-                    chronic_disease_code=data["chronic_disease_code"],
-                    diagnosis_code=data["diagnosis_code"],
-                    use_account=False,
-                ),
-                kind=Settlement.Kind.MANUAL,
-            )
-        except ValidationError as error:
-            apply_errors(form, error, aliases=MANUAL_ALIASES)
+
+    def settle(data):
+        institution = selectors.institution_by_code(code=data["institution_code"])
+        if institution is None:
+            raise ValidationError({"institution_code": _("机构编码不存在")})
+        return services.settlement_create(
+            actor=request.user,
+            institution=institution,
+            request=services.SettlementRequest(
+                settlement_number=data["settlement_number"],
+                id_number=data["id_number"],
+                benefit_type=data["benefit_type"],
+                service_date=data["service_date"],
+                discharge_date=data["discharge_date"],
+                total_cost=data["total_cost"],
+                eligible_cost=data["eligible_cost"],
+                chronic_disease_code=data["chronic_disease_code"],
+                diagnosis_code=data["diagnosis_code"],
+                use_account=False,
+            ),
+            kind=Settlement.Kind.MANUAL,
+        )
+
+    def show(result):
+        settlement, created = result
+        if created:
+            messages.success(request, _("已办理零星报销"))
         else:
-            if created:
-                messages.success(request, _("已办理零星报销"))
-            else:
-                messages.info(request, _("该发票号已办理零星报销，显示原结算单，未重复支付"))
-            return redirect("benefits:settlement_detail", settlement_id=settlement.pk)
+            messages.info(request, _("该发票号已办理零星报销，显示原结算单，未重复支付"))
+        return redirect("benefits:settlement_detail", settlement_id=settlement.pk)
+
+    if response := form_submit(request, form, call=settle, then=show, aliases=MANUAL_ALIASES):
+        return response
     return render(request, "benefits/form.html", {"form": form, "title": _("零星报销")})

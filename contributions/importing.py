@@ -3,12 +3,13 @@
 Rows are checked in Python, then applied chunk by chunk with set-based queries: one lookup of
 bills and references per chunk, bills locked, payments bulk-inserted, bills bulk-updated.
 A reference already recorded with the same bill and amount is a harmless repeat; the same
-reference with different data is refused. In atomic mode any refused row cancels the batch.
+reference with different data is refused, and so is a reference an earlier row of the file has
+(the floor's duplicate check, key 缴费流水号). In atomic mode any refused row cancels the batch.
 """
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from contributions.services import bill_status
 from core.importing.batches import batch_store_and_queue
 from core.importing.registry import Importer
 from core.importing.rowfile import row_file_apply, row_file_batch_run
+from core.importing.rows import RowError
 from core.models import ImportBatch, User
 from enrollment.validators import InvalidValue, mask_id_number, validate_id_number
 
@@ -33,6 +35,18 @@ HEADERS = {
 REQUIRED = ("身份证号", "参保年度", "缴费金额", "缴费流水号", "缴费日期")
 CHANNELS = {"": "file", "文件导入": "file", "窗口": "counter", "接口": "api", "税务代征": "tax"}
 CHANNELS.update({c: c for c in ContributionPayment.Channel.values})
+
+
+class PaymentRow(NamedTuple):
+    """A checked row; its fields are named as in HEADERS, so the floor reads the key (reference) by name."""
+
+    row_number: int
+    id_number: str
+    coverage_year: int
+    amount: Decimal
+    reference: str
+    paid_on: dt.date
+    channel: str
 
 
 @transaction.atomic
@@ -52,7 +66,7 @@ def payment_batch_create(
     )
 
 
-def _check_row(row_number: int, cells: list[str], pos: dict[str, int], errors: list) -> tuple | None:
+def _check_row(row_number: int, cells: list[str], pos: dict[str, int], errors: list[RowError]) -> PaymentRow | None:
     def cell(field: str) -> str:
         i = pos.get(field)
         return cells[i].strip() if i is not None and i < len(cells) else ""
@@ -87,31 +101,27 @@ def _check_row(row_number: int, cells: list[str], pos: dict[str, int], errors: l
         errors.append((row_number, "缴费渠道", cell("channel")[:20], "缴费渠道无效"))
     if len(errors) != before:
         return None
-    return row_number, id_number, year, amount, reference, paid_on, channel
+    return PaymentRow(row_number, id_number, year, amount, reference, paid_on, channel)
 
 
-def _apply_chunk(
-    batch: ImportBatch, rows: list[tuple], errors: list, seen: dict[str, int], counts: dict[str, int]
-) -> None:
-    """Match rows to bills, refuse what must be refused, insert the rest; one transaction per chunk."""
-    keys = {(r[1], r[2]) for r in rows}
+def _apply_chunk(batch: ImportBatch, rows: list[PaymentRow], errors: list[RowError], counts: dict[str, int]) -> None:
+    """Match rows to bills, refuse what must be refused, insert the rest; one transaction per chunk.
+
+    The rows are no repeats of an earlier row's reference: the floor refused those (key 缴费流水号)."""
+    keys = {(r.id_number, r.coverage_year) for r in rows}
     bills = {
         (b.person.id_number, b.coverage_year): b
         for b in ContributionBill.objects.select_for_update(of=("self",))
         .select_related("person")
         .filter(person__id_number__in={k[0] for k in keys}, coverage_year__in={k[1] for k in keys})
     }
-    existing = {p.reference: p for p in ContributionPayment.objects.filter(reference__in=[r[4] for r in rows])}
+    existing = {p.reference: p for p in ContributionPayment.objects.filter(reference__in=[r.reference for r in rows])}
     new_payments, touched = [], {}
     for row_number, id_number, year, amount, reference, paid_on, channel in rows:
         bill = bills.get((id_number, year))
         if bill is None or (batch.district_id and bill.district_id != batch.district_id):
             errors.append((row_number, "身份证号", "", f"未找到该人员{year}年度的缴费单"))
             continue
-        if reference in seen:
-            errors.append((row_number, "缴费流水号", reference[:20], f"与文件第{seen[reference]}行的缴费流水号重复"))
-            continue
-        seen[reference] = row_number
         if reference in existing:
             old = existing[reference]
             if old.bill_id == bill.pk and old.amount == amount:
@@ -152,17 +162,14 @@ def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, 
     transaction, so memory stays flat and a re-run after a crash finds the committed chunks as
     "unchanged". 整批 (atomic): one transaction; any refused row rolls everything back.
     """
-    seen: dict[str, int] = {}
     counts = {"total_rows": 0, "payments_created": 0, "bills_updated": 0, "unchanged": 0}
 
     def run(batch: ImportBatch) -> tuple[dict[str, int], int, str, str]:
         return row_file_apply(
             batch=batch,
             run_id=run_id,
-            headers=HEADERS,
-            required=REQUIRED,
             check_row=_check_row,
-            apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, seen, counts),
+            apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, counts),
             counts=counts,
             written=("payments_created", "bills_updated"),
         )
@@ -182,4 +189,5 @@ PAYMENTS_IMPORTER = Importer(
     key_columns=("缴费流水号",),
     create=payment_batch_create,
     example=("11010519491231002X", "2023", "350.00", "BANK-2023-000001", "2022-12-01", "税务代征"),
+    duplicate_shown=lambda row: row.reference[:20],
 )

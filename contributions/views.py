@@ -2,15 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import require_capability
-from core.forms import apply_service_errors
 from core.roles import Capability
+from core.views_helpers import action_submit, form_submit
 from enrollment import selectors as enrollment_selectors
 
 from . import selectors, services
@@ -36,13 +35,14 @@ def bill_issue(request, enrollment_id: int):
     )
     try:
         year = int(request.POST.get("coverage_year", ""))
-        services.contribution_bill_issue(actor=request.user, enrollment=enrollment, coverage_year=year)
     except ValueError:
         messages.error(request, _("参保年度应为四位数字"))
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
     else:
-        messages.success(request, _("已生成%(year)s年度缴费单") % {"year": year})
+        action_submit(
+            request,
+            lambda: services.contribution_bill_issue(actor=request.user, enrollment=enrollment, coverage_year=year),
+            success=_("已生成%(year)s年度缴费单") % {"year": year},
+        )
     return redirect("enrollment:person_detail", person_id=enrollment.person_id)
 
 
@@ -51,14 +51,14 @@ def payment_record(request, bill_id: int):
     bill = selectors.get_bill_for_user_or_404(fetched_by=request.user, bill_id=bill_id)
     require_capability(request.user, Capability.EDIT)
     form = PaymentForm(request.POST or None, initial={"amount": bill.outstanding, "channel": "counter"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            _payment, created = services.payment_record(actor=request.user, bill=bill, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已记录缴费") if created else _("该缴费流水号已记录，未重复入账"))
-            return redirect("enrollment:person_detail", person_id=bill.person_id)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.payment_record(actor=request.user, bill=bill, **data),
+        success=lambda result: _("已记录缴费") if result[1] else _("该缴费流水号已记录，未重复入账"),
+        then=lambda _result: redirect("enrollment:person_detail", person_id=bill.person_id),
+    ):
+        return response
     title = _("记录缴费：%(name)s %(year)s年度（未缴 %(owed)s 元）") % {
         "name": bill.person.name,
         "year": bill.coverage_year,

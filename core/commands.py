@@ -1,10 +1,15 @@
 """Shared options of every app's management commands: acting user, district, running a job inline."""
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
 
 from core.jobs import job_run_execute
-from core.models import District, JobRun, User
+from core.models import District, ImportBatch, JobRun, User
 from core.services import job_run_create
 
 
@@ -50,3 +55,32 @@ def run_job_inline(
     if run.error:
         raise CommandError(f"job {run.pk} failed: {run.error}")
     return run
+
+
+def file_import_run(
+    *, command: BaseCommand, create: Callable[..., ImportBatch], opts: dict[str, Any], show: int = 50, **options: Any
+) -> ImportBatch:
+    """Store and run one file import here (the operator waits), then print its counts and first refused rows.
+
+    `create` is the importer's create service; `options` are its own extra arguments (e.g. effective_date)."""
+    path: Path = opts["file"]
+    if not path.exists():
+        raise CommandError(f"{path} does not exist")
+    try:
+        with open(path, "rb") as fh:
+            batch = create(
+                actor=resolve_actor(opts["user"]),
+                fileobj=File(fh),
+                original_name=path.name,
+                district_id=resolve_district(opts["district"]),
+                mode=opts["mode"],
+                inline=True,
+                **options,
+            )
+    except ValidationError as exc:
+        raise CommandError("; ".join(exc.messages)) from None
+    batch.refresh_from_db()
+    command.stdout.write(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}")
+    for error in batch.row_errors.order_by("row_number", "id")[:show]:
+        command.stdout.write(f"  第{error.row_number}行 {error.field}: {error.message} {error.value}")
+    return batch

@@ -1,5 +1,7 @@
 """Form helpers every app's views share, and the upload form of the 批量导入 page."""
 
+from collections.abc import Mapping
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -10,11 +12,14 @@ from .models import District, ImportBatch
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the right field, or above the form."""
+def apply_service_errors(form: forms.Form, error: ValidationError, aliases: Mapping[str, str] | None = None) -> None:
+    """Show a service's ValidationError next to the right field, or above the form.
+
+    `aliases` maps a service's field name to the form's where the two differ ({"person": "member_id_number"})."""
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
+            name = aliases.get(field, field) if aliases else field
+            target = name if name in form.fields else None
             for message in messages:
                 form.add_error(target, message)
     else:

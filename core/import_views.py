@@ -2,16 +2,14 @@
 
 import csv
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .access import require_capability
-from .forms import ImportUploadForm, apply_service_errors
+from .forms import ImportUploadForm
 from .importing import selectors
 from .importing.batches import import_batch_cancel
 from .importing.reader import sample_csv
@@ -19,6 +17,7 @@ from .importing.registry import IMPORTERS, importer_for, upload_page_importers
 from .models import District, ImportBatch
 from .pagination import keyset_page
 from .roles import Capability
+from .views_helpers import action_submit, form_submit
 
 BUSY = {ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING}
 PREVIEW_ERRORS = 200
@@ -34,24 +33,22 @@ def import_list(request):
         form.fields["district"].initial = request.user.district_id
     if request.method == "POST":
         require_capability(request.user, Capability.EDIT)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            district = form.cleaned_data["district"]
-            importer = importer_for(form.cleaned_data["kind"])
-            options = {name: form.cleaned_data[name] for name in importer.options}
-            try:
-                batch = importer.create(
-                    actor=request.user,
-                    fileobj=upload,
-                    original_name=upload.name,
-                    district_id=district.pk if district else None,
-                    mode=form.cleaned_data["mode"],
-                    **options,
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                return redirect("core:import_detail", batch_id=batch.pk)
+
+    def create_batch(data):
+        importer = importer_for(data["kind"])
+        return importer.create(
+            actor=request.user,
+            fileobj=data["file"],
+            original_name=data["file"].name,
+            district_id=data["district"].pk if data["district"] else None,
+            mode=data["mode"],
+            **{name: data[name] for name in importer.options},
+        )
+
+    if response := form_submit(
+        request, form, call=create_batch, then=lambda batch: redirect("core:import_detail", batch_id=batch.pk)
+    ):
+        return response
     page = keyset_page(selectors.import_batch_list(fetched_by=request.user), after=request.GET.get("after"))
     can_upload = request.user.has_capability(Capability.EDIT)
     context = {"form": form, "page": page, "can_upload": can_upload, "importers": upload_page_importers()}
@@ -91,13 +88,7 @@ def _batch_action(request, batch_id: int, service, done_message: str = ""):
         service = getattr(importer_for(batch.kind), service)
         if service is None:
             raise Http404(_("该类型的导入没有这一步。"))
-    try:
-        service(actor=request.user, batch=batch)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        if done_message:
-            messages.success(request, done_message)
+    action_submit(request, lambda: service(actor=request.user, batch=batch), success=done_message)
     return redirect("core:import_detail", batch_id=batch.pk)
 
 

@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import require_capability
-from core.forms import apply_service_errors
 from core.models import District
 from core.pagination import keyset_page
 from core.roles import Capability
+from core.views_helpers import form_submit
 from enrollment.forms import (
     EmployerForm,
     EnrollmentEditForm,
@@ -103,23 +102,27 @@ def person_register(request):
     require_capability(request.user, Capability.EDIT)
     form = PersonEnrollForm(request.POST or None)
     _limit_districts(form, request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                person = services.person_register(
-                    actor=request.user,
-                    id_number=data["id_number"],
-                    name=data["name"],
-                    phone=data["phone"],
-                    district_id=data["district"].pk,
-                )
-                _enroll_from_form(request, form, person)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已登记参保人 %(name)s") % {"name": person.name})
-            return redirect("enrollment:person_detail", person_id=person.pk)
+
+    def register(data):
+        with transaction.atomic():  # the person and the first enrollment, or neither
+            person = services.person_register(
+                actor=request.user,
+                id_number=data["id_number"],
+                name=data["name"],
+                phone=data["phone"],
+                district_id=data["district"].pk,
+            )
+            _enroll_from_form(request, form, person)
+        return person
+
+    if response := form_submit(
+        request,
+        form,
+        call=register,
+        success=lambda person: _("已登记参保人 %(name)s") % {"name": person.name},
+        then=lambda person: redirect("enrollment:person_detail", person_id=person.pk),
+    ):
+        return response
     return render(request, "enrollment/form.html", {"form": form, "title": _("参保登记")})
 
 
@@ -128,14 +131,14 @@ def person_edit(request, person_id: int):
     person = selectors.get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
     require_capability(request.user, Capability.EDIT)
     form = PersonEditForm(request.POST or None, initial={"name": person.name, "phone": person.phone})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(actor=request.user, person=person, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("enrollment:person_detail", person_id=person.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.person_update(actor=request.user, person=person, **data),
+        success=_("已保存"),
+        then=lambda _result: redirect("enrollment:person_detail", person_id=person.pk),
+    ):
+        return response
     return render(
         request, "enrollment/form.html", {"form": form, "title": _("修改参保人信息：%(name)s") % {"name": person.name}}
     )
@@ -151,14 +154,14 @@ def enrollment_add(request, person_id: int):
         form.fields[field].required = False
         form.fields[field].disabled = True
     _limit_districts(form, request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            _enroll_from_form(request, form, person)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已新增参保登记"))
-            return redirect("enrollment:person_detail", person_id=person.pk)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda _data: _enroll_from_form(request, form, person),
+        success=_("已新增参保登记"),
+        then=lambda _result: redirect("enrollment:person_detail", person_id=person.pk),
+    ):
+        return response
     return render(
         request, "enrollment/form.html", {"form": form, "title": _("新增参保登记：%(name)s") % {"name": person.name}}
     )
@@ -176,23 +179,22 @@ def enrollment_edit(request, enrollment_id: int):
         "graduation_year": enrollment.graduation_year,
     }
     form = EnrollmentEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.enrollment_update(
-                actor=request.user,
-                enrollment=enrollment,
-                category=data["category"],
-                tier=data["tier"] or None,
-                employer_id=_employer_id(form),
-                contribution_base=data["contribution_base"],
-                graduation_year=data["graduation_year"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("enrollment:person_detail", person_id=enrollment.person_id)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.enrollment_update(
+            actor=request.user,
+            enrollment=enrollment,
+            category=data["category"],
+            tier=data["tier"] or None,
+            employer_id=_employer_id(form),
+            contribution_base=data["contribution_base"],
+            graduation_year=data["graduation_year"],
+        ),
+        success=_("已保存"),
+        then=lambda _result: redirect("enrollment:person_detail", person_id=enrollment.person_id),
+    ):
+        return response
     return render(request, "enrollment/form.html", {"form": form, "title": _("修改参保登记")})
 
 
@@ -201,14 +203,14 @@ def enrollment_terminate(request, enrollment_id: int):
     enrollment = selectors.get_enrollment_for_user_or_404(fetched_by=request.user, enrollment_id=enrollment_id)
     require_capability(request.user, Capability.EDIT)
     form = TerminateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrollment_terminate(actor=request.user, enrollment=enrollment, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已终止参保登记"))
-            return redirect("enrollment:person_detail", person_id=enrollment.person_id)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.enrollment_terminate(actor=request.user, enrollment=enrollment, **data),
+        success=_("已终止参保登记"),
+        then=lambda _result: redirect("enrollment:person_detail", person_id=enrollment.person_id),
+    ):
+        return response
     return render(request, "enrollment/form.html", {"form": form, "title": _("终止参保登记"), "danger": True})
 
 
@@ -217,22 +219,24 @@ def enrollment_transfer(request, enrollment_id: int):
     enrollment = selectors.get_enrollment_for_user_or_404(fetched_by=request.user, enrollment_id=enrollment_id)
     require_capability(request.user, Capability.EDIT)
     form = TransferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrollment_transfer(
-                actor=request.user,
-                enrollment=enrollment,
-                to_district_id=form.cleaned_data["to_district"].pk,
-                transfer_date=form.cleaned_data["transfer_date"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已办理转移接续"))
-            # The person now belongs to the other district: a district clerk can no longer open them.
-            if request.user.is_city_wide:
-                return redirect("enrollment:person_detail", person_id=enrollment.person_id)
-            return redirect("enrollment:person_list")
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.enrollment_transfer(
+            actor=request.user,
+            enrollment=enrollment,
+            to_district_id=data["to_district"].pk,
+            transfer_date=data["transfer_date"],
+        ),
+        success=_("已办理转移接续"),
+        # The person now belongs to the other district: a district clerk can no longer open them.
+        then=lambda _result: (
+            redirect("enrollment:person_detail", person_id=enrollment.person_id)
+            if request.user.is_city_wide
+            else redirect("enrollment:person_list")
+        ),
+    ):
+        return response
     return render(request, "enrollment/form.html", {"form": form, "title": _("转移接续")})
 
 
@@ -249,17 +253,17 @@ def employer_register(request):
     require_capability(request.user, Capability.EDIT)
     form = EmployerForm(request.POST or None)
     _limit_districts(form, request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.employer_register(
-                actor=request.user,
-                credit_code=form.cleaned_data["credit_code"],
-                name=form.cleaned_data["name"],
-                district_id=form.cleaned_data["district"].pk,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("已登记参保单位"))
-            return redirect("enrollment:employer_list")
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.employer_register(
+            actor=request.user,
+            credit_code=data["credit_code"],
+            name=data["name"],
+            district_id=data["district"].pk,
+        ),
+        success=_("已登记参保单位"),
+        then=lambda _result: redirect("enrollment:employer_list"),
+    ):
+        return response
     return render(request, "enrollment/form.html", {"form": form, "title": _("登记参保单位")})

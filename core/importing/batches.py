@@ -18,6 +18,7 @@ from ..models import AuditEvent, ImportBatch, User
 from ..scope import require_edit_for_scope
 from ..services import acting_user, audit_event_record, job_run_create
 from ..tasks import enqueue_job
+from .duplicates import import_keys_clear
 from .registry import importer_for
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -95,6 +96,8 @@ def import_batch_cancel(*, actor: User | None, batch: ImportBatch) -> ImportBatc
     require_edit_for_scope(actor=actor, district_id=batch.district_id)
     import_batch_transition(batch, Status.CANCELLED)
     audit_event_record(actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": batch.status})
+    # After the commit, so the cleanup never holds up (or rolls back with) the status change.
+    transaction.on_commit(lambda: import_keys_clear(batch.pk))
     on_cancel = importer_for(batch.kind).on_cancel
     if on_cancel is not None:
         transaction.on_commit(lambda: on_cancel(batch.pk))

@@ -4,7 +4,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from decimal import Decimal
 from pathlib import Path
 
@@ -59,7 +59,7 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def iter_rows(path: Path, original_name: str) -> Iterator[list[str]]:
+def iter_rows(path: Path, original_name: str) -> Generator[list[str], None, None]:
     """Yield every row, the header first, as a list of stripped strings."""
     name = original_name.lower()
     if name.endswith(".xlsx"):

@@ -17,7 +17,12 @@ class Importer:
     """One kind of file import.
 
     kind: the ImportBatch.kind value. headers: column header -> field name; required: headers that
-    must be present; key_columns: the headers that identify a row (the duplicate-in-file check).
+    must be present; key_columns: the (required) headers that identify a row. A later row with the key of
+    an earlier one is refused by the floor (duplicates.py) with `duplicate_message`, where "{row}" is the
+    earlier row's number (default "与文件第{row}行的<key columns>重复"); the error names the first key
+    column and shows duplicate_shown(checked row), e.g. a masked value (None: nothing). The key's values
+    are read by field name: from a row file's checked rows (`row_number` and one attribute per field), or
+    from the staging table's columns of the same names.
     create(actor=, fileobj=, original_name=, district_id=, mode=, **options) stores and queues a batch.
     confirm / revalidate (actor=, batch=) exist for kinds that preview before writing.
     on_cancel(batch_id) cleans up after a cancelled batch (e.g. its staging rows).
@@ -37,6 +42,24 @@ class Importer:
     on_upload_page: bool = True
     options: tuple[str, ...] = field(default=())
     example: tuple[str, ...] = ()  # one row for the downloadable template
+    duplicate_message: str = ""
+    duplicate_shown: Callable[[Any], str] | None = None
+
+    def __post_init__(self) -> None:
+        # A key column the file may leave out would make every row the duplicate of the first.
+        optional = [title for title in self.key_columns if title not in self.required or title not in self.headers]
+        if not self.key_columns or optional:
+            raise ImproperlyConfigured(f"importer {self.kind!r}: key columns must be required headers: {optional}")
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """The field names of the key columns (also the staging columns / row attributes holding them)."""
+        return tuple(self.headers[title] for title in self.key_columns)
+
+    @property
+    def duplicate_template(self) -> str:
+        """The refusal of a row whose key an earlier row has; "{row}" stands for the earlier row's number."""
+        return self.duplicate_message or f"与文件第{{row}}行的{'、'.join(self.key_columns)}重复"
 
 
 IMPORTERS: dict[str, Importer] = {}

@@ -10,48 +10,36 @@ The batch's status, counts and the audit event are written in one transaction at
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from core.importing.batches import import_batch_transition
-from core.importing.reader import (
-    FileProblem,
-    count_data_rows,
-    header_index,
-    iter_rows,
-)
-from core.models import AuditEvent, ImportBatch, ImportRowError
-from core.services import audit_event_record, job_run_progress
+from ..models import AuditEvent, ImportBatch, ImportRowError
+from ..services import audit_event_record
+from .batches import import_batch_transition
+from .duplicates import duplicates_refuse, import_keys_clear
+from .reader import FileProblem
+from .registry import importer_for
+from .rows import BatchRows, RowError, import_progress, row_errors_write
 
 Status = ImportBatch.Status
 CHUNK = 5000
-# check_row(row_number, cells, header positions, errors) -> the row to apply, or None (refused)
-CheckRow = Callable[[int, list[str], dict[str, int], list], Any]
+# check_row(row_number, cells, header positions, errors) -> the checked row to apply, or None (refused).
+# A checked row has `row_number` and the importer's key fields as attributes (a NamedTuple, say).
+CheckRow = Callable[[int, list[str], dict[str, int], list[RowError]], Any]
 # apply_chunk(good rows, errors): applies them and may refuse more (appended to errors)
-ApplyChunk = Callable[[list, list], None]
+ApplyChunk = Callable[[list, list[RowError]], None]
 
 
 class _AtomicRollback(Exception):
     pass
 
 
-def _write_errors(batch: ImportBatch, errors: list) -> None:
-    ImportRowError.objects.bulk_create(
-        [ImportRowError(batch=batch, row_number=r, field=f, value=v[:100], message=m[:200]) for r, f, v, m in errors],
-        batch_size=5000,
-    )
-    errors.clear()
-
-
 def row_file_apply(
     *,
     batch: ImportBatch,
     run_id: int | None,
-    headers: dict,
-    required: Any,
     check_row: CheckRow,
     apply_chunk: ApplyChunk,
     counts: dict[str, int],
@@ -59,43 +47,38 @@ def row_file_apply(
 ) -> tuple[dict[str, int], int, str, str]:
     """Read, check and apply the batch's file; (counts, error rows, final status, file problem).
 
+    The columns, key columns and duplicate message are the batch's registered Importer's. Each chunk
+    of checked rows loses its repeats of earlier rows (duplicates.py) before apply_chunk sees it.
     `counts` (with "total_rows") is counted in place, by this loop and by apply_chunk; `written` names
     the counts that an atomic rollback sets back to 0."""
-    path = Path(batch.file.path)
-    if run_id:
-        job_run_progress(run_id=run_id, done=0, total=count_data_rows(path, batch.original_name))
-    errors: list[tuple[int, str, str, str]] = []
+    importer = importer_for(batch.kind)
+    rows = BatchRows(batch, importer)
+    import_progress(run_id=run_id, done=0, total=rows.estimate())
+    errors: list[RowError] = []
     error_row_numbers: set[int] = set()
     atomic = batch.mode == ImportBatch.Mode.ATOMIC
 
     def apply(chunk: list) -> None:
         with transaction.atomic():
-            apply_chunk(chunk, errors)
+            fresh = duplicates_refuse(batch_id=batch.pk, importer=importer, rows=chunk, errors=errors)
+            apply_chunk(fresh, errors)
             error_row_numbers.update(e[0] for e in errors)
             if not atomic:
-                _write_errors(batch, errors)
+                row_errors_write(batch_id=batch.pk, errors=errors)
         chunk.clear()
 
     problem = ""
     try:
-        with transaction.atomic() if atomic else nullcontext():
-            rows = iter_rows(path, batch.original_name)
-            header = next(rows, None)
-            if header is None:
-                raise FileProblem("文件为空")
-            positions = header_index(header, headers, required)
+        with transaction.atomic() if atomic else nullcontext(), rows:
             chunk: list = []
-            for row_number, cells in enumerate(rows, start=2):
-                if not any(cells):
-                    continue
+            for row_number, cells in rows:
                 counts["total_rows"] += 1
-                good = check_row(row_number, cells, positions, errors)
+                good = check_row(row_number, cells, rows.positions, errors)
                 if good is not None:
                     chunk.append(good)
                 if len(chunk) >= CHUNK:
                     apply(chunk)
-                    if run_id:
-                        job_run_progress(run_id=run_id, done=counts["total_rows"])
+                    import_progress(run_id=run_id, done=counts["total_rows"])
             apply(chunk)
             if atomic and errors:
                 raise _AtomicRollback
@@ -106,7 +89,7 @@ def row_file_apply(
         if atomic:
             counts.update(dict.fromkeys(written, 0))
     if atomic:
-        _write_errors(batch, errors)
+        row_errors_write(batch_id=batch.pk, errors=errors)
     if problem:
         final = Status.REJECTED if atomic else Status.FAILED
     else:
@@ -132,11 +115,14 @@ def row_file_batch_run(
         import_batch_transition(batch, Status.VALIDATING)
     ImportRowError.objects.filter(batch=batch).delete()
     kept = {key: (batch.counts or {})[key] for key in keep if key in (batch.counts or {})}
+    import_keys_clear(batch.pk)  # what a killed earlier run staged: this run stages every key again
     try:
         counts, error_rows, final, problem = run(batch)
     except Exception as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        import_keys_clear(batch.pk)
         raise
+    import_keys_clear(batch.pk)
     with transaction.atomic():
         if problem:
             ImportRowError.objects.create(batch=batch, row_number=1, field="", message=problem[:200])

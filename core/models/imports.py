@@ -92,3 +92,28 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"第{self.row_number}行 {self.field}: {self.message}"
+
+
+class ImportKey(models.Model):
+    """The key of one checked row of a batch being imported, staged for the duplicate-in-file check.
+
+    Row files (payments, aid recipients) are applied chunk by chunk, so the keys of earlier chunks must
+    outlive each chunk's transaction; they are deleted when the batch finishes or is cancelled.
+    UNLOGGED on PostgreSQL (see migration) and without foreign keys, like the enrollee staging rows:
+    rebuilt from the file on a re-run, so crash safety would buy nothing.
+    """
+
+    batch_id = models.BigIntegerField()
+    row_number = models.IntegerField()
+    key = models.TextField()
+
+    class Meta:
+        indexes = [
+            # Earlier rows with a key: the window over one key's rows reads this index alone.
+            models.Index(fields=["batch_id", "key", "row_number"], name="importkey_batch_key_idx"),
+            # The keys of the chunk just staged (rows from its first row number on).
+            models.Index(fields=["batch_id", "row_number"], name="importkey_batch_row_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.batch_id} row {self.row_number}"

@@ -8,7 +8,6 @@ success changes nothing, and importing the same file again creates nothing new.
 """
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,26 +17,19 @@ from django.utils.translation import gettext_lazy as _
 
 from core.context import current_ip
 from core.importing.batches import batch_store_and_queue, import_batch_transition
-from core.importing.reader import (
-    FileProblem,
-    count_data_rows,
-    header_index,
-    iter_rows,
-)
+from core.importing.duplicates import duplicates_record
+from core.importing.reader import FileProblem
 from core.importing.registry import Importer
+from core.importing.rows import BatchRows, import_progress, row_errors_write
 from core.models import AuditEvent, District, ImportBatch, ImportRowError, JobRun, User
 from core.scope import require_edit_for_scope
-from core.services import (
-    audit_event_record,
-    job_run_create,
-    job_run_progress,
-)
+from core.services import audit_event_record, job_run_create
 from core.tasks import enqueue_job
 
 from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
 from .rows import EnrolleeRowChecker
-from .staging import StagingWriter, analyze_staging, analyze_targets, big_query_memory, clear_staging
+from .staging import analyze_staging, analyze_targets, big_query_memory, clear_staging, staging_writer
 
 PROGRESS_EVERY = 20_000
 Status = ImportBatch.Status
@@ -70,24 +62,6 @@ def import_batch_create(
     )
 
 
-_INSERT_ERROR = (
-    "INSERT INTO core_importrowerror (batch_id, row_number, field, value, message) VALUES (%s, %s, %s, %s, %s)"
-)
-
-
-def _flush_errors(db, batch_id: int, errors: list[tuple[int, str, str, str]]) -> None:
-    if errors:
-        with db.cursor() as cursor:
-            cursor.executemany(_INSERT_ERROR, [(batch_id, r, f, v[:100], m[:200]) for r, f, v, m in errors])
-        errors.clear()
-
-
-def _progress(db, run_id: int | None, done: int) -> None:
-    if run_id:
-        with db.cursor() as cursor:
-            cursor.execute("UPDATE core_jobrun SET done = %s WHERE id = %s", [done, run_id])
-
-
 def _scalar(query: str, params: dict[str, Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(query, params)
@@ -110,47 +84,41 @@ def import_batch_validate(*, batch_id: int, run_id: int | None = None) -> dict[s
 def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
     clear_staging(batch.pk)
     ImportRowError.objects.filter(batch=batch).delete()
-    path = Path(batch.file.path)
-    total_estimate = count_data_rows(path, batch.original_name)
-    if run_id:
-        job_run_progress(run_id=run_id, done=0, total=total_estimate)
+    rows = BatchRows(batch, ENROLLEES_IMPORTER)
+    import_progress(run_id=run_id, done=0, total=rows.estimate())
     params = {"batch": batch.pk}
-    rows = iter_rows(path, batch.original_name)
     total = 0
     try:
-        header = next(rows, None)
-        if header is None:
-            raise FileProblem("文件为空")
-        positions = header_index(header, HEADERS, REQUIRED_HEADERS)
-        checker = EnrolleeRowChecker(
-            batch_id=batch.pk,
-            district_ids=dict(District.objects.values_list("code", "id")),
-            allowed_district_ids=None if batch.district_id is None else {batch.district_id},
-            positions=positions,
-            today=timezone.localdate(),
-        )
-        with StagingWriter() as writer:
-            for row_number, cells in enumerate(rows, start=2):
-                if not any(cells):
-                    continue  # blank lines, common at the end of Excel exports
-                total += 1
-                good = checker.check(row_number, cells)
-                if good is not None:
-                    writer.write(good)
-                if total % PROGRESS_EVERY == 0:
-                    with writer.side() as side:
-                        _flush_errors(side, batch.pk, checker.errors)
-                        _progress(side, run_id, total)
-            with writer.side() as side:
-                _flush_errors(side, batch.pk, checker.errors)
+        with rows:
+            checker = EnrolleeRowChecker(
+                batch_id=batch.pk,
+                district_ids=dict(District.objects.values_list("code", "id")),
+                allowed_district_ids=None if batch.district_id is None else {batch.district_id},
+                positions=rows.positions,
+                today=timezone.localdate(),
+            )
+            with staging_writer() as writer:
+                for row_number, cells in rows:
+                    good = checker.check(row_number, cells)
+                    if good is not None:
+                        writer.write(good)
+                    if rows.count % PROGRESS_EVERY == 0:
+                        with writer.side() as side:
+                            row_errors_write(batch_id=batch.pk, errors=checker.errors, db=side)
+                            import_progress(run_id=run_id, done=rows.count, db=side)
+                with writer.side() as side:
+                    row_errors_write(batch_id=batch.pk, errors=checker.errors, db=side)
+        total = rows.count
     except FileProblem as exc:
         clear_staging(batch.pk)
         ImportRowError.objects.filter(batch=batch).delete()
         ImportRowError.objects.create(batch=batch, row_number=1, field="", message=str(exc)[:200])
-        total = 0
     analyze_staging()
     with transaction.atomic(), connection.cursor() as cursor:
         big_query_memory()
+        # Across rows, in SQL over the staged file: repeats of an earlier row's key first (the
+        # floor's check, as for every import), then the checks against the database.
+        duplicates_record(batch_id=batch.pk, importer=ENROLLEES_IMPORTER, table=sql.STAGING, where="NOT rejected")
         for check in sql.CHECKS:
             cursor.execute(check, params)
         cursor.execute(sql.MARK_REJECTED, params)
@@ -173,8 +141,7 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
         counts=counts,
         updated_at=timezone.now(),
     )
-    if run_id:
-        job_run_progress(run_id=run_id, done=total, total=total)
+    import_progress(run_id=run_id, done=total, total=total)
     return counts
 
 
@@ -269,8 +236,7 @@ def _apply(*, batch_id: int, run_id: int | None) -> dict[str, int]:
             _audit_moves(batch, moves)
             cursor.execute(sql.INSERT_PERSONS, params)
             persons = cursor.rowcount
-            if run_id:
-                job_run_progress(run_id=run_id, done=1, total=3)
+            import_progress(run_id=run_id, done=1, total=3)
             cursor.execute(sql.INSERT_ENROLLMENTS, params)
             enrollments = cursor.rowcount
         counts = {
@@ -296,12 +262,10 @@ def _apply(*, batch_id: int, run_id: int | None) -> dict[str, int]:
             new_values={"status": Status.IMPORTED, **counts},
             note="导入的参保登记以 import_batch_id 关联本批次",
         )
-    if run_id:
-        job_run_progress(run_id=run_id, done=2, total=3)
+    import_progress(run_id=run_id, done=2, total=3)
     clear_staging(batch_id)
     analyze_targets()
-    if run_id:
-        job_run_progress(run_id=run_id, done=3, total=3)
+    import_progress(run_id=run_id, done=3, total=3)
     return counts
 
 

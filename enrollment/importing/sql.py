@@ -6,16 +6,10 @@ ERRORS = "core_importrowerror"
 SCHEME_LABEL = "CASE e.scheme WHEN 'employee' THEN '职工医保' ELSE '居民医保' END"
 
 # Each check looks only at rows not yet refused, so the apply can run them again to catch what
-# changed in the database since the preview.
+# changed in the database since the preview. The same person twice in one file is refused before
+# these, once, by the floor's duplicate-in-file check (core/importing/duplicates.py, key 身份证号):
+# rows it refuses are marked rejected with the others, so the apply has no repeats left to find.
 CHECKS = [
-    # The same person twice in one file: keep the first row, refuse the others (one sort, no self-join).
-    f"""
-    INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
-    SELECT batch_id, row_number, '身份证号', '', '与文件第' || CAST(first_row AS TEXT) || '行的身份证号重复'
-    FROM (SELECT batch_id, row_number, MIN(row_number) OVER (PARTITION BY id_number) AS first_row
-          FROM {STAGING} WHERE batch_id = %(batch)s AND NOT rejected) d
-    WHERE row_number > first_row
-    """,
     f"""
     INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
     SELECT s.batch_id, s.row_number, '单位信用代码', s.employer_code, '参保单位未登记，请先登记该单位'

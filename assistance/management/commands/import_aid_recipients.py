@@ -1,12 +1,10 @@
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from assistance.importing import aid_recipient_batch_create
 from assistance.models import AidRecipient
-from core.commands import resolve_actor, resolve_district
+from core.commands import file_import_run
 from core.models import ImportBatch
 
 
@@ -21,22 +19,4 @@ class Command(BaseCommand):
         parser.add_argument("--user")
 
     def handle(self, *args, **opts):
-        if not opts["file"].exists():
-            raise CommandError(f"{opts['file']} does not exist")
-        try:
-            with open(opts["file"], "rb") as fh:
-                batch = aid_recipient_batch_create(
-                    actor=resolve_actor(opts["user"]),
-                    fileobj=File(fh),
-                    original_name=opts["file"].name,
-                    district_id=resolve_district(opts["district"]),
-                    mode=opts["mode"],
-                    source=opts["source"],
-                    inline=True,
-                )
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
-        batch.refresh_from_db()
-        self.stdout.write(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}")
-        for error in batch.row_errors.order_by("row_number", "id")[:50]:
-            self.stdout.write(f"  第{error.row_number}行 {error.field}: {error.message}")
+        file_import_run(command=self, create=aid_recipient_batch_create, opts=opts, source=opts["source"])

@@ -1,11 +1,9 @@
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from contributions.importing import payment_batch_create
-from core.commands import resolve_actor, resolve_district
+from core.commands import file_import_run
 from core.models import ImportBatch
 
 
@@ -19,21 +17,4 @@ class Command(BaseCommand):
         parser.add_argument("--user")
 
     def handle(self, *args, **opts):
-        if not opts["file"].exists():
-            raise CommandError(f"{opts['file']} does not exist")
-        try:
-            with open(opts["file"], "rb") as fh:
-                batch = payment_batch_create(
-                    actor=resolve_actor(opts["user"]),
-                    fileobj=File(fh),
-                    original_name=opts["file"].name,
-                    district_id=resolve_district(opts["district"]),
-                    mode=opts["mode"],
-                    inline=True,
-                )
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
-        batch.refresh_from_db()
-        self.stdout.write(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}")
-        for error in batch.row_errors.order_by("row_number", "id")[:50]:
-            self.stdout.write(f"  第{error.row_number}行 {error.field}: {error.message}")
+        file_import_run(command=self, create=payment_batch_create, opts=opts)

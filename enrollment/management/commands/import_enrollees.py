@@ -2,10 +2,9 @@ import datetime as dt
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from core.commands import resolve_actor, resolve_district
+from core.commands import file_import_run, resolve_actor
 from core.models import ImportBatch
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_create
 
@@ -26,27 +25,17 @@ class Command(BaseCommand):
         parser.add_argument("--show-errors", type=int, default=50, help="how many refused rows to print")
 
     def handle(self, *args, **opts):
-        actor = resolve_actor(opts["user"])
-        if not opts["file"].exists():
-            raise CommandError(f"{opts['file']} does not exist")
-        try:
-            with open(opts["file"], "rb") as fh:
-                batch = import_batch_create(
-                    actor=actor,
-                    fileobj=File(fh),
-                    original_name=opts["file"].name,
-                    district_id=resolve_district(opts["district"]),
-                    mode=opts["mode"],
-                    effective_date=opts["effective_date"],
-                    inline=True,
-                )
+        batch = file_import_run(
+            command=self,
+            create=import_batch_create,
+            opts=opts,
+            show=opts["show_errors"],
+            effective_date=opts["effective_date"],
+        )
+        if opts["confirm"]:
+            try:
+                import_batch_confirm(actor=resolve_actor(opts["user"]), batch=batch, inline=True)
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from None
             batch.refresh_from_db()
-            self.stdout.write(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}")
-            for error in batch.row_errors.order_by("row_number", "id")[: opts["show_errors"]]:
-                self.stdout.write(f"  第{error.row_number}行 {error.field}: {error.message} {error.value}")
-            if opts["confirm"]:
-                import_batch_confirm(actor=actor, batch=batch, inline=True)
-                batch.refresh_from_db()
-                self.stdout.write(self.style.SUCCESS(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}"))
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
+            self.stdout.write(self.style.SUCCESS(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}"))
