@@ -3,23 +3,15 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .importing import selectors
-from .importing.registry import importer_for
+from .importing.registry import importer_for, importer_step
 from .models import ImportBatch, ImportRowError
 from .reference import district_id_for_code
 from .serializers import ImportInput, ImportOutput, ImportRowErrorOutput
-
-
-def _importer_step(batch: ImportBatch, step: str):
-    service = getattr(importer_for(batch.kind), step)
-    if service is None:
-        raise NotFound("该类型的导入没有这一步。")
-    return service
 
 
 class ImportListApi(generics.ListCreateAPIView):
@@ -72,7 +64,7 @@ class ImportRevalidateApi(APIView):
     @extend_schema(request=None, responses={202: ImportOutput})
     def post(self, request, pk: int):
         batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=pk)
-        _importer_step(batch, "revalidate")(actor=request.user, batch=batch)
+        importer_step(batch.kind, "revalidate")(actor=request.user, batch=batch)
         return Response(ImportOutput(get_object_or_404(ImportBatch, pk=pk)).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -80,5 +72,5 @@ class ImportConfirmApi(APIView):
     @extend_schema(request=None, responses={202: ImportOutput})
     def post(self, request, pk: int):
         batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=pk)
-        _importer_step(batch, "confirm")(actor=request.user, batch=batch)
+        importer_step(batch.kind, "confirm")(actor=request.user, batch=batch)
         return Response(ImportOutput(get_object_or_404(ImportBatch, pk=pk)).data, status=status.HTTP_202_ACCEPTED)

@@ -13,7 +13,7 @@ from .forms import ImportUploadForm
 from .importing import selectors
 from .importing.batches import import_batch_cancel
 from .importing.reader import sample_csv
-from .importing.registry import IMPORTERS, importer_for, upload_page_importers
+from .importing.registry import IMPORTERS, importer_for, importer_step, upload_page_importers
 from .models import District, ImportBatch
 from .pagination import keyset_page
 from .roles import Capability
@@ -85,9 +85,7 @@ def _batch_action(request, batch_id: int, service, done_message: str = ""):
     `service` is a function, or the name of the batch's importer step ("confirm", "revalidate")."""
     batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
     if isinstance(service, str):
-        service = getattr(importer_for(batch.kind), service)
-        if service is None:
-            raise Http404(_("该类型的导入没有这一步。"))
+        service = importer_step(batch.kind, service)
     action_submit(request, lambda: service(actor=request.user, batch=batch), success=done_message)
     return redirect("core:import_detail", batch_id=batch.pk)
 
@@ -139,9 +137,8 @@ def import_errors_csv(request, batch_id: int):
 @login_required
 def import_template(request):
     """An empty list of one kind (?kind=, default the first on the page) with its headers and an example row."""
-    kind = request.GET.get("kind") or next(iter(upload_page_importers()), None)
-    kind = getattr(kind, "kind", kind)
-    importer = IMPORTERS.get(kind)
+    kind = request.GET.get("kind")
+    importer = IMPORTERS.get(kind) if kind else next(iter(upload_page_importers()), None)
     if importer is None:
         raise Http404(_("没有这种导入类型。"))
     rows = [list(importer.example)] if importer.example else []

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from core.context import current_ip
@@ -111,12 +112,27 @@ def job_run_start(*, run_id: int, total: int = 0) -> None:
     )
 
 
-def job_run_progress(*, run_id: int, done: int, total: int | None = None) -> None:
-    # A plain UPDATE outside any long transaction, so the progress bar moves while the job runs.
+def job_run_progress(
+    *, run_id: int | None, done: int, total: int | None = None, db: BaseDatabaseWrapper | None = None
+) -> None:
+    """Move a run's progress bar; no run (a service called directly, not as a job) is a no-op.
+
+    A plain UPDATE outside any long transaction, so the bar moves while the job runs. `db` is a second
+    connection, for work that keeps the main one busy (the enrollee import's streaming COPY)."""
+    if not run_id:
+        return
     fields: dict[str, Any] = {"done": done}
     if total is not None:
         fields["total"] = total
-    JobRun.objects.filter(pk=run_id).update(**fields)
+    if db is None:
+        JobRun.objects.filter(pk=run_id).update(**fields)
+        return
+    assignments = ", ".join(f"{name} = %s" for name in fields)
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {JobRun._meta.db_table} SET {assignments} WHERE id = %s",  # noqa: S608
+            [*fields.values(), run_id],
+        )
 
 
 def job_run_checkpoint(*, run_id: int, counts: dict[str, Any], done: int, total: int) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404
 from django.utils.functional import Promise
 
 
@@ -81,3 +82,11 @@ def importer_for(kind: str) -> Importer:
 
 def upload_page_importers() -> list[Importer]:
     return [i for i in IMPORTERS.values() if i.on_upload_page]
+
+
+def importer_step(kind: str, step: str) -> Callable[..., Any]:
+    """A kind's "confirm" or "revalidate" service; a kind without that step answers 404 (page and API)."""
+    service = getattr(importer_for(kind), step)
+    if service is None:
+        raise Http404("该类型的导入没有这一步。")
+    return service

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import AuditEvent, ImportBatch, ImportRowError
-from ..services import audit_event_record
+from ..services import audit_event_record, job_run_progress
 from .batches import import_batch_transition
 from .duplicates import duplicates_refuse, import_keys_clear
 from .reader import FileProblem
 from .registry import importer_for
-from .rows import BatchRows, RowError, import_progress, row_errors_write
+from .rows import BatchRows, RowError, row_errors_write
 
 Status = ImportBatch.Status
 CHUNK = 5000
@@ -53,7 +53,8 @@ def row_file_apply(
     the counts that an atomic rollback sets back to 0."""
     importer = importer_for(batch.kind)
     rows = BatchRows(batch, importer)
-    import_progress(run_id=run_id, done=0, total=rows.estimate())
+    if run_id:  # the estimate reads the whole file: only for a progress bar someone watches
+        job_run_progress(run_id=run_id, done=0, total=rows.estimate())
     errors: list[RowError] = []
     error_row_numbers: set[int] = set()
     atomic = batch.mode == ImportBatch.Mode.ATOMIC
@@ -78,7 +79,7 @@ def row_file_apply(
                     chunk.append(good)
                 if len(chunk) >= CHUNK:
                     apply(chunk)
-                    import_progress(run_id=run_id, done=counts["total_rows"])
+                    job_run_progress(run_id=run_id, done=counts["total_rows"])
             apply(chunk)
             if atomic and errors:
                 raise _AtomicRollback
@@ -120,9 +121,9 @@ def row_file_batch_run(
         counts, error_rows, final, problem = run(batch)
     except Exception as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}")
-        import_keys_clear(batch.pk)
         raise
-    import_keys_clear(batch.pk)
+    finally:
+        import_keys_clear(batch.pk)
     with transaction.atomic():
         if problem:
             ImportRowError.objects.create(batch=batch, row_number=1, field="", message=problem[:200])

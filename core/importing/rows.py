@@ -1,7 +1,7 @@
-"""What every file import does around its own row checks: read the rows under the importer's header,
-write the refused rows' errors and report progress.
+"""What every file import does around its own row checks: read the rows under the importer's header
+and write the refused rows' errors (progress: core.services.job_run_progress).
 
-Errors and progress go through plain SQL on a connection the caller may choose, so an import that
+Errors (and progress) go through plain SQL on a connection the caller may choose, so an import that
 keeps the main connection busy with a streaming COPY (the enrollee list) writes them on a side one.
 """
 
@@ -12,7 +12,7 @@ from types import TracebackType
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from ..models import ImportBatch, ImportRowError, JobRun
+from ..models import ImportBatch, ImportRowError
 from .reader import FileProblem, count_data_rows, header_index, iter_rows
 from .registry import Importer
 
@@ -20,7 +20,6 @@ RowError = tuple[int, str, str, str]  # row number, column header, value shown, 
 
 _ERRORS = ImportRowError._meta.db_table
 _INSERT_ERROR = f"INSERT INTO {_ERRORS} (batch_id, row_number, field, value, message) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
-_RUNS = JobRun._meta.db_table
 
 
 class BatchRows:
@@ -73,16 +72,3 @@ def row_errors_write(*, batch_id: int, errors: list[RowError], db: BaseDatabaseW
     with (db or connection).cursor() as cursor:
         cursor.executemany(_INSERT_ERROR, [(batch_id, r, f, v[:100], m[:200]) for r, f, v, m in errors])
     errors.clear()
-
-
-def import_progress(
-    *, run_id: int | None, done: int, total: int | None = None, db: BaseDatabaseWrapper | None = None
-) -> None:
-    """Move the job's progress bar (a batch run without a job, e.g. called directly, has none)."""
-    if not run_id:
-        return
-    with (db or connection).cursor() as cursor:
-        if total is None:
-            cursor.execute(f"UPDATE {_RUNS} SET done = %s WHERE id = %s", [done, run_id])  # noqa: S608
-        else:
-            cursor.execute(f"UPDATE {_RUNS} SET done = %s, total = %s WHERE id = %s", [done, total, run_id])  # noqa: S608

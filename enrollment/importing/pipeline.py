@@ -20,10 +20,10 @@ from core.importing.batches import batch_store_and_queue, import_batch_transitio
 from core.importing.duplicates import duplicates_record
 from core.importing.reader import FileProblem
 from core.importing.registry import Importer
-from core.importing.rows import BatchRows, import_progress, row_errors_write
+from core.importing.rows import BatchRows, row_errors_write
 from core.models import AuditEvent, District, ImportBatch, ImportRowError, JobRun, User
 from core.scope import require_edit_for_scope
-from core.services import audit_event_record, job_run_create
+from core.services import audit_event_record, job_run_create, job_run_progress
 from core.tasks import enqueue_job
 
 from . import sql
@@ -85,7 +85,8 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
     clear_staging(batch.pk)
     ImportRowError.objects.filter(batch=batch).delete()
     rows = BatchRows(batch, ENROLLEES_IMPORTER)
-    import_progress(run_id=run_id, done=0, total=rows.estimate())
+    if run_id:  # the estimate reads the whole file: only for a progress bar someone watches
+        job_run_progress(run_id=run_id, done=0, total=rows.estimate())
     params = {"batch": batch.pk}
     total = 0
     try:
@@ -105,7 +106,7 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
                     if rows.count % PROGRESS_EVERY == 0:
                         with writer.side() as side:
                             row_errors_write(batch_id=batch.pk, errors=checker.errors, db=side)
-                            import_progress(run_id=run_id, done=rows.count, db=side)
+                            job_run_progress(run_id=run_id, done=rows.count, db=side)
                 with writer.side() as side:
                     row_errors_write(batch_id=batch.pk, errors=checker.errors, db=side)
         total = rows.count
@@ -141,7 +142,7 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
         counts=counts,
         updated_at=timezone.now(),
     )
-    import_progress(run_id=run_id, done=total, total=total)
+    job_run_progress(run_id=run_id, done=total, total=total)
     return counts
 
 
@@ -236,7 +237,7 @@ def _apply(*, batch_id: int, run_id: int | None) -> dict[str, int]:
             _audit_moves(batch, moves)
             cursor.execute(sql.INSERT_PERSONS, params)
             persons = cursor.rowcount
-            import_progress(run_id=run_id, done=1, total=3)
+            job_run_progress(run_id=run_id, done=1, total=3)
             cursor.execute(sql.INSERT_ENROLLMENTS, params)
             enrollments = cursor.rowcount
         counts = {
@@ -262,10 +263,10 @@ def _apply(*, batch_id: int, run_id: int | None) -> dict[str, int]:
             new_values={"status": Status.IMPORTED, **counts},
             note="导入的参保登记以 import_batch_id 关联本批次",
         )
-    import_progress(run_id=run_id, done=2, total=3)
+    job_run_progress(run_id=run_id, done=2, total=3)
     clear_staging(batch_id)
     analyze_targets()
-    import_progress(run_id=run_id, done=3, total=3)
+    job_run_progress(run_id=run_id, done=3, total=3)
     return counts
 
 
