@@ -9,11 +9,12 @@ import datetime as dt
 import pytest
 from playwright.sync_api import Page, expect
 
+from contributions.models import ContributionBill
 from core.models import AuditEvent, ImportBatch
 from enrollment import services
 from enrollment.models import Enrollment, Person
 from enrollment.validators import ID_CHECK_CHARS
-from tests.factories import make_id_number
+from tests.factories import ResidentEnrollmentFactory, make_id_number
 from tests.test_browser import page  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -242,3 +243,34 @@ def test_clerk_imports_csv_skipping_invalid_rows(page, live_server, clerk_yuzhon
     assert Enrollment.objects.count() == 3
     assert Enrollment.objects.filter(import_batch_id=batch.pk, start_date=dt.date(2024, 1, 1)).count() == 3
     assert not Person.objects.filter(name="郑四").exists()
+
+
+def test_clerk_issues_a_bill_and_takes_a_counter_payment_from_the_person_page(
+    page,  # noqa: F811
+    live_server,
+    clerk_yuzhong,
+    conftest_password,
+    standards_2023,
+):
+    """The person page's 缴费单 section comes from money in (contributions), registered as a panel:
+    issue the year's bill there, open 记录缴费, pay at the counter, and see the bill paid."""
+    enrollment = ResidentEnrollmentFactory(start_date=dt.date(2022, 9, 1))
+    person = enrollment.person
+    log_in(page, live_server, clerk_yuzhong.username, conftest_password)
+    page.goto(f"{live_server.url}/enrollment/people/{person.pk}/")
+    bills = page.get_by_test_id("bills")
+    expect(bills).to_contain_text("暂无记录")
+    page.get_by_label("参保年度").fill("2023")
+    page.get_by_role("button", name="生成缴费单").click()
+    expect(page.get_by_text("已生成2023年度缴费单")).to_be_visible()
+    bill = ContributionBill.objects.get(person=person, coverage_year=2023)
+    expect(bills).to_contain_text(str(bill.due_amount))
+    page.get_by_role("link", name="记录缴费").click()
+    page.wait_for_url(f"**/contributions/bills/{bill.pk}/pay/")
+    page.get_by_label("缴费流水号").fill("COUNTER-0001")
+    page.get_by_label("缴费日期").fill("2022-12-01")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url(f"**/enrollment/people/{person.pk}/")
+    expect(page.get_by_text("已记录缴费")).to_be_visible()
+    bill.refresh_from_db()
+    assert (bill.status, bill.paid_amount) == ("paid", bill.due_amount)
