@@ -2,6 +2,7 @@ import datetime as dt
 import importlib
 import json
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,7 @@ from core.models import District
 from core.reference import district_load_reference
 from core.roles import Role
 from core.services import staff_user_create
+from tests.browser_support import CHROMIUM_FLAGS
 
 PASSWORD = "Test-password-2026"
 
@@ -165,3 +167,20 @@ def institution_user(districts, hospital_yz):
         actor=None, username="his_yz", password=PASSWORD, role=Role.INSTITUTION,
         district_id=hospital_yz.district_id, institution_id=hospital_yz.pk,
     )  # fmt: skip
+
+
+@pytest.fixture
+def page(live_server):
+    chromium = os.environ.get("YIBAO_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        skip_or_fail("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright keeps an event loop in this thread; Django's ORM calls below are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        context = browser.new_context(locale="zh-CN")
+        yield context.new_page()
+        context.close()
+        browser.close()

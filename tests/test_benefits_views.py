@@ -46,11 +46,11 @@ def manual_form(person, hospital, **overrides):
 
 
 def field_errors(page: str, field: str) -> list[str]:
-    """The error messages shown inside the label of one form field."""
-    for label in re.findall(r"<label[^>]*>.*?</label>", page, flags=re.S):
-        if f'name="{field}"' in label:
-            return re.findall(r'<span class="error" role="alert">(.*?)</span>', label)
-    raise AssertionError(f"no field {field} on the page")
+    """The error messages shown next to one form field (the span its aria-describedby names)."""
+    if f'name="{field}"' not in page:
+        raise AssertionError(f"no field {field} on the page")
+    found = re.search(rf'<span class="error" id="id_{field}_error">(.*?)</span></span>', page, flags=re.S)
+    return re.findall(r'<span class="msg">(.*?)</span>', found.group(0)) if found else []
 
 
 @pytest.fixture

@@ -1,40 +1,8 @@
 """Staff pages as staff use them: headless Chromium driven by Playwright."""
 
-import os
-import shutil
-
 import pytest
 
 from core.models import AuditEvent
-from tests.conftest import skip_or_fail
-
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def page(live_server):
-    chromium = os.environ.get("YIBAO_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        skip_or_fail("Chromium not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright keeps an event loop in this thread; Django's ORM calls below are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        context = browser.new_context(locale="zh-CN")
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 @pytest.mark.browser

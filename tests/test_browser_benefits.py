@@ -5,6 +5,7 @@ fixture (and how Chromium is found) comes from tests/test_browser.py.
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,6 @@ from playwright.sync_api import Page, expect
 from benefits.models import AnnualAccumulator, Settlement
 from core.models import AuditEvent
 from tests.benefits_support import resident
-from tests.test_browser import page  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 D = Decimal
@@ -22,7 +22,7 @@ D = Decimal
 paid_resident = resident  # a resident who paid for the year (tests/benefits_support.py)
 
 
-def log_in(page: Page, live_server, username: str, password: str) -> None:  # noqa: F811
+def log_in(page: Page, live_server, username: str, password: str) -> None:
     """Through the login form, as staff do; land on the home page."""
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("账号").fill(username)
@@ -32,11 +32,11 @@ def log_in(page: Page, live_server, username: str, password: str) -> None:  # no
     expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
-def nav_link(page: Page, name: str):  # noqa: F811
+def nav_link(page: Page, name: str):
     return page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True)
 
 
-def fill_manual_form(page: Page, *, id_number: str, institution_code: str, eligible: str) -> None:  # noqa: F811
+def fill_manual_form(page: Page, *, id_number: str, institution_code: str, eligible: str) -> None:
     page.get_by_label("身份证号").fill(id_number)
     page.get_by_label("机构编码").fill(institution_code)
     page.get_by_label("发票号/结算单号").fill("FP-20230310-01")
@@ -48,7 +48,7 @@ def fill_manual_form(page: Page, *, id_number: str, institution_code: str, eligi
 
 
 def test_clerk_records_manual_reimbursement_and_prints_the_statement(
-    page,  # noqa: F811
+    page,
     live_server,
     clerk_yuzhong,
     conftest_password,
@@ -70,9 +70,9 @@ def test_clerk_records_manual_reimbursement_and_prints_the_statement(
     page.get_by_role("button", name="提交").click()
     page.wait_for_load_state()
     assert page.url.endswith("/benefits/settlements/manual/")
-    eligible_label = page.locator("label", has=page.locator("input[name=eligible_cost]"))
-    expect(eligible_label.get_by_role("alert")).to_have_text("政策范围内费用不能大于医疗总费用")
-    expect(eligible_label).to_have_class("has-error")
+    # The message is the field's accessible description (aria-describedby), so a screen reader says it.
+    expect(page.locator("input[name=eligible_cost]")).to_have_accessible_description("政策范围内费用不能大于医疗总费用")
+    expect(page.locator(".field", has=page.locator("input[name=eligible_cost]"))).to_have_class(re.compile("has-error"))
     expect(page.locator("input[name=id_number]")).to_have_value(person.id_number)  # kept to correct
     assert not Settlement.objects.exists() and not AnnualAccumulator.objects.exists()
 
@@ -130,7 +130,7 @@ def test_clerk_records_manual_reimbursement_and_prints_the_statement(
 
 
 def test_reviewer_reverses_from_the_statement(
-    page,  # noqa: F811
+    page,
     live_server,
     reviewer_yuzhong,
     conftest_password,
@@ -161,7 +161,7 @@ def test_reviewer_reverses_from_the_statement(
     expect(page.get_by_test_id("status")).to_have_text("已结算")
     page.get_by_role("button", name="冲正").click()  # no reason: refused next to the field
     page.wait_for_load_state()
-    expect(page.locator("label", has=page.locator("input[name=reason]")).get_by_role("alert")).to_be_visible()
+    expect(page.locator("#id_reason_error")).to_be_visible()
     page.get_by_label("冲正原因").fill("发票重复报销")
     page.get_by_role("button", name="冲正").click()
     page.wait_for_url(f"**/benefits/settlements/{settlement.pk}/")
@@ -174,7 +174,7 @@ def test_reviewer_reverses_from_the_statement(
 
 
 def test_clerk_suspends_an_institution_keeping_its_agreement_dates(
-    page,  # noqa: F811
+    page,
     live_server,
     clerk_yuzhong,
     conftest_password,

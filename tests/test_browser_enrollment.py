@@ -5,6 +5,7 @@ fixture (and how Chromium is found) comes from tests/test_browser.py.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,14 +16,13 @@ from enrollment import services
 from enrollment.models import Enrollment, Person
 from enrollment.validators import ID_CHECK_CHARS
 from tests.factories import ResidentEnrollmentFactory, make_id_number
-from tests.test_browser import page  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 IMPORT_HEADER = "姓名,身份证号,性别,出生日期,区县代码,险种,人员类别,档次,联系电话,单位信用代码,缴费基数"
 
 
-def log_in(page: Page, live_server, username: str, password: str) -> None:  # noqa: F811
+def log_in(page: Page, live_server, username: str, password: str) -> None:
     """Through the login form, as staff do; land on the home page."""
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("账号").fill(username)
@@ -32,12 +32,12 @@ def log_in(page: Page, live_server, username: str, password: str) -> None:  # no
     expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
-def log_out(page: Page) -> None:  # noqa: F811
+def log_out(page: Page) -> None:
     page.get_by_role("button", name="退出").click()
     page.wait_for_url("**/login/**")
 
 
-def nav_link(page: Page, name: str):  # noqa: F811
+def nav_link(page: Page, name: str):
     return page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True)
 
 
@@ -51,7 +51,7 @@ def masked(id_number: str) -> str:
     return f"{id_number[:6]}{'*' * 8}{id_number[14:]}"
 
 
-def fill_register_form(page: Page, *, id_number: str, name: str) -> None:  # noqa: F811
+def fill_register_form(page: Page, *, id_number: str, name: str) -> None:
     page.get_by_label("身份证号").fill(id_number)
     page.get_by_label("姓名").fill(name)
     district = page.get_by_label("区县")
@@ -68,7 +68,7 @@ def fill_register_form(page: Page, *, id_number: str, name: str) -> None:  # noq
 # 1. Register a person, see the masked number, reveal it (logged).
 
 
-def test_clerk_registers_person_and_reveals_full_id(page, live_server, clerk_yuzhong, conftest_password):  # noqa: F811
+def test_clerk_registers_person_and_reveals_full_id(page, live_server, clerk_yuzhong, conftest_password):
     id_number = make_id_number(area="500103", birth=dt.date(1985, 3, 9), seq=123)
     log_in(page, live_server, "clerk_yz", conftest_password)
 
@@ -111,7 +111,7 @@ def test_clerk_registers_person_and_reveals_full_id(page, live_server, clerk_yuz
 # 2. A wrong check digit is refused next to the field; nothing is written.
 
 
-def test_register_with_wrong_check_digit_shows_chinese_error(page, live_server, clerk_yuzhong, conftest_password):  # noqa: F811
+def test_register_with_wrong_check_digit_shows_chinese_error(page, live_server, clerk_yuzhong, conftest_password):
     bad = wrong_check_digit(make_id_number(area="500103", birth=dt.date(1990, 7, 1), seq=45))
     log_in(page, live_server, "clerk_yz", conftest_password)
     page.goto(f"{live_server.url}/enrollment/people/new/")
@@ -121,9 +121,8 @@ def test_register_with_wrong_check_digit_shows_chinese_error(page, live_server, 
 
     page.wait_for_load_state()
     assert page.url.endswith("/enrollment/people/new/")  # still on the form
-    id_label = page.locator("label", has=page.locator("input[name=id_number]"))
-    expect(id_label.get_by_role("alert")).to_have_text("身份证号校验位错误")
-    expect(id_label).to_have_class("has-error")
+    expect(page.locator("input[name=id_number]")).to_have_accessible_description(re.compile("身份证号校验位错误"))
+    expect(page.locator(".field", has=page.locator("input[name=id_number]"))).to_have_class(re.compile("has-error"))
     # What the clerk typed is kept so they can correct it.
     expect(page.locator("input[name=id_number]")).to_have_value(bad)
     assert Person.objects.count() == 0
@@ -134,7 +133,7 @@ def test_register_with_wrong_check_digit_shows_chinese_error(page, live_server, 
 
 
 def test_search_by_id_prefix_and_name_scoped_to_district(
-    page,  # noqa: F811
+    page,
     live_server,
     districts,
     clerk_yuzhong,
@@ -191,7 +190,7 @@ def test_search_by_id_prefix_and_name_scoped_to_district(
 # 4. Batch import: upload, preview with the bad row, confirm, result.
 
 
-def test_clerk_imports_csv_skipping_invalid_rows(page, live_server, clerk_yuzhong, conftest_password, tmp_path):  # noqa: F811
+def test_clerk_imports_csv_skipping_invalid_rows(page, live_server, clerk_yuzhong, conftest_password, tmp_path):
     lines = [IMPORT_HEADER]
     for i, (name, year) in enumerate([("陈一", 1960), ("周二", 1975), ("吴三", 1999)], start=1):
         number = make_id_number(area="500103", birth=dt.date(year, 6, 1 + i))
@@ -246,7 +245,7 @@ def test_clerk_imports_csv_skipping_invalid_rows(page, live_server, clerk_yuzhon
 
 
 def test_clerk_issues_a_bill_and_takes_a_counter_payment_from_the_person_page(
-    page,  # noqa: F811
+    page,
     live_server,
     clerk_yuzhong,
     conftest_password,
