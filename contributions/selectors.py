@@ -3,13 +3,14 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.access import get_scoped_or_404, require_capability, scope_to_user
 from core.filters import int_filter
 from core.roles import Capability
 from enrollment.models import Person
 
-from .models import ContributionBill
+from .models import ContributionBill, ContributionStandard
 
 
 def get_bill_for_user_or_404(*, fetched_by: Any, bill_id: int) -> ContributionBill:
@@ -33,3 +34,15 @@ def bill_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -> Quer
 
 def person_bills(*, person: Person) -> QuerySet[ContributionBill]:
     return person.bills.select_related("district").prefetch_related("payments").order_by("-coverage_year")
+
+
+def coverage_year_default() -> int:
+    """The coverage year a year field offers first: the current year when it has a contribution
+    standard, else the latest earlier year that has one, else the latest year with one at all (only
+    future years loaded), else the current year (nothing loaded yet)."""
+    this_year = timezone.localdate().year
+    years = ContributionStandard.objects.values_list("year", flat=True)
+    earlier = years.filter(year__lte=this_year).order_by("-year").first()
+    if earlier is not None:
+        return earlier
+    return years.order_by("-year").first() or this_year

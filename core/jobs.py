@@ -27,12 +27,14 @@ JobFunction = Callable[..., dict[str, Any]]
 @dataclass(frozen=True)
 class JobKind:
     """A kind of batch job. `start` says whether staff start it from the jobs page: "" (no),
-    "plain" (no parameters) or "year" (for one year)."""
+    "plain" (no parameters) or "year" (for one year). `default_year`, for "year" jobs, gives the
+    year the form offers first (the app that registers the job knows which years have data)."""
 
     kind: str
     func: JobFunction
     label: str | Promise
     start: str = ""
+    default_year: Callable[[], int] | None = None
 
 
 REGISTRY: dict[str, JobKind] = {}
