@@ -120,6 +120,13 @@ YIBAO_FUND_OPENING_RESERVE = {"city": {"employee": "0.00", "resident": "0.00"}}
 YIBAO_BATCH_WORKERS = int(os.environ.get("YIBAO_BATCH_WORKERS", "2"))
 # 高额费用负担预警: yearly out-of-pocket (yuan) from which a person is flagged for aid follow-up.
 YIBAO_HIGH_COST_THRESHOLD = os.environ.get("YIBAO_HIGH_COST_THRESHOLD", "20000.00")
+# The issuing bureau printed on documents a citizen keeps (结算单). Placeholders until the bureau sets
+# its own particulars (environment or a local settings file): not from the seeds.
+YIBAO_BUREAU = {
+    "name": os.environ.get("YIBAO_BUREAU_NAME", "重庆市医疗保障局（示例）"),
+    "address": os.environ.get("YIBAO_BUREAU_ADDRESS", "重庆市渝北区（示例地址，请配置）"),
+    "hotline": os.environ.get("YIBAO_BUREAU_HOTLINE", "12393"),
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
