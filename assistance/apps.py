@@ -8,13 +8,24 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         from core.importing.registry import register_importer
-        from core.jobs import JobKind, register_jobs
+        from core.jobs import JobKind, register_count_labels, register_jobs
+        from core.workqueue import register_queue_item
 
         from .alerts import high_cost_alerts
         from .importing import AID_RECIPIENTS_IMPORTER, aid_recipients_import_job
+        from .queue import assistance_queue_items
 
         register_jobs(
             JobKind("aid_recipients_import", aid_recipients_import_job, _("医疗救助对象名单导入")),
             JobKind("high_cost_alerts", high_cost_alerts, _("高额费用负担预警"), start="year"),
         )
         register_importer(AID_RECIPIENTS_IMPORTER)
+        register_count_labels(
+            {
+                "recipients_created": _("新增救助对象"),
+                "recipients_updated": _("更新截止日期的救助对象"),
+                "written": _("写入的预警"),
+            }
+        )
+        for item in assistance_queue_items():
+            register_queue_item(item)

@@ -1,7 +1,5 @@
 """Staff forms of the assistance app. They only shape input; the services decide what is valid."""
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,13 +7,10 @@ from core.forms import DistrictChoiceField
 from core.models import District, ImportBatch
 
 from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
+from .selectors import aid_year_default
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 ALL = [("", _("全部"))]
-
-
-def _this_year() -> int:
-    return dt.date.today().year
 
 
 class RecipientFilterForm(forms.Form):
@@ -56,16 +51,40 @@ class ApplicationFilterForm(forms.Form):
 
 
 class ApplicationSubmitForm(forms.Form):
+    """Opened from the person page (?person=<pk>) it has no ID field: the person is already chosen."""
+
     id_number = forms.CharField(label=_("身份证号"), max_length=20)
-    year = forms.IntegerField(label=_("年度"), initial=_this_year, min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("年度"), initial=aid_year_default, min_value=2000, max_value=2100)
     requested_amount = forms.DecimalField(label=_("申请金额（元）"), max_digits=12, decimal_places=2)
     reason = forms.CharField(label=_("申请事由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if person is not None:
+            del self.fields["id_number"]
 
 
 class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(label=_("操作"), choices=AidApplication.Status.choices)
-    reason = forms.CharField(label=_("审核意见"), max_length=500, required=False)
-    approved_amount = forms.DecimalField(label=_("批准金额（元）"), max_digits=12, decimal_places=2, required=False)
+    reason = forms.CharField(
+        label=_("审核意见"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "data_condition": _("驳回时必填")}),
+    )
+    approved_amount = forms.DecimalField(
+        label=_("批准金额（元）"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"data_condition": _("批准时必填")}),
+        help_text=_("不超过申请金额"),
+    )
+
+    def __init__(self, *args, approving: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not approving:
+            del self.fields["approved_amount"]
 
 
 class AlertFilterForm(forms.Form):
@@ -74,6 +93,8 @@ class AlertFilterForm(forms.Form):
 
 
 class AlertHandleForm(forms.Form):
+    """One per alert row: `auto_id` makes the ids unique on the page (id_alert<pk>_to_status)."""
+
     to_status = forms.ChoiceField(
         label=_("跟进结果"), choices=[c for c in HighCostAlert.Status.choices if c[0] != HighCostAlert.Status.OPEN]
     )

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from assistance.terms import AidTerms
 from core.access import get_scoped_or_404, require_capability, scope_to_user
@@ -129,3 +130,11 @@ def person_in_scope_by_id_number(*, fetched_by: Any, id_number: str) -> Person |
     if len(number) != 18:
         return None
     return scope_to_user(Person.objects.all(), user=fetched_by).filter(id_number=number).first()
+
+
+def aid_year_default() -> int:
+    """The year an aid form offers first: the current year when its aid policy is set, else the latest
+    earlier year that has one (the year whose costs are being settled), else the current year."""
+    this_year = timezone.localdate().year
+    year = AidPolicy.objects.filter(year__lte=this_year).order_by("-year").values_list("year", flat=True).first()
+    return year or this_year

@@ -4,8 +4,11 @@ workflow, high-cost alerts. Thin: parse input, call a selector or a service, ren
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.access import district_in_scope, require_capability
@@ -14,6 +17,7 @@ from core.models import District, ImportBatch
 from core.pagination import keyset_page
 from core.roles import Capability
 from core.views_helpers import action_submit, form_submit
+from enrollment.selectors import get_person_for_user_or_404
 
 from . import selectors, services
 from .forms import (
@@ -31,6 +35,14 @@ from .importing import aid_recipient_batch_create
 from .models import AidApplication
 
 NOT_REGISTERED = "该身份证号未参保登记"
+
+# The buttons name the action, not the status it leads to (初审通过, not 已初审).
+MOVE_ACTIONS = {
+    AidApplication.Status.REVIEWED: gettext_lazy("初审通过"),
+    AidApplication.Status.APPROVED: gettext_lazy("批准"),
+    AidApplication.Status.REJECTED: gettext_lazy("驳回"),
+    AidApplication.Status.PAID: gettext_lazy("确认支付"),
+}
 
 
 def _filters(form) -> dict:
@@ -160,16 +172,28 @@ def application_list(request):
     return render(request, "assistance/application_list.html", context)
 
 
+def _person_from_query(request):
+    """?person=<pk> (the person page's link): that person, in the user's scope, or 404."""
+    raw = request.GET.get("person", "")
+    if raw == "":
+        return None
+    if not raw.isdigit():
+        raise Http404(_("记录不存在或不在您的管辖范围内。"))
+    return get_person_for_user_or_404(fetched_by=request.user, person_id=int(raw))
+
+
 @login_required
 def application_submit(request):
+    """受理依申请救助. From the person page (?person=<pk>) the person is already chosen: no ID to type."""
     require_capability(request.user, Capability.EDIT)
-    form = ApplicationSubmitForm(request.POST or None)
+    person = _person_from_query(request)
+    form = ApplicationSubmitForm(request.POST or None, person=person)
     if response := form_submit(
         request,
         form,
         call=lambda data: services.aid_application_submit(
             actor=request.user,
-            person=_person(request, data["id_number"]),
+            person=person if person is not None else _person(request, data["id_number"]),
             year=data["year"],
             requested_amount=data["requested_amount"],
             reason=data["reason"],
@@ -178,7 +202,15 @@ def application_submit(request):
         then=lambda application: redirect("assistance:application_detail", application_id=application.pk),
     ):
         return response
-    return render(request, "assistance/form.html", {"form": form, "title": _("受理依申请救助")})
+    context = {
+        "form": form,
+        "title": _("受理依申请救助"),
+        "person": person,
+        "back_url": reverse("enrollment:person_detail", args=[person.pk])
+        if person is not None
+        else reverse("assistance:application_list"),
+    }
+    return render(request, "assistance/form.html", context)
 
 
 def _application_page(request, application: AidApplication, form: TransitionForm | None = None, status: int = 200):
@@ -187,7 +219,19 @@ def _application_page(request, application: AidApplication, form: TransitionForm
         moves = [
             AidApplication.Status(m) for m in services.allowed_transitions(user=request.user, application=application)
         ]
-    context = {"a": application, "moves": moves, "form": form or TransitionForm()}
+    approving = AidApplication.Status.APPROVED in moves
+    form = form or TransitionForm(approving=approving)
+    status_errors = form.errors.get("to_status", []) if form.is_bound else []
+    # The buttons carry to_status; the other fields render through _fields.html.
+    form.fields.pop("to_status", None)
+    if not approving:
+        form.fields.pop("approved_amount", None)
+    context = {
+        "a": application,
+        "moves": [(m, MOVE_ACTIONS[m]) for m in moves],
+        "form": form,
+        "status_errors": status_errors,
+    }
     return render(request, "assistance/application_detail.html", context, status=status)
 
 
@@ -213,7 +257,11 @@ def application_transition(request, application_id: int):
             approved_amount=data["approved_amount"],
         ),
         success=lambda _result: (
-            _("已办理：%(status)s") % {"status": AidApplication.Status(form.cleaned_data["to_status"]).label}
+            _("已办理：%(action)s。当前状态：%(status)s")
+            % {
+                "action": MOVE_ACTIONS[AidApplication.Status(form.cleaned_data["to_status"])],
+                "status": AidApplication.Status(form.cleaned_data["to_status"]).label,
+            }
         ),
         then=lambda _result: redirect("assistance:application_detail", application_id=application.pk),
     ):
@@ -229,11 +277,13 @@ def alert_list(request):
     alerts = selectors.high_cost_alert_list(
         fetched_by=request.user, status=filters.get("status", ""), year=filters.get("year")
     )
+    page = keyset_page(alerts, after=request.GET.get("after"))
+    # One small form per row, each with its own ids, so every select and input has its own label.
     context = {
         "form": form,
-        "page": keyset_page(alerts, after=request.GET.get("after")),
+        "page": page,
+        "rows": [(alert, AlertHandleForm(auto_id=f"id_alert{alert.pk}_%s")) for alert in page.items],
         "query": _query(request),
-        "handle_form": AlertHandleForm(),
         "can_edit": request.user.has_capability(Capability.EDIT),
     }
     return render(request, "assistance/alert_list.html", context)

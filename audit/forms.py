@@ -9,7 +9,7 @@ class AuditEventFilterForm(forms.Form):
         label=_("操作"), required=False, choices=[("", _("全部"))] + list(AuditEvent.Action.choices)
     )
     actor = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
-    object_type = forms.CharField(label=_("对象类型"), required=False, max_length=60)
+    object_type = forms.CharField(label=_("对象类型"), required=False, max_length=60)  # a select on the page
     object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
     district = forms.ModelChoiceField(
         label=_("区县"),
@@ -22,8 +22,17 @@ class AuditEventFilterForm(forms.Form):
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, object_types=None, **kwargs):
+        """`object_types`: (value, label) pairs of the types present in the trail, for the page's select;
+        without them (the API) the type is the code itself, e.g. benefits.settlement."""
         super().__init__(*args, **kwargs)
+        if object_types is not None:
+            self.fields["object_type"] = forms.ChoiceField(
+                label=_("对象类型"),
+                required=False,
+                choices=[("", _("全部")), *object_types],
+                error_messages={"invalid_choice": _("没有这种对象类型的记录")},
+            )
         if user is not None and not user.is_city_wide:
             del self.fields["district"]
 

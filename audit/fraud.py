@@ -129,7 +129,13 @@ def fraud_scan(
             action=AuditEvent.Action.JOB,
             object_type="audit.suspicion",
             object_repr=f"疑点筛查 {start}至{end}",
-            new_values={"start": start.isoformat(), "end": end.isoformat(), "run_id": run_id, "counts": counts},
+            new_values={
+                "kind": "fraud_scan",
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "run_id": run_id,
+                "counts": counts,
+            },
         )
     return counts
 

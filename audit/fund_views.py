@@ -3,9 +3,9 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contributions.selectors import coverage_year_default
 from core.forms import DistrictChoiceField
 from core.models import District
 
@@ -26,7 +26,7 @@ class FundFilterForm(forms.Form):
 def fund_dashboard(request):
     require_fund_access(request.user)
     data = request.GET.copy()
-    data.setdefault("year", str(timezone.localdate().year))
+    data.setdefault("year", str(coverage_year_default()))  # the latest year with data, not an empty new year
     form = FundFilterForm(data)
     if not request.user.is_city_wide:
         del form.fields["district"]

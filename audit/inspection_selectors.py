@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from benefits.models import Institution
+from contributions.selectors import coverage_year_default
 
 from .fund_selectors import require_fund_access
 from .models import CreditRating, Inspection, Suspicion
@@ -71,3 +72,9 @@ def credit_rating_list(*, fetched_by: Any, filters: dict[str, Any] | None = None
     if filters.get("grade"):
         qs = qs.filter(grade=filters["grade"])
     return qs.order_by("-id")
+
+
+def credit_rating_year_default() -> int:
+    """The rating year shown first: the latest year rated, else the latest coverage year with data."""
+    latest = CreditRating.objects.order_by("-year").values_list("year", flat=True).first()
+    return latest or coverage_year_default()

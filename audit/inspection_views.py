@@ -3,7 +3,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import district_in_scope, require_capability
@@ -128,7 +127,7 @@ def inspection_detail(request, inspection_id: int):
 @login_required
 def credit_rating_list(request):
     data = request.GET.copy()
-    data.setdefault("year", str(timezone.localdate().year - 1))
+    data.setdefault("year", str(selectors.credit_rating_year_default()))
     form = CreditRatingFilterForm(data)
     filters = form.cleaned_data if form.is_valid() else {"year": -1}
     page = keyset_page(selectors.credit_rating_list(fetched_by=request.user, filters=filters),

@@ -5,6 +5,7 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -41,3 +42,21 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 def get_audit_event_for_user_or_404(*, fetched_by: Any, event_id: int) -> AuditEvent:
     return get_scoped_or_404(AuditEvent.objects.all(), user=fetched_by, capability=Capability.VIEW_AUDIT, pk=event_id)
+
+
+def audit_event_object_types() -> list[str]:
+    """The object types present in the trail, read by skipping along the object_type index (a loose
+    index scan: one index probe per type, however many millions of events there are)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE types(v) AS (
+            SELECT MIN(object_type) FROM {table} WHERE object_type > ''
+            UNION ALL
+            SELECT (SELECT MIN(object_type) FROM {table} WHERE object_type > types.v)
+            FROM types WHERE types.v IS NOT NULL
+        )
+        SELECT v FROM types WHERE v IS NOT NULL
+    """  # noqa: S608 - the table name comes from the model, never from input
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]

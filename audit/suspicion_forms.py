@@ -3,7 +3,10 @@
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from contributions.selectors import coverage_year_default
 
 from .models import FraudRule, Suspicion
 
@@ -11,7 +14,7 @@ DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _rule_choices(blank: str):
-    return [("", blank), *((r.code, f"{r.code} {r.name}") for r in FraudRule.objects.order_by("code"))]
+    return [("", blank), *((r.code, r.name) for r in FraudRule.objects.order_by("code"))]
 
 
 class SuspicionFilterForm(forms.Form):
@@ -29,8 +32,10 @@ class FraudScanForm(forms.Form):
     rule = forms.ChoiceField(label=_("规则"), required=False)
 
     def __init__(self, *args, **kwargs):
-        today = dt.date.today()
-        kwargs.setdefault("initial", {"start": dt.date(today.year, 1, 1), "end": today})
+        # The window offered first: the latest coverage year with data (up to today), not an empty new year.
+        year = coverage_year_default()
+        end = min(dt.date(year, 12, 31), timezone.localdate())
+        kwargs.setdefault("initial", {"start": dt.date(year, 1, 1), "end": end})
         super().__init__(*args, **kwargs)
         self.fields["rule"].choices = _rule_choices(_("全部启用的规则"))
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from assistance.terms import AidTerms
+from core.money import percent_text as pct
+from core.money import yuan_text as yuan
 
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
@@ -128,8 +130,9 @@ def settle(
     cap_left = max(pooled.annual_cap - ytd.pooled_paid, ZERO)
     pooled_paid = min(fen((eligible - deductible_applied) * pooled.ratio), cap_left)
     steps.append(
-        f"统筹基金：({eligible} - 起付 {deductible_applied}) × {pooled.ratio} = "
-        f"{fen((eligible - deductible_applied) * pooled.ratio)}，限额余 {cap_left}，支付 {pooled_paid}"
+        f"统筹基金：（{yuan(eligible)} − 起付 {yuan(deductible_applied)}）× {pct(pooled.ratio)} = "
+        f"{yuan(fen((eligible - deductible_applied) * pooled.ratio))}，"
+        f"年度限额余 {yuan(cap_left)}，支付 {yuan(pooled_paid)}"
     )
 
     # 2. Critical illness, on the eligible cost the basic fund left to the patient, cumulated over the year.
@@ -145,7 +148,11 @@ def settle(
         if critical.annual_cap is not None:
             critical_paid = min(critical_paid, max(critical.annual_cap - ytd.critical_paid, ZERO))
         critical_paid = min(critical_paid, left_after_basic)
-        steps.append(f"大病保险：年度累计 {critical_base}，起付 {fen(threshold)}，支付 {critical_paid}")
+        tilt_note = f"（倾斜支付，各段比例加 {pct(bonus)}）" if tilted else ""
+        steps.append(
+            f"大病保险：年度累计 {yuan(critical_base)}，起付 {yuan(fen(threshold))}{tilt_note}，"
+            f"支付 {yuan(critical_paid)}"
+        )
 
     # 3. Medical aid, for aid recipients, on the eligible self-pay still left.
     aid_paid = ZERO
@@ -154,13 +161,16 @@ def settle(
     if aid is not None and claim.aid_recipient:
         above = max(aid_base - aid.deductible, ZERO) - max(ytd.aid_base - aid.deductible, ZERO)
         aid_paid = min(fen(above * aid.ratio), max(aid.annual_limit - ytd.aid_paid, ZERO), left_eligible)
-        steps.append(f"医疗救助：({above}) × {aid.ratio}，年度余额 {aid.annual_limit - ytd.aid_paid}，支付 {aid_paid}")
+        steps.append(
+            f"医疗救助：{yuan(above)} × {pct(aid.ratio)}，年度救助余额 {yuan(aid.annual_limit - ytd.aid_paid)}，"
+            f"支付 {yuan(aid_paid)}"
+        )
 
     # 4. Personal account, 5. out of pocket.
     remaining = claim.total_cost - pooled_paid - critical_paid - aid_paid
     account_paid = min(max(claim.account_balance, ZERO), remaining)
     out_of_pocket = remaining - account_paid
-    steps.append(f"个人账户支付 {account_paid}，个人自付 {out_of_pocket}")
+    steps.append(f"个人账户支付 {yuan(account_paid)}，个人自付 {yuan(out_of_pocket)}")
 
     after = YearToDate(
         deductible_met=ytd.deductible_met + (ZERO if pooled.deductible_per_admission else deductible_applied),

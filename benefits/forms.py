@@ -63,23 +63,34 @@ class SettlementFilterForm(forms.Form):
 
 
 class ManualSettlementForm(forms.Form):
-    """零星报销: an invoice the patient paid in full, reimbursed by the same rules as direct settlement."""
+    """零星报销: an invoice the patient paid in full, reimbursed by the same rules as direct settlement.
+
+    Opened from the person page (?person=<pk>) it has no ID field: the person is already known, and
+    the full ID number never reaches the page."""
 
     id_number = forms.CharField(label=_("身份证号"), max_length=40)
     institution_code = forms.CharField(label=_("机构编码"), max_length=20)
     settlement_number = forms.CharField(label=_("发票号/结算单号"), max_length=40)
     benefit_type = forms.ChoiceField(label=_("待遇类型"), choices=BenefitType.choices)
     service_date = forms.DateField(label=_("就诊/入院日期"), widget=DATE)
-    discharge_date = forms.DateField(label=_("出院日期"), widget=DATE, required=False, help_text=_("住院必填"))
+    discharge_date = forms.DateField(
+        label=_("出院日期"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "data_condition": _("住院时必填")}),
+        required=False,
+    )
     total_cost = forms.DecimalField(label=_("医疗总费用"), **MONEY)
     eligible_cost = forms.DecimalField(label=_("政策范围内费用"), **MONEY)
-    chronic_disease_code = forms.ChoiceField(label=_("慢特病病种"), required=False, help_text=_("门诊慢特病必选"))
+    chronic_disease_code = forms.ChoiceField(
+        label=_("慢特病病种"), required=False, widget=forms.Select(attrs={"data_condition": _("门诊慢特病时必填")})
+    )
     diagnosis_code = forms.CharField(
         label=_("主要诊断编码"), max_length=20, required=False, help_text=_("ICD-10，如 J18.9")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if person is not None:
+            del self.fields["id_number"]
         self.fields["chronic_disease_code"].choices = [("", "—")] + [
             (d.code, f"{d.code} {d.name}") for d in selectors.chronic_disease_list()
         ]

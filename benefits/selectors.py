@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -171,6 +172,12 @@ def get_settlement_for_user_or_404(*, fetched_by: Any, settlement_id: int) -> Se
     if settlement is None:
         raise Http404("记录不存在或不在您的管辖范围内。")
     return settlement
+
+
+def issuing_bureau() -> dict[str, str]:
+    """The bureau that issues printed statements (settings.YIBAO_BUREAU: name, address, hotline)."""
+    bureau = getattr(settings, "YIBAO_BUREAU", None) or {}
+    return {key: str(bureau.get(key, "") or "") for key in ("name", "address", "hotline")}
 
 
 def person_accumulators(*, person: Person) -> QuerySet[AnnualAccumulator]:

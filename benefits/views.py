@@ -6,7 +6,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +18,7 @@ from core.models import District
 from core.pagination import keyset_page
 from core.roles import Capability
 from core.views_helpers import form_submit
+from enrollment.selectors import get_person_for_user_or_404
 
 from . import selectors, services
 from .forms import (
@@ -131,11 +135,25 @@ def settlement_list(request):
     return render(request, "benefits/settlement_list.html", context)
 
 
+def _may_reverse(user, settlement: Settlement) -> bool:
+    return (
+        settlement.status == Settlement.Status.SETTLED
+        and user.has_capability(Capability.REVIEW)
+        and district_in_scope(user=user, district_id=settlement.district_id)
+    )
+
+
 def _statement(request, settlement: Settlement, reversal_form: ReversalForm | None = None, status: int = 200):
-    can_review = request.user.has_capability(Capability.REVIEW)
-    if reversal_form is None and can_review and settlement.status == Settlement.Status.SETTLED:
+    if reversal_form is None and _may_reverse(request.user, settlement):
         reversal_form = ReversalForm()
-    context = {"s": settlement, "reversal_form": reversal_form if can_review else None}
+    context = {
+        "s": settlement,
+        "reversal_form": reversal_form if _may_reverse(request.user, settlement) else None,
+        # The printed statement names who issues it, when and by whom it was printed.
+        "bureau": selectors.issuing_bureau(),
+        "printed_at": timezone.localtime(),
+        "printed_by": request.user,
+    }
     return render(request, "benefits/settlement_detail.html", context, status=status)
 
 
@@ -154,6 +172,9 @@ def settlement_reverse(request, settlement_id: int):
     settlement = selectors.get_settlement_for_user_or_404(fetched_by=request.user, settlement_id=settlement_id)
     require_capability(request.user, Capability.REVIEW)
     form = ReversalForm(request.POST)
+    if request.POST.get("confirmed") != "1" and form.is_valid() and _may_reverse(request.user, settlement):
+        # The first submit only says what 冲正 will do; the second (确认冲正) does it.
+        return render(request, "benefits/settlement_reverse_confirm.html", {"s": settlement, "form": form})
     if response := form_submit(
         request,
         form,
@@ -165,11 +186,23 @@ def settlement_reverse(request, settlement_id: int):
     return _statement(request, settlement, reversal_form=form)
 
 
+def _person_from_query(request):
+    """?person=<pk> (the person page's link): that person, in the user's scope, or 404."""
+    raw = request.GET.get("person", "")
+    if raw == "":
+        return None
+    if not raw.isdigit():
+        raise Http404(_("记录不存在或不在您的管辖范围内。"))
+    return get_person_for_user_or_404(fetched_by=request.user, person_id=int(raw))
+
+
 @login_required
 def settlement_manual(request):
-    """零星报销: staff settle an invoice the patient paid in full, by the same rules, without the account."""
+    """零星报销: staff settle an invoice the patient paid in full, by the same rules, without the account.
+    From the person page (?person=<pk>) the person is already chosen: no ID number to type or unmask."""
     require_capability(request.user, Capability.EDIT)
-    form = ManualSettlementForm(request.POST or None)
+    person = _person_from_query(request)
+    form = ManualSettlementForm(request.POST or None, person=person)
 
     def settle(data):
         institution = selectors.institution_by_code(code=data["institution_code"])
@@ -180,7 +213,7 @@ def settlement_manual(request):
             institution=institution,
             request=services.SettlementRequest(
                 settlement_number=data["settlement_number"],
-                id_number=data["id_number"],
+                id_number=person.id_number if person is not None else data["id_number"],
                 benefit_type=data["benefit_type"],
                 service_date=data["service_date"],
                 discharge_date=data["discharge_date"],
@@ -203,4 +236,12 @@ def settlement_manual(request):
 
     if response := form_submit(request, form, call=settle, then=show, aliases=MANUAL_ALIASES):
         return response
-    return render(request, "benefits/form.html", {"form": form, "title": _("零星报销")})
+    context = {
+        "form": form,
+        "title": _("零星报销"),
+        "person": person,
+        "back_url": reverse("enrollment:person_detail", args=[person.pk])
+        if person is not None
+        else reverse("benefits:settlement_list"),
+    }
+    return render(request, "benefits/form.html", context)

@@ -1,4 +1,11 @@
-from django.urls import path
+import re
+
+from django.urls import NoReverseMatch, path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from assistance import api as assistance_api
 from audit import api as audit_api
@@ -64,3 +71,32 @@ urlpatterns = [
     path("credit-ratings/", inspection_api.CreditRatingListApi.as_view(), name="creditrating-list"),
     path("fund-analysis/", fund_api.FundAnalysisApi.as_view(), name="fund-analysis"),
 ]
+
+
+@extend_schema(exclude=True)  # a directory of the API, not part of it
+class ApiRootView(APIView):
+    """GET /api/v1/: every endpoint of this version, by name; URLs with an id show it as {pk}, as in the schema.
+
+    Same authentication and role check as the rest of the API (the DRF defaults)."""
+
+    def get_view_name(self) -> str:
+        return _("接口目录")
+
+    def get_view_description(self, html=False) -> str:
+        # The browsable page shows this instead of the docstring.
+        return _("本版本的全部接口。地址中的 {pk} 为记录编号；每个接口只返回调用者角色和辖区内的数据。")
+
+    def get(self, request, format=None):
+        endpoints = {}
+        for pattern in urlpatterns:
+            if not pattern.name or pattern.name == "root":
+                continue
+            try:
+                endpoints[pattern.name] = reverse(f"api:{pattern.name}", request=request, format=format)
+            except NoReverseMatch:
+                template = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+                endpoints[pattern.name] = request.build_absolute_uri(request.path) + template
+        return Response(endpoints)
+
+
+urlpatterns.insert(0, path("", ApiRootView.as_view(), name="root"))

@@ -1,8 +1,12 @@
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.roles import Capability
+
+# The idle-logout warning (static/js/yibao.js) shows this long before SESSION_IDLE_SECONDS run out.
+IDLE_WARN_SECONDS = 120
 
 # (url name, label, capability needed to see the entry); labels are translated when shown.
 NAVIGATION = [
@@ -33,4 +37,8 @@ def navigation(request) -> dict:
         for name, label, capability in NAVIGATION
         if user.has_capability(capability)
     ]
-    return {"nav_items": items}
+    return {
+        "nav_items": items,
+        "idle_seconds": settings.SESSION_IDLE_SECONDS,
+        "idle_warn_seconds": min(IDLE_WARN_SECONDS, settings.SESSION_IDLE_SECONDS // 2),
+    }

@@ -1,5 +1,8 @@
 """Contribution payments from a file (e.g. the tax bureau's daily list), idempotent per 缴费流水号.
 
+From the 批量导入 page and the API a file is first checked (预览, nothing booked: the batch stops at 待确认
+with every refused row listed and the payments it would book counted); 确认导入 then books it, checking
+every row again against the bills as they are then. The operator's command books in one step.
 Rows are checked in Python, then applied chunk by chunk with set-based queries: one lookup of
 bills and references per chunk, bills locked, payments bulk-inserted, bills bulk-updated.
 A reference already recorded with the same bill and amount is a harmless repeat; the same
@@ -16,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contributions.models import ContributionBill, ContributionPayment
-from contributions.services import bill_status
-from core.importing.batches import batch_store_and_queue
+from contributions.services import bill_status, channel_invalid_message
+from core.importing.batches import batch_confirm_and_queue, batch_store_and_queue
 from core.importing.registry import Importer
-from core.importing.rowfile import row_file_apply, row_file_batch_run
+from core.importing.rowfile import APPLY, PREVIEW, RUN, row_file_apply, row_file_batch_run
 from core.importing.rows import RowError
-from core.models import ImportBatch, User
+from core.models import ImportBatch, JobRun, User
 from enrollment.validators import InvalidValue, mask_id_number, validate_id_number
 
 HEADERS = {
@@ -51,9 +54,19 @@ class PaymentRow(NamedTuple):
 
 @transaction.atomic
 def payment_batch_create(
-    *, actor: User | None, fileobj: Any, original_name: str, district_id: int | None, mode: str, inline: bool = False
+    *,
+    actor: User | None,
+    fileobj: Any,
+    original_name: str,
+    district_id: int | None,
+    mode: str,
+    inline: bool = False,
+    preview: bool = False,
 ) -> ImportBatch:
-    """Store a payments file and queue its processing (checked and applied in one step)."""
+    """Store a payments file and queue its processing.
+
+    `preview` (the 批量导入 page, the API): check only and stop at 待确认; `payment_batch_confirm` books.
+    Without it (the operator's command): check and book in one step."""
     return batch_store_and_queue(
         actor=actor,
         kind=ImportBatch.Kind.PAYMENTS,
@@ -63,6 +76,19 @@ def payment_batch_create(
         district_id=district_id,
         mode=mode,
         inline=inline,
+        params={"step": PREVIEW} if preview else None,
+    )
+
+
+def payment_batch_upload(**kwargs: Any) -> ImportBatch:
+    """The upload of the 批量导入 page and POST /api/v1/imports/: a preview, nothing booked until confirmed."""
+    return payment_batch_create(preview=True, **kwargs)
+
+
+def payment_batch_confirm(*, actor: User | None, batch: ImportBatch, inline: bool = False) -> JobRun:
+    """Staff looked at the preview and confirm: queue the booking (which checks every row again)."""
+    return batch_confirm_and_queue(
+        actor=actor, batch=batch, job_kind="payments_import", params={"step": APPLY}, inline=inline
     )
 
 
@@ -98,23 +124,28 @@ def _check_row(row_number: int, cells: list[str], pos: dict[str, int], errors: l
         paid_on = None
     channel = CHANNELS.get(cell("channel"))
     if channel is None:
-        errors.append((row_number, "缴费渠道", cell("channel")[:20], "缴费渠道无效"))
+        errors.append((row_number, "缴费渠道", cell("channel")[:20], f"{channel_invalid_message()}（或留空，按文件导入）"))
     if len(errors) != before:
         return None
     return PaymentRow(row_number, id_number, year, amount, reference, paid_on, channel)
 
 
-def _apply_chunk(batch: ImportBatch, rows: list[PaymentRow], errors: list[RowError], counts: dict[str, int]) -> None:
+def _apply_chunk(
+    batch: ImportBatch, rows: list[PaymentRow], errors: list[RowError], counts: dict[str, int], *, write: bool = True
+) -> None:
     """Match rows to bills, refuse what must be refused, insert the rest; one transaction per chunk.
 
-    The rows are no repeats of an earlier row's reference: the floor refused those (key 缴费流水号)."""
+    The rows are no repeats of an earlier row's reference: the floor refused those (key 缴费流水号).
+    Without `write` (the preview) nothing is locked or written: the counts say what would be booked."""
     keys = {(r.id_number, r.coverage_year) for r in rows}
-    bills = {
-        (b.person.id_number, b.coverage_year): b
-        for b in ContributionBill.objects.select_for_update(of=("self",))
-        .select_related("person")
-        .filter(person__id_number__in={k[0] for k in keys}, coverage_year__in={k[1] for k in keys})
-    }
+    if not keys:
+        return
+    bills_query = ContributionBill.objects.select_related("person").filter(
+        person__id_number__in={k[0] for k in keys}, coverage_year__in={k[1] for k in keys}
+    )
+    if write:
+        bills_query = bills_query.select_for_update(of=("self",))
+    bills = {(b.person.id_number, b.coverage_year): b for b in bills_query}
     existing = {p.reference: p for p in ContributionPayment.objects.filter(reference__in=[r.reference for r in rows])}
     new_payments, touched = [], {}
     for row_number, id_number, year, amount, reference, paid_on, channel in rows:
@@ -146,17 +177,18 @@ def _apply_chunk(batch: ImportBatch, rows: list[PaymentRow], errors: list[RowErr
                 import_batch_id=batch.pk,
             )
         )
-    ContributionPayment.objects.bulk_create(new_payments, batch_size=2000)
-    now = timezone.now()
-    for bill in touched.values():
-        bill.updated_at = now
-    ContributionBill.objects.bulk_update(touched.values(), ["paid_amount", "status", "updated_at"], batch_size=2000)
+    if write:
+        ContributionPayment.objects.bulk_create(new_payments, batch_size=2000)
+        now = timezone.now()
+        for bill in touched.values():
+            bill.updated_at = now
+        ContributionBill.objects.bulk_update(touched.values(), ["paid_amount", "status", "updated_at"], batch_size=2000)
     counts["payments_created"] += len(new_payments)
     counts["bills_updated"] += len(touched)
 
 
-def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, int]:
-    """Check and apply a payments file.
+def payment_batch_run(*, batch_id: int, run_id: int | None = None, step: str = RUN) -> dict[str, int]:
+    """Check a payments file, and book it (step RUN: at once; PREVIEW: check only; APPLY: after 确认导入).
 
     逐行 (skip_invalid): chunk by chunk, each chunk's payments, bill updates and row errors in one
     transaction, so memory stays flat and a re-run after a crash finds the committed chunks as
@@ -165,20 +197,22 @@ def payment_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, 
     counts = {"total_rows": 0, "payments_created": 0, "bills_updated": 0, "unchanged": 0}
 
     def run(batch: ImportBatch) -> tuple[dict[str, int], int, str, str]:
+        write = step != PREVIEW
         return row_file_apply(
             batch=batch,
             run_id=run_id,
             check_row=_check_row,
-            apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, counts),
+            apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, counts, write=write),
             counts=counts,
             written=("payments_created", "bills_updated"),
+            preview=not write,
         )
 
-    return row_file_batch_run(batch_id=batch_id, run=run, note="导入的缴费记录以 import_batch_id 关联本批次")
+    return row_file_batch_run(batch_id=batch_id, run=run, note="导入的缴费记录以 import_batch_id 关联本批次", step=step)
 
 
-def payments_import_job(*, run_id: int, batch_id: int) -> dict[str, int]:
-    return payment_batch_run(batch_id=batch_id, run_id=run_id)
+def payments_import_job(*, run_id: int, batch_id: int, step: str = RUN) -> dict[str, int]:
+    return payment_batch_run(batch_id=batch_id, run_id=run_id, step=step)
 
 
 PAYMENTS_IMPORTER = Importer(
@@ -187,7 +221,8 @@ PAYMENTS_IMPORTER = Importer(
     headers=HEADERS,
     required=REQUIRED,
     key_columns=("缴费流水号",),
-    create=payment_batch_create,
+    create=payment_batch_upload,
+    confirm=payment_batch_confirm,
     example=("11010519491231002X", "2023", "350.00", "BANK-2023-000001", "2022-12-01", "税务代征"),
     duplicate_shown=lambda row: row.reference[:20],
 )

@@ -1,6 +1,16 @@
+from django.utils.functional import lazy
 from rest_framework import serializers
 
 from .models import ContributionBill, ContributionPayment
+
+
+def _channel_choice_error() -> str:
+    """An integrator sends the code; the refusal names every accepted code with its meaning."""
+    accepted = "、".join(f"{value}（{label}）" for value, label in ContributionPayment.Channel.choices)
+    return f"缴费渠道“{{input}}”无效，可选：{accepted}"
+
+
+CHANNEL_CHOICE_ERROR = lazy(_channel_choice_error, str)()
 
 
 class PaymentOutput(serializers.ModelSerializer):
@@ -37,4 +47,8 @@ class PaymentInput(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     paid_on = serializers.DateField()
     reference = serializers.CharField(max_length=64)
-    channel = serializers.ChoiceField(choices=ContributionPayment.Channel.choices, default="api")
+    channel = serializers.ChoiceField(
+        choices=ContributionPayment.Channel.choices,
+        default="api",
+        error_messages={"invalid_choice": CHANNEL_CHOICE_ERROR},
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assistance.subsidies import SUBSIDY_SQL, contribution_subsidies, subsidy_amount
@@ -29,6 +30,19 @@ def bill_due_amount(*, standard: ContributionStandard, scheme: str, contribution
     if scheme == Scheme.RESIDENT:
         return to_fen(standard.individual_amount)
     return to_fen((contribution_base or Decimal(0)) * (standard.employer_rate + standard.individual_rate) * MONTHS)
+
+
+def coverage_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of a coverage year (a calendar year)."""
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def billable_enrollments(*, coverage_year: int) -> QuerySet[Enrollment]:
+    """The one rule of who gets a bill for a coverage year, for one person's bill and the yearly batch alike:
+    an active enrollment that has started by 31 Dec of the year (an active one has no end date; the end-date
+    test keeps the rule whole if that ever changes)."""
+    first, last = coverage_year_bounds(coverage_year)
+    return Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, start_date__lte=last).exclude(end_date__lt=first)
 
 
 def _standard_for(*, year: int, scheme: str, category: str, tier: int | None) -> ContributionStandard:
@@ -63,7 +77,7 @@ def contribution_bill_issue(*, actor: User | None, enrollment: Enrollment, cover
         return existing
     if enrollment.status != Enrollment.Status.ACTIVE:
         raise ValidationError({"coverage_year": "该参保登记已终止或暂停，不能生成缴费单"})
-    if enrollment.start_date.year > coverage_year:
+    if not billable_enrollments(coverage_year=coverage_year).filter(pk=enrollment.pk).exists():
         raise ValidationError({"coverage_year": f"参保开始日期晚于{coverage_year}年度"})
     standard = _standard_for(
         year=coverage_year, scheme=enrollment.scheme, category=enrollment.category, tier=enrollment.tier
@@ -101,7 +115,8 @@ CROSS JOIN LATERAL (
            END AS amount
 ) due
 {subsidy}
-WHERE e.status = 'active' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+WHERE e.status = 'active' AND e.start_date <= %(last_day)s AND (e.end_date IS NULL OR e.end_date >= %(first_day)s)
+  AND e.id > %(after)s AND e.id <= %(upto)s {district}
 ON CONFLICT (person_id, coverage_year) DO NOTHING
 """
 
@@ -115,8 +130,8 @@ def contribution_bills_issue(
     resume_after: int | None = None,
     checkpoint: Callable[..., None] | None = None,
 ) -> dict[str, int]:
-    """Bills for every active enrollment of the year (or of one scheme), in id-range chunks; running it
-    again adds nothing.
+    """Bills for every enrollment of the year (`billable_enrollments`, the rule one person's bill follows
+    too), or of one scheme, in id-range chunks; running it again adds nothing.
 
     Each chunk commits on its own; `checkpoint(after=..., created=..., done=..., total=...)` is told after
     each, so a job killed mid-way resumes at `resume_after` instead of walking the done chunks again.
@@ -125,7 +140,7 @@ def contribution_bills_issue(
     so there the amounts are computed in Python with Decimal, chunk by chunk.
     """
     require_edit_for_scope(actor=actor, district_id=district_id)
-    base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    base = billable_enrollments(coverage_year=coverage_year)
     if district_id:
         base = base.filter(district_id=district_id)
     if scheme:
@@ -178,8 +193,11 @@ def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: 
         "AND e.scheme = %(scheme)s" if scheme else ""
     )
     sql = _ISSUE_SQL.format(district=where, subsidy=SUBSIDY_SQL)
+    first_day, last_day = coverage_year_bounds(year)
     params = {
         "year": year,
+        "first_day": first_day,
+        "last_day": last_day,
         "now": timezone.now(),
         "after": after,
         "upto": after + BILL_CHUNK,
@@ -193,7 +211,7 @@ def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: 
 
 def _issue_chunk_python(*, year: int, after: int, district_id: int | None, scheme: str | None) -> int:
     standards = {(s.scheme, s.category, s.tier): s for s in ContributionStandard.objects.filter(year=year)}
-    rows = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, id__gt=after, id__lte=after + BILL_CHUNK)
+    rows = billable_enrollments(coverage_year=year).filter(id__gt=after, id__lte=after + BILL_CHUNK)
     if district_id:
         rows = rows.filter(district_id=district_id)
     if scheme:
@@ -227,6 +245,15 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None, schem
         )
     ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
     return len(bills)
+
+
+def channels_accepted() -> str:
+    """The payment channels staff may name, in Chinese, for a refusal that says what is accepted."""
+    return "、".join(str(label) for label in ContributionPayment.Channel.labels)
+
+
+def channel_invalid_message() -> str:
+    return f"缴费渠道无效，可选：{channels_accepted()}"
 
 
 def _replay_or_refuse(*, reference: str, bill: ContributionBill, amount: Decimal) -> ContributionPayment | None:
@@ -264,7 +291,7 @@ def payment_record(
     if amount <= 0:
         raise ValidationError({"amount": "缴费金额须大于0"})
     if channel not in ContributionPayment.Channel.values:
-        raise ValidationError({"channel": "缴费渠道无效"})
+        raise ValidationError({"channel": channel_invalid_message()})
     # Lock the bill first: two deliveries of the same payment then run one after the other,
     # and the second sees the first's row below.
     bill = ContributionBill.objects.select_for_update().get(pk=bill.pk)

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.access import require_capability
+from core.access import district_in_scope, require_capability
 from core.roles import Capability
 from core.views_helpers import action_submit, form_submit
 from enrollment import selectors as enrollment_selectors
@@ -18,11 +18,18 @@ from .forms import PaymentForm
 
 def person_bills_panel(request, person) -> str:
     """The person page's 缴费单 section (registered with enrollment's person-page panels)."""
+    can_edit = request.user.has_capability(Capability.EDIT)
+    bills = list(selectors.person_bills(person=person))
+    for bill in bills:  # a bill kept by the district the person moved from is theirs to take payments on
+        bill.can_pay = (
+            can_edit and bill.status != "paid" and district_in_scope(user=request.user, district_id=bill.district_id)
+        )
     context = {
         "person": person,
-        "bills": selectors.person_bills(person=person),
+        "bills": bills,
         "enrollments": enrollment_selectors.person_enrollments(person=person).filter(status="active"),
-        "can_edit": request.user.has_capability(Capability.EDIT),
+        "can_edit": can_edit and district_in_scope(user=request.user, district_id=person.district_id),
+        "default_year": selectors.coverage_year_default(),
     }
     return render_to_string("contributions/_person_bills.html", context, request=request)
 
@@ -38,10 +45,13 @@ def bill_issue(request, enrollment_id: int):
     except ValueError:
         messages.error(request, _("参保年度应为四位数字"))
     else:
+        existed = selectors.person_bills(person=enrollment.person).filter(coverage_year=year).exists()
         action_submit(
             request,
             lambda: services.contribution_bill_issue(actor=request.user, enrollment=enrollment, coverage_year=year),
-            success=_("已生成%(year)s年度缴费单") % {"year": year},
+            # issuing twice returns the first bill: say so rather than "issued"
+            success=(_("%(year)s年度缴费单已存在，未重复生成") if existed else _("已生成%(year)s年度缴费单"))
+            % {"year": year},
         )
     return redirect("enrollment:person_detail", person_id=enrollment.person_id)
 

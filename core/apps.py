@@ -12,7 +12,10 @@ class CoreConfig(AppConfig):
         from .admin import audit_third_party_admins
         from .jobs import JobKind, housekeeping, register_jobs
         from .receivers import connect_login_receivers
+        from .workqueue import core_queue_items, register_queue_item
 
         register_jobs(JobKind("housekeeping", housekeeping, _("系统清理（过期会话与登录失败计数）"), start="plain"))
+        for item in core_queue_items():
+            register_queue_item(item)
         connect_login_receivers()
         audit_third_party_admins()

@@ -14,6 +14,7 @@ from .importing import selectors
 from .importing.batches import import_batch_cancel
 from .importing.reader import sample_csv
 from .importing.registry import IMPORTERS, importer_for, importer_step, upload_page_importers
+from .jobs import job_counts_display
 from .models import District, ImportBatch
 from .pagination import keyset_page
 from .roles import Capability
@@ -49,9 +50,21 @@ def import_list(request):
         request, form, call=create_batch, then=lambda batch: redirect("core:import_detail", batch_id=batch.pk)
     ):
         return response
-    page = keyset_page(selectors.import_batch_list(fetched_by=request.user), after=request.GET.get("after"))
+    status = request.GET.get("status", "")
+    status = status if status in ImportBatch.Status.values else ""
+    batches = selectors.import_batch_list(fetched_by=request.user, status=status)
+    page = keyset_page(batches, after=request.GET.get("after"))
     can_upload = request.user.has_capability(Capability.EDIT)
-    context = {"form": form, "page": page, "can_upload": can_upload, "importers": upload_page_importers()}
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "form": form,
+        "page": page,
+        "can_upload": can_upload,
+        "importers": upload_page_importers(),
+        "filtered": status and ImportBatch.Status(status).label,
+        "query": query.urlencode(),
+    }
     return render(request, "core/import_list.html", context)
 
 
@@ -66,17 +79,34 @@ def import_detail(request, batch_id: int):
             response["HX-Refresh"] = "true"  # the step finished: reload to show the preview or result
         return response
     errors = list(selectors.import_row_errors(batch=batch)[: PREVIEW_ERRORS + 1])
+    shown = errors[:PREVIEW_ERRORS]
+    links = (
+        importer.row_links(batch=batch, row_numbers=sorted({e.row_number for e in shown}), user=request.user)
+        if importer.row_links is not None and shown
+        else {}
+    )
     context.update(
-        errors=errors[:PREVIEW_ERRORS],
+        errors=[(error, links.get(error.row_number)) for error in shown],
         more_errors=len(errors) > PREVIEW_ERRORS,
-        can_confirm=batch.status == ImportBatch.Status.VALIDATED
-        and importer.confirm is not None
-        and request.user.has_capability(Capability.EDIT),
+        counts=job_counts_display(batch.counts),
+        can_confirm=_confirmable(request, batch, importer),
+        can_edit=request.user.has_capability(Capability.EDIT),
         can_revalidate=batch.status == ImportBatch.Status.FAILED
         and importer.revalidate is not None
         and request.user.has_capability(Capability.EDIT),
     )
     return render(request, "core/import_detail.html", context)
+
+
+def _confirmable(request, batch: ImportBatch, importer) -> bool:
+    """确认导入 is offered for a previewed batch with rows to write (整批 mode: and no refused row)."""
+    return (
+        batch.status == ImportBatch.Status.VALIDATED
+        and importer.confirm is not None
+        and batch.valid_rows > 0
+        and not (batch.mode == ImportBatch.Mode.ATOMIC and batch.error_rows)
+        and request.user.has_capability(Capability.EDIT)
+    )
 
 
 def _batch_action(request, batch_id: int, service, done_message: str = ""):
@@ -91,9 +121,19 @@ def _batch_action(request, batch_id: int, service, done_message: str = ""):
 
 
 @login_required
-@require_POST
 def import_confirm(request, batch_id: int):
-    return _batch_action(request, batch_id, "confirm")
+    """GET: what 确认导入 will write, and the button that does it; POST: confirm (the apply is queued)."""
+    if request.method == "POST":
+        return _batch_action(request, batch_id, "confirm", _("已确认导入，正在写入数据"))
+    batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
+    importer = importer_for(batch.kind)
+    importer_step(batch.kind, "confirm")  # a kind without the step: 404
+    context = {
+        "batch": batch,
+        "counts": job_counts_display(batch.counts),
+        "can_confirm": _confirmable(request, batch, importer),
+    }
+    return render(request, "core/import_confirm.html", context)
 
 
 @login_required

@@ -1,17 +1,28 @@
 """Reads of the floor (job runs), always scoped to the user who asks."""
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .access import get_scoped_or_404, require_capability, scope_to_user
 from .models import District, JobRun
 from .roles import Capability
 
+# The work queue's 失败的批处理: failed runs of the last days (older ones were seen, or run again since).
+FAILED_RECENT_DAYS = 7
 
-def job_run_list(*, fetched_by: Any) -> QuerySet[JobRun]:
+
+def job_run_list(*, fetched_by: Any, status: str = "", since_days: int | None = None) -> QuerySet[JobRun]:
+    """Runs in the user's scope, newest first; optionally of one status and created in the last days."""
     require_capability(fetched_by, Capability.VIEW)
-    return scope_to_user(JobRun.objects.all(), user=fetched_by).select_related("started_by").order_by("-id")
+    qs = scope_to_user(JobRun.objects.all(), user=fetched_by).select_related("started_by").order_by("-id")
+    if status:
+        qs = qs.filter(status=status)
+    if since_days:
+        qs = qs.filter(created_at__gte=timezone.now() - dt.timedelta(days=since_days))
+    return qs
 
 
 def get_job_run_for_user_or_404(*, fetched_by: Any, run_id: int) -> JobRun:

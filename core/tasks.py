@@ -5,7 +5,7 @@ import threading
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from .jobs import job_run_execute
@@ -30,11 +30,20 @@ def enqueue_job(run: JobRun, *, inline: bool = False) -> None:
         if inline:
             job_run_execute(run_id=run.pk)
         elif settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "YIBAO_EAGER_IN_THREAD", True):
-            threading.Thread(target=run_job.apply, kwargs={"args": [run.pk]}, daemon=True).start()
+            threading.Thread(target=_run_in_thread, args=[run.pk], daemon=True).start()
         else:
             run_job.delay(run.pk)
 
     transaction.on_commit(send)
+
+
+def _run_in_thread(run_id: int) -> None:
+    """The embedded mode's worker thread: run the task, then close this thread's database connection
+    (no request ends here to close it; left open it would hold the database, e.g. against a drop)."""
+    try:
+        run_job.apply(args=[run_id])
+    finally:
+        connections.close_all()
 
 
 @shared_task

@@ -9,31 +9,68 @@ from django.views.decorators.http import require_POST
 
 from . import selectors
 from .access import require_capability
-from .jobs import REGISTRY
+from .jobs import REGISTRY, job_default_year
+from .models import JobRun
 from .pagination import keyset_page
 from .roles import Capability
 from .services import job_run_create
 from .tasks import enqueue_job
+from .workqueue import work_queue
+
+
+def _query_without_after(request) -> str:
+    """The list's filters, for the pager's next-page link."""
+    query = request.GET.copy()
+    query.pop("after", None)
+    return query.urlencode()
 
 
 @login_required
 def home(request):
+    """工作台: what waits for this user (scoped to their district and role), then the latest batch runs."""
     require_capability(request.user, Capability.VIEW)
     recent = selectors.job_run_list(fetched_by=request.user)[:5]
-    return render(request, "home.html", {"recent_runs": recent})
+    return render(request, "home.html", {"queue": work_queue(user=request.user), "recent_runs": recent})
+
+
+def _list_filters(request, statuses) -> dict:
+    """?status= (one of `statuses`) and ?days= from a list page's query string; anything else is ignored."""
+    status = request.GET.get("status", "")
+    days = request.GET.get("days", "")
+    return {
+        "status": status if status in statuses else "",
+        "since_days": int(days) if days.isdigit() and 0 < int(days) <= 366 else None,
+    }
 
 
 @login_required
 def job_list(request):
-    runs = selectors.job_run_list(fetched_by=request.user)
+    filters = _list_filters(request, JobRun.Status.values)
+    runs = selectors.job_run_list(fetched_by=request.user, **filters)
     page = keyset_page(runs, after=request.GET.get("after"))
     can_start = request.user.has_capability(Capability.ADMINISTER)
+    this_year = timezone.localdate().year
+    start_jobs = (
+        [
+            {
+                "kind": job.kind,
+                "label": job.label,
+                "start": job.start,
+                "year": job_default_year(job.kind, today_year=this_year) if job.start == "year" else None,
+            }
+            for job in REGISTRY.values()
+            if job.start in ("plain", "year")
+        ]
+        if can_start
+        else []
+    )
     context = {
         "page": page,
-        "ui_jobs": [job for job in REGISTRY.values() if job.start == "plain"],
-        "year_jobs": [job for job in REGISTRY.values() if job.start == "year"],
+        "start_jobs": start_jobs,
         "can_start": can_start,
-        "this_year": timezone.localdate().year,
+        "filtered": filters["status"] and JobRun.Status(filters["status"]).label,
+        "since_days": filters["since_days"],
+        "query": _query_without_after(request),
     }
     return render(request, "core/job_list.html", context)
 

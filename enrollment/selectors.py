@@ -15,26 +15,71 @@ from enrollment.models import (
     Transfer,
 )
 
-from .validators import normalize_id_number
+from .validators import InvalidValue, normalize_id_number, validate_id_number
 
-_ID_PREFIX = re.compile(r"^[0-9]{6,17}[0-9X]?$")
+ID_PREFIX_MIN = 6  # the area code: fewer digits would match a whole district, and no index narrows it
+NAME_MIN = 2  # a surname alone is not a name; names are matched whole
+_ID_PREFIX = re.compile(rf"^[0-9]{{{ID_PREFIX_MIN},17}}[0-9X]?$")
+_ID_LIKE = re.compile(r"^[0-9]+X?$")
+
+
+class SearchProblem:
+    """Why a search cannot run as typed (the view says it in words)."""
+
+    ID_TOO_SHORT = "id_too_short"
+    NAME_TOO_SHORT = "name_too_short"
+    ID_TOO_LONG = "id_too_long"
+
+
+def person_query_problem(*, query: str) -> str:
+    """ "" when `person_list` can search for this query, else a SearchProblem code."""
+    query = (query or "").strip()
+    if not query:
+        return ""
+    number = normalize_id_number(query)
+    if _ID_LIKE.match(number):
+        if len(number) < ID_PREFIX_MIN:
+            return SearchProblem.ID_TOO_SHORT
+        if len(number) > 18:
+            return SearchProblem.ID_TOO_LONG
+        return ""
+    if len(query) < NAME_MIN:
+        return SearchProblem.NAME_TOO_SHORT
+    return ""
 
 
 def person_list(*, fetched_by: Any, query: str = "") -> QuerySet[Person]:
-    """Search by ID number (whole or leading digits) or by exact name; newest first.
+    """Search by ID number (whole or at least its first 6 digits) or by exact name; newest first.
 
     Both lookups hit an index (id_number pattern index, (name, id) index), and lists are
-    paged by keyset, so a search stays instant at millions of people.
+    paged by keyset, so a search stays instant at millions of people. A query too short to search
+    (`person_query_problem`) finds no one rather than scanning.
     """
     require_capability(fetched_by, Capability.VIEW)
     qs = scope_to_user(Person.objects.all(), user=fetched_by).select_related("district")
     query = (query or "").strip()
     if not query:
         return qs
+    if person_query_problem(query=query):
+        return qs.none()
     number = normalize_id_number(query)
     if _ID_PREFIX.match(number):
         return qs.filter(id_number=number) if len(number) == 18 else qs.filter(id_number__startswith=number)
     return qs.filter(name=query)
+
+
+def person_already_registered(*, fetched_by: Any, id_number: str) -> tuple[Person | None, bool]:
+    """For a refused duplicate registration: (the person, if the user may open them; whether the number is
+    registered at all). A person of another district is not shown, only that they exist."""
+    try:
+        number = validate_id_number(id_number)
+    except InvalidValue:
+        return None, False
+    existing = Person.objects.filter(id_number=number).only("pk", "district_id").first()
+    if existing is None:
+        return None, False
+    visible = scope_to_user(Person.objects.filter(pk=existing.pk), user=fetched_by).select_related("district").first()
+    return visible, True
 
 
 def get_person_for_user_or_404(*, fetched_by: Any, person_id: int) -> Person:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.access import require_capability
+from core.access import district_in_scope, require_capability
 from core.models import District
 from core.pagination import keyset_page
 from core.roles import Capability
@@ -61,6 +61,16 @@ def _enroll_from_form(request, form: PersonEnrollForm, person):
     )
 
 
+def _search_problem_text(problem: str) -> str:
+    return {
+        selectors.SearchProblem.ID_TOO_SHORT: _("身份证号至少输入前%(n)s位，才能按号码查询。")
+        % {"n": selectors.ID_PREFIX_MIN},
+        selectors.SearchProblem.ID_TOO_LONG: _("身份证号最多18位，请检查输入。"),
+        selectors.SearchProblem.NAME_TOO_SHORT: _("姓名至少输入%(n)s个字，且须输入完整姓名。")
+        % {"n": selectors.NAME_MIN},
+    }.get(problem, "")
+
+
 @login_required
 def person_list(request):
     query = request.GET.get("q", "")
@@ -71,6 +81,9 @@ def person_list(request):
         "page": page,
         "q": query,
         "query": urlencode({"q": query}) if query else "",
+        "query_problem": _search_problem_text(selectors.person_query_problem(query=query)),
+        "id_prefix_min": selectors.ID_PREFIX_MIN,
+        "name_min": selectors.NAME_MIN,
         "can_edit": request.user.has_capability(Capability.EDIT),
     }
     return render(request, template, context)
@@ -83,7 +96,8 @@ def person_detail(request, person_id: int):
         "person": person,
         "enrollments": selectors.person_enrollments(person=person),
         "transfers": selectors.person_transfers(person=person),
-        "can_edit": request.user.has_capability(Capability.EDIT),
+        "can_edit": request.user.has_capability(Capability.EDIT)
+        and district_in_scope(user=request.user, district_id=person.district_id),
         "can_unmask": request.user.has_capability(Capability.UNMASK),
         "panels": person_panels_html(request, person),
     }
@@ -123,7 +137,13 @@ def person_register(request):
         then=lambda person: redirect("enrollment:person_detail", person_id=person.pk),
     ):
         return response
-    return render(request, "enrollment/form.html", {"form": form, "title": _("参保登记")})
+    context = {"form": form, "title": _("参保登记")}
+    if form.is_bound and form.has_error("id_number"):
+        existing, registered = selectors.person_already_registered(
+            fetched_by=request.user, id_number=form.data.get("id_number", "")
+        )
+        context |= {"existing_person": existing, "registered_elsewhere": registered and existing is None}
+    return render(request, "enrollment/form.html", context)
 
 
 @login_required
@@ -244,7 +264,12 @@ def enrollment_transfer(request, enrollment_id: int):
 def employer_list(request):
     query = request.GET.get("q", "")
     page = keyset_page(selectors.employer_list(fetched_by=request.user, query=query), after=request.GET.get("after"))
-    context = {"page": page, "q": query, "query": urlencode({"q": query}) if query else ""}
+    context = {
+        "page": page,
+        "q": query,
+        "query": urlencode({"q": query}) if query else "",
+        "can_edit": request.user.has_capability(Capability.EDIT),
+    }
     return render(request, "enrollment/employer_list.html", context)
 
 

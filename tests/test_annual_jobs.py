@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -203,3 +203,69 @@ def test_collection_refuses_a_year_without_standards(districts, policy_2023):
         job_run_execute(run_id=job.pk)
     job.refresh_from_db()
     assert job.status == "failed" and "筹资标准" in job.error and not ContributionBill.objects.exists()
+
+
+# Finding 4: the yearly collection billed people whose enrollment starts after the coverage year, while
+# the person page's 生成缴费单 refused them. Both follow one rule now (billable_enrollments).
+
+START_DATES = {
+    "all_year": dt.date(2023, 1, 1),
+    "mid_year": dt.date(2023, 7, 1),
+    "last_day": dt.date(2023, 12, 31),
+    "next_year": dt.date(2024, 2, 1),
+    "far_future": dt.date(2026, 11, 27),
+}
+
+
+def _enrollments_by_start() -> dict[str, Enrollment]:
+    return {key: ResidentEnrollmentFactory(start_date=start) for key, start in START_DATES.items()}
+
+
+def _single_bill_allowed(enrollment: Enrollment, year: int) -> bool:
+    from django.core.exceptions import ValidationError
+
+    from contributions.services import contribution_bill_issue
+
+    try:
+        with transaction.atomic():
+            contribution_bill_issue(actor=None, enrollment=enrollment, coverage_year=year)
+            transaction.set_rollback(True)  # only ask; the batch below writes
+    except ValidationError:
+        return False
+    return True
+
+
+def test_collection_bills_only_enrollments_started_by_the_end_of_the_year(
+    standards_2023, aid_policy_2023, policy_2023, districts, municipal_admin
+):
+    enrollments = _enrollments_by_start()
+    allowed = {key for key, e in enrollments.items() if _single_bill_allowed(e, 2023)}
+    assert allowed == {"all_year", "mid_year", "last_day"}
+    done = run("annual_collection", actor=municipal_admin, year=2023)
+    assert done.status == "succeeded" and done.counts["bills_created"] == 3
+    billed = set(ContributionBill.objects.filter(coverage_year=2023).values_list("enrollment_id", flat=True))
+    assert billed == {enrollments[key].pk for key in allowed}  # the same rule as the person page's button
+
+
+@pytest.mark.parametrize("path", ["sql", "python"])
+def test_both_bill_paths_skip_enrollments_starting_after_the_year(standards_2023, districts, path):
+    from contributions import services as contribution_services
+
+    if path == "sql" and connection.vendor != "postgresql":
+        pytest.skip("the set-based path is PostgreSQL's")
+    enrollments = _enrollments_by_start()
+    chunk = contribution_services._issue_chunk_sql if path == "sql" else contribution_services._issue_chunk_python
+    after = min(e.pk for e in enrollments.values()) - 1  # one chunk holds them all
+    with transaction.atomic():
+        created = chunk(year=2023, after=after, district_id=None, scheme=None)
+    assert created == 3
+    billed = set(ContributionBill.objects.values_list("enrollment_id", flat=True))
+    assert billed == {enrollments[k].pk for k in ("all_year", "mid_year", "last_day")}
+
+
+def test_issue_bills_command_follows_the_rule_too(standards_2023, districts):
+    enrollments = _enrollments_by_start()
+    call_command("issue_bills")  # no --year: the latest year with a standard, 2023
+    assert set(ContributionBill.objects.values_list("enrollment_id", "coverage_year")) == {
+        (enrollments[k].pk, 2023) for k in ("all_year", "mid_year", "last_day")
+    }

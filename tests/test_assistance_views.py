@@ -1,6 +1,7 @@
 """Medical-aid pages and API: what staff see and do, and what another district never sees."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -292,3 +293,69 @@ def test_reviewer_cannot_approve_what_they_submitted_via_api(reviewer_yuzhong, p
         format="json",
     )
     assert response.status_code == 403
+
+
+# Issue 11: buttons name the action; the application form from the person page; labelled alert rows.
+
+
+def test_decision_buttons_name_the_action_not_the_resulting_status(
+    client_for, clerk_yuzhong, reviewer_yuzhong, make_user, application
+):
+    def buttons(client) -> dict[str, str]:
+        page = client.get(f"/assistance/applications/{application.pk}/").content.decode()
+        return dict(re.findall(r'<button type="submit" name="to_status" value="(\w+)"[^>]*>([^<]+)</button>', page))
+
+    reviewer = client_for(reviewer_yuzhong)
+    assert buttons(reviewer) == {"reviewed": "初审通过", "rejected": "驳回"}
+    response = reviewer.post(f"/assistance/applications/{application.pk}/transition/", {"to_status": "reviewed"})
+    assert response.status_code == 302
+    second = client_for(make_user("reviewer_yz2", "district_reviewer", "500103"))
+    assert buttons(second) == {"approved": "批准", "rejected": "驳回"}
+    page = second.get(f"/assistance/applications/{application.pk}/").content.decode()
+    assert "（驳回时必填）" in page and "（批准时必填）" in page  # the conditional fields say when
+    missing = second.post(f"/assistance/applications/{application.pk}/transition/", {"to_status": "approved"})
+    assert missing.status_code == 400 and "批准须填写批准金额" in missing.content.decode()
+    second.post(
+        f"/assistance/applications/{application.pk}/transition/", {"to_status": "approved", "approved_amount": "100"}
+    )
+    assert buttons(client_for(clerk_yuzhong)) == {"paid": "确认支付"}
+    done = client_for(clerk_yuzhong).post(
+        f"/assistance/applications/{application.pk}/transition/", {"to_status": "paid"}, follow=True
+    )
+    assert "已办理：确认支付。当前状态：已支付" in done.content.decode()
+
+
+def test_application_form_from_the_person_page(client_for, clerk_yuzhong, person):
+    client = client_for(clerk_yuzhong)
+    url = f"/assistance/applications/new/?person={person.pk}"
+    page = client.get(url).content.decode()
+    assert "王五" in page and person.masked_id_number in page
+    assert person.id_number not in page and 'name="id_number"' not in page
+    response = client.post(url, {"year": 2023, "requested_amount": "2000.00", "reason": "住院"})
+    assert response.status_code == 302
+    assert AidApplication.objects.get().person == person
+    assert not AuditEvent.objects.filter(action="view_sensitive").exists()
+
+
+def test_application_form_for_another_districts_person_is_404(client_for, clerk_jiangbei, person):
+    client = client_for(clerk_jiangbei)
+    url = f"/assistance/applications/new/?person={person.pk}"  # 王五 lives in Yuzhong
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"year": 2023, "requested_amount": "2000.00", "reason": "住院"}).status_code == 404
+    assert client.get("/assistance/applications/new/?person=x").status_code == 404
+    assert not AidApplication.objects.exists()
+
+
+def test_alert_rows_have_their_own_labelled_fields(client_for, clerk_yuzhong, alert, districts):
+    other = HighCostAlert.objects.create(
+        person=PersonFactory(district=alert.person.district), district_id=alert.district_id, year=2023,
+        out_of_pocket="30000.00", threshold="20000.00",
+    )  # fmt: skip
+    page = client_for(clerk_yuzhong).get("/assistance/alerts/").content.decode()
+    ids = re.findall(r'<(?:select|input)[^>]* id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # no id twice on the page
+    for row in (alert, other):
+        for name in ("to_status", "note"):
+            field_id = f"id_alert{row.pk}_{name}"
+            assert field_id in ids
+            assert re.search(rf'<label for="{field_id}">[^<]+</label>', page)

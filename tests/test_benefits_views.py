@@ -18,6 +18,7 @@ from benefits.models import (
 )
 from benefits.services import SettlementRequest, account_credits_post, settlement_create
 from core.models import AuditEvent
+from core.templatetags.money_format import amount, percent, yuan
 from enrollment.models import Enrollment
 from tests.benefits_support import resident
 from tests.factories import EmployerFactory, PersonFactory
@@ -159,7 +160,11 @@ def test_statement_shows_the_amounts_and_the_masked_id_only(client_for, clerk_yu
     assert response.status_code == 200
     assert settled.person.masked_id_number in page
     assert settled.person.id_number not in page
-    for label, value in [("基本医保统筹基金支付", "6650.00"), ("大病保险支付", "0.00"), ("个人自付", "5350.00")]:
+    for label, value in [
+        ("基本医保统筹基金支付", "6,650.00 元"),
+        ("大病保险支付", "0.00 元"),
+        ("个人自付", "5,350.00 元"),
+    ]:
         assert re.search(rf"<th>{label}</th><td[^>]*>{value}</td>", page), label
     assert settled.steps[0] in page
     assert "window.print()" in page
@@ -186,7 +191,11 @@ def test_reviewer_reverses_and_the_year_is_given_back(client_for, reviewer_yuzho
     settled.refresh_from_db()
     assert settled.status == "settled"
 
-    response = client.post(url, {"reason": "医院重复上传"})
+    confirm = client.post(url, {"reason": "医院重复上传"})  # first the confirmation: nothing changes yet
+    assert confirm.status_code == 200 and "确认冲正" in confirm.content.decode()
+    settled.refresh_from_db()
+    assert settled.status == "settled"
+    response = client.post(url, {"reason": "医院重复上传", "confirmed": "1"})
     assert response.status_code == 302
     settled.refresh_from_db()
     assert (settled.status, settled.reversal_reason, settled.reversed_by) == (
@@ -357,3 +366,95 @@ def test_statement_and_navigation_in_english(client_for, clerk_yuzhong, settled,
     for text in ["Settlement statement", "Paid by the basic pooled fund", "Out of pocket", "Institutions", "Print"]:
         assert text in page, text
     assert "医保结算单" not in page
+
+
+# 4. The printed statement, the 冲正 confirmation, 零星报销 from the person page (issue 11)
+
+
+def test_amount_and_ratio_filters_read_as_on_paper():
+
+    assert yuan(D("12345.6")) == "12,345.60 元"
+    assert yuan(D("0")) == "0.00 元"
+    assert yuan(D("1234567.005")) == "1,234,567.01 元"  # half-up to the fen
+    assert amount(D("-1500")) == "-1,500.00"
+    assert yuan(None) == "—"
+    assert percent(D("0.6000")) == "60%"
+    assert percent(D("0.625")) == "62.5%"
+    assert percent(D("1.0000")) == "100%"
+    with pytest.raises(TypeError):
+        yuan(0.1)  # money is never a float
+    with pytest.raises(TypeError):
+        percent(0.6)
+
+
+def test_statement_names_the_issuing_bureau_printer_and_seal(client_for, clerk_yuzhong, settled, settings):
+    settings.YIBAO_BUREAU = {"name": "某市医疗保障局", "address": "某市人民路8号", "hotline": "96110"}
+    page = client_for(clerk_yuzhong).get(reverse("benefits:settlement_detail", args=[settled.pk])).content.decode()
+    assert page.count("某市医疗保障局") >= 2  # heading and 出具单位
+    assert "某市人民路8号" in page and "96110" in page
+    assert re.search(r'data-testid="printed-by">clerk_yz<', page)
+    assert re.search(r'data-testid="printed-at">\d{4}-\d{2}-\d{2} \d{2}:\d{2}<', page)
+    assert "盖章处" in page
+    assert re.search(r"@page\s*\{\s*size:\s*A4", page)
+    assert re.search(r'data-testid="pooled_ratio">70%<', page)  # level-2 inpatient, not 0.7000
+    assert "× 70%" in settled.steps[0] and "10,000.00 元" in settled.steps[0]
+    assert "0.7000" not in page
+
+
+def test_reversal_confirmation_says_what_goes_back_and_changes_nothing(client_for, reviewer_yuzhong, settled):
+    client = client_for(reviewer_yuzhong)
+    url = reverse("benefits:settlement_reverse", args=[settled.pk])
+    page = client.post(url, {"reason": "医院重复上传"}).content.decode()
+    assert "确认冲正" in page
+    assert "统筹基金 6,650.00 元" in page and "2023 年度累计" in page
+    assert 'name="confirmed" value="1"' in page and 'value="医院重复上传"' in page
+    assert reverse("benefits:settlement_detail", args=[settled.pk]) in page  # cancel leads back
+    settled.refresh_from_db()
+    assert settled.status == "settled"
+    assert not AuditEvent.objects.filter(object_id=str(settled.pk), action="status").exists()
+
+
+def test_manual_form_from_the_person_page_needs_no_id_number(client_for, clerk_yuzhong, policy_2023, hospital_yz):
+    person = paid_resident()
+    client = client_for(clerk_yuzhong)
+    url = reverse("benefits:settlement_manual") + f"?person={person.pk}"
+    page = client.get(url).content.decode()
+    assert person.name in page and person.masked_id_number in page
+    assert person.id_number not in page
+    assert 'name="id_number"' not in page
+    assert not AuditEvent.objects.filter(action="view_sensitive").exists()
+
+    values = manual_form(person, hospital_yz)
+    del values["id_number"]
+    response = client.post(url, values)
+    settlement = Settlement.objects.get()
+    assert response.status_code == 302
+    assert (settlement.person, settlement.kind, settlement.pooled_paid) == (person, "manual", D("6650.00"))
+
+
+def test_manual_form_for_another_districts_person_is_404(client_for, clerk_jiangbei, policy_2023, hospital_yz):
+    person = paid_resident()  # Yuzhong
+    client = client_for(clerk_jiangbei)
+    url = reverse("benefits:settlement_manual")
+    assert client.get(f"{url}?person={person.pk}").status_code == 404
+    values = manual_form(person, hospital_yz)
+    del values["id_number"]
+    assert client.post(f"{url}?person={person.pk}", values).status_code == 404
+    assert client.get(f"{url}?person=999999").status_code == 404
+    assert client.get(f"{url}?person=abc").status_code == 404
+    assert not Settlement.objects.exists()
+
+
+def test_conditional_fields_are_marked_and_named_when_missing(client_for, clerk_yuzhong, policy_2023, hospital_yz):
+    client = client_for(clerk_yuzhong)
+    url = reverse("benefits:settlement_manual")
+    form = client.get(url).content.decode()
+    assert "（住院时必填）" in form and "（门诊慢特病时必填）" in form
+    person = paid_resident()
+    no_discharge = client.post(url, manual_form(person, hospital_yz, discharge_date="")).content.decode()
+    assert any("出院日期" in e for e in field_errors(no_discharge, "discharge_date"))
+    no_disease = client.post(
+        url, manual_form(person, hospital_yz, benefit_type="chronic", discharge_date="", chronic_disease_code="")
+    ).content.decode()
+    assert field_errors(no_disease, "chronic_disease_code") == ["门诊慢特病结算须选择慢特病病种"]
+    assert not Settlement.objects.exists()

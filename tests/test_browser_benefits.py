@@ -89,14 +89,14 @@ def test_clerk_records_manual_reimbursement_and_prints_the_statement(
     expect(page.get_by_test_id("patient")).to_have_text(person.name)
     expect(page.get_by_test_id("patient-id")).to_have_text(person.masked_id_number)
     for testid, amount in [
-        ("total_cost", "12000.00"),
-        ("eligible_cost", "10000.00"),
-        ("deductible_applied", "500.00"),
-        ("pooled_paid", "6650.00"),
-        ("critical_paid", "0.00"),
-        ("aid_paid", "0.00"),
-        ("account_paid", "0.00"),
-        ("out_of_pocket", "5350.00"),
+        ("total_cost", "12,000.00 元"),
+        ("eligible_cost", "10,000.00 元"),
+        ("deductible_applied", "500.00 元"),
+        ("pooled_paid", "6,650.00 元"),
+        ("critical_paid", "0.00 元"),
+        ("aid_paid", "0.00 元"),
+        ("account_paid", "0.00 元"),
+        ("out_of_pocket", "5,350.00 元"),
     ]:
         expect(page.get_by_test_id(testid)).to_have_text(amount)
     expect(page.get_by_test_id("steps").locator("li").first).to_contain_text("统筹基金")
@@ -164,6 +164,11 @@ def test_reviewer_reverses_from_the_statement(
     expect(page.locator("#id_reason_error")).to_be_visible()
     page.get_by_label("冲正原因").fill("发票重复报销")
     page.get_by_role("button", name="冲正").click()
+    # A confirmation says what goes back before anything changes.
+    expect(page.get_by_test_id("reverse-effects")).to_contain_text("统筹基金")
+    settlement.refresh_from_db()
+    assert settlement.status == "settled"
+    page.get_by_role("button", name="确认冲正").click()
     page.wait_for_url(f"**/benefits/settlements/{settlement.pk}/")
     expect(page.get_by_test_id("status")).to_have_text("已冲正")
     expect(page.get_by_test_id("reversal-reason")).to_have_text("发票重复报销")

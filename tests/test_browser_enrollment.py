@@ -230,7 +230,8 @@ def test_clerk_imports_csv_skipping_invalid_rows(page, live_server, clerk_yuzhon
     assert Enrollment.objects.count() == 0  # the dry run wrote nothing
 
     page.get_by_role("button", name="确认导入").click()
-    page.wait_for_load_state()
+    page.get_by_role("button", name="确认写入").click()
+    page.wait_for_url("**/imports/*/")
     expect(status).to_have_text("已导入", timeout=15_000)
     expect(page.get_by_test_id("created-enrollments")).to_have_text("3")
     expect(page.get_by_test_id("created-persons")).to_have_text("3")

@@ -129,7 +129,7 @@ def test_person_register_refuses_duplicate_id_even_typed_differently(yz):
     person_register(actor=None, id_number=number, name="甲", district_id=yz.pk)
     with pytest.raises(ValidationError) as exc_info:
         person_register(actor=None, id_number=number.lower(), name="乙", district_id=yz.pk)
-    assert _messages(exc_info) == {"id_number": ["该身份证号已登记，请在查询中打开该参保人"]}
+    assert _messages(exc_info) == {"id_number": ["该身份证号已登记"]}
     assert list(Person.objects.values_list("name", flat=True)) == ["甲"]
 
 
@@ -714,7 +714,8 @@ def test_payment_needs_reference_and_known_channel(bill):
     assert _messages(exc_info) == {"reference": ["缴费流水号不能为空"]}
     with pytest.raises(ValidationError) as exc_info:
         _pay(bill, "10", "R1", channel="cash")
-    assert _messages(exc_info) == {"channel": ["缴费渠道无效"]}
+    # The refusal names what is accepted (银行代扣 used to be refused without saying so).
+    assert _messages(exc_info) == {"channel": ["缴费渠道无效，可选：窗口、接口、文件导入、税务代征"]}
     assert ContributionPayment.objects.count() == 0
 
 

@@ -210,6 +210,15 @@ def test_the_scan_is_audited(scenario, municipal_admin):
     assert event.actor == municipal_admin and event.new_values["counts"]["created"] == len(EXPECTED)
 
 
+def test_the_scans_audit_event_reads_rule_names_not_codes(scenario, municipal_admin, client_for):
+    """操作日志 showed a scan's counts as "CASH_OUT：9" (issue 11, finding 6): rule codes are data, not words."""
+    fraud_scan(actor=municipal_admin, start=YEAR[0], end=YEAR[1])
+    html = client_for(municipal_admin).get("/audit/events/", {"object_type": "audit.suspicion"}).content.decode()
+    cash_out = FraudRule.objects.get(code="CASH_OUT").name
+    assert f"新增疑点：{cash_out}：8" in html and f"新增疑点（合计）：{len(EXPECTED)}" in html
+    assert "CASH_OUT" not in html and "疑点筛查" in html
+
+
 def test_command_runs_a_recorded_job(scenario, municipal_admin, django_capture_on_commit_callbacks, capsys):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("fraud_scan", "--from", YEAR[0], "--to", YEAR[1], "--rule", "CASH_OUT", "--user", "admin_city")

@@ -152,3 +152,24 @@ def test_api_returns_exact_amounts_and_city_user_may_pick_a_district(fund_data, 
     assert (picked["district_code"], picked["schemes"][1]["income_total"]) == ("500105", "1000.00")
     own = staff_client(reviewer_jiangbei).get(API, {"year": 2023, "district": "500103"}).json()
     assert (own["district_code"], own["schemes"][1]["income_total"]) == ("500105", "1000.00")
+
+
+def test_year_defaults_to_the_latest_year_with_a_contribution_standard(fund_data, client_for, auditor, standards_2023):
+    """The demo's data is 2023: the page opens on 2023, not on an empty calendar year."""
+    response = client_for(auditor).get(URL)
+    assert response.status_code == 200
+    assert re.search(r'name="year" value="2023"', response.content.decode())
+    analysis = response.context["analysis"]
+    assert analysis["year"] == 2023
+    resident_scheme = next(s for s in analysis["schemes"] if s["scheme"] == "resident")
+    assert resident_scheme["income_total"] > 0  # figures, not a page of zeros
+
+
+def test_credit_ratings_open_on_the_latest_rated_year(fund_data, client_for, auditor):
+    from audit.credit_rating import credit_rating_compute
+
+    credit_rating_compute(year=2023)
+    html = client_for(auditor).get("/audit/credit-ratings/").content.decode()
+    assert re.search(r'name="year" value="2023"', html)
+    assert "渝中区人民医院" in html  # the 2023 rating of the fixture's hospital, not an empty year
+    assert "manage.py" not in client_for(auditor).get("/audit/credit-ratings/", {"year": 2030}).content.decode()

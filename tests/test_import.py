@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import Workbook
 
 from core.importing.reader import sample_csv
@@ -225,3 +226,67 @@ def test_other_district_cannot_upload_for_yuzhong(reviewer_jiangbei, districts):
     with pytest.raises(ValidationError):
         upload(reviewer_jiangbei, [], district_id=districts["500103"].pk, content=b"x")
     assert ImportBatch.objects.count() == 0
+
+
+# Issue 11, finding 10: a header-only list cannot be confirmed; 确认导入 has a confirmation step; a row
+# refused because the person is already registered links to that person (when the user may see them).
+
+
+def test_header_only_list_ends_rejected_with_a_message(client_for, clerk_yuzhong, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = upload(clerk_yuzhong, [])
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.REJECTED and batch.valid_rows == 0
+    assert batch.error.startswith("文件中没有数据行")
+    client = client_for(clerk_yuzhong)
+    detail = client.get(reverse("core:import_detail", args=[batch.pk])).content.decode()
+    assert "文件中没有数据行" in detail and "确认导入" not in detail
+    with pytest.raises(ValidationError):
+        import_batch_confirm(actor=clerk_yuzhong, batch=batch)
+    assert not Person.objects.exists()
+
+
+def test_confirm_page_says_what_will_be_written(
+    client_for, clerk_yuzhong, employer, django_capture_on_commit_callbacks
+):
+    rows = [*good_rows(employer, n=3), row("坏号", "500103198001011234")]
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = upload(clerk_yuzhong, rows, mode="skip_invalid")
+    batch.refresh_from_db()
+    assert (batch.status, batch.valid_rows, batch.error_rows) == (ImportBatch.Status.VALIDATED, 3, 1)
+    client = client_for(clerk_yuzhong)
+    detail = client.get(reverse("core:import_detail", args=[batch.pk])).content.decode()
+    assert reverse("core:import_confirm", args=[batch.pk]) in detail  # the button leads to the confirmation
+    page = client.get(reverse("core:import_confirm", args=[batch.pk])).content.decode()
+    assert "将写入 3 行，跳过 1 行错误行。" in page
+    assert "将新增参保人" in page and "确认写入" in page
+    assert not Person.objects.exists()  # the confirmation page writes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("core:import_confirm", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.IMPORTED and Person.objects.count() == 3
+
+
+def test_refused_row_links_to_the_registered_person_in_scope(
+    client_for, clerk_yuzhong, reviewer_jiangbei, make_user, employer, django_capture_on_commit_callbacks
+):
+    number = make_id_number(birth=dt.date(1966, 6, 6), seq=77)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = upload(clerk_yuzhong, [row("王五", number)])
+    with django_capture_on_commit_callbacks(execute=True):
+        import_batch_confirm(actor=clerk_yuzhong, batch=first)
+    person = Person.objects.get(id_number=number)
+    # The same person again, now as tier 2: 重复参保, and another name: both name the registered person.
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = upload(clerk_yuzhong, [row("王五", number, tier="二档"), row("王六", number)], mode="skip_invalid")
+    link = reverse("enrollment:person_detail", args=[person.pk])
+    page = client_for(clerk_yuzhong).get(reverse("core:import_detail", args=[batch.pk])).content.decode()
+    assert "重复参保" in page and f'href="{link}"' in page and "查看已登记的参保人" in page
+    # A city-wide auditor sees the person, so the link is there; staff of another district do not.
+    auditor = make_user("auditor_link", "auditor")
+    assert f'href="{link}"' in client_for(auditor).get(reverse("core:import_detail", args=[batch.pk])).content.decode()
+    other = make_user("clerk_jb_link", "district_clerk", "500105")
+    with django_capture_on_commit_callbacks(execute=True):
+        theirs = upload(other, [row("王五", number, district="500105")], district_id=other.district_id)
+    page = client_for(other).get(reverse("core:import_detail", args=[theirs.pk])).content.decode()
+    assert "其他区县" in page and link not in page

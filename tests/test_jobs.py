@@ -1,10 +1,12 @@
 """Batch-job runs: recorded, progress reported, idempotent, started only by municipal admins."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,7 +70,8 @@ def test_unknown_job_kind_is_404(client_for, municipal_admin):
     assert not JobRun.objects.exists()
 
 
-def test_failed_job_records_its_error(municipal_admin):
+def test_failed_job_records_an_error_staff_can_read(municipal_admin, caplog):
+    """An unexpected failure reads as a sentence with an error number; the detail is in the log, not the page."""
     from core.jobs import REGISTRY, JobKind, register_jobs
 
     def broken(*, run_id):
@@ -77,13 +80,35 @@ def test_failed_job_records_its_error(municipal_admin):
     register_jobs(JobKind("broken_for_test", broken, "broken"))
     try:
         run = job_run_create(actor=municipal_admin, kind="broken_for_test")
-        with pytest.raises(ValueError):
+        with caplog.at_level("ERROR", logger="yibao.jobs"), pytest.raises(ValueError):
             job_run_execute(run_id=run.pk)
     finally:
         del REGISTRY["broken_for_test"]
     run.refresh_from_db()
     assert run.status == JobRun.Status.FAILED
-    assert "数据源不可用" in run.error
+    match = re.fullmatch(r"作业失败，请联系系统管理员（错误编号 ([0-9A-F]{8})）", run.error)
+    assert match, run.error
+    assert "ValueError" not in run.error and "数据源不可用" not in run.error
+    logged = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert len(logged) == 1 and "数据源不可用" in str(logged[0].exc_info[1])
+
+
+def test_refused_job_reads_as_the_refusal(municipal_admin):
+    """A ValidationError reads as its messages, not as "ValidationError: {'year': [...]}"."""
+    from core.jobs import REGISTRY, JobKind, register_jobs
+
+    def refuses(*, run_id, year):
+        raise ValidationError({"year": f"未设置{year}年度居民医保筹资标准，请先在管理后台设置"})
+
+    register_jobs(JobKind("refuses_for_test", refuses, "refuses"))
+    try:
+        run = job_run_create(actor=municipal_admin, kind="refuses_for_test", params={"year": 2031})
+        with pytest.raises(ValidationError):
+            job_run_execute(run_id=run.pk)
+    finally:
+        del REGISTRY["refuses_for_test"]
+    run.refresh_from_db()
+    assert run.error == "未设置2031年度居民医保筹资标准，请先在管理后台设置"
 
 
 def test_progress_partial_is_served_to_htmx(client_for, municipal_admin):
@@ -100,3 +125,78 @@ def test_beat_schedule_registers_nightly_housekeeping(db):
 
     task = PeriodicTask.objects.get(task="core.tasks.housekeeping")
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("2", "30", "Asia/Shanghai")
+
+
+# Issue 11, findings 6 and 7: job records read in words, and the start forms are clean rows.
+
+DEVELOPER_TEXT = re.compile(r"[{}]|_deleted|expired_|housekeeping|annual_|Error\b|\bException\b")
+
+
+def test_job_pages_show_labels_and_counts_in_words(client_for, municipal_admin, django_capture_on_commit_callbacks):
+    make_sessions(expired=3, live=0)
+    client = client_for(municipal_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("core:job_start", args=["housekeeping"]))
+    run = JobRun.objects.get()
+    for url in (reverse("core:job_detail", args=[run.pk]), reverse("core:job_list"), reverse("home")):
+        body = client.get(url).content.decode()
+        assert "系统清理（过期会话与登录失败计数）" in body, url
+        visible = re.sub(r"<script.*?</script>|<[^>]+>", " ", body.split("<main", 1)[1], flags=re.S)
+        found = DEVELOPER_TEXT.search(visible)
+        assert found is None, (url, found and found.group())
+    detail = client.get(reverse("core:job_detail", args=[run.pk])).content.decode()
+    assert re.search(r"<dt>清除的过期会话</dt><dd>3</dd>", detail)
+    assert re.search(r"<dt>清除的过期登录失败记录</dt><dd>0</dd>", detail)
+    listing = client.get(reverse("core:job_list")).content.decode()
+    assert "清除的过期会话 3；清除的过期登录失败记录 0" in listing
+
+
+def test_count_labels_per_kind_and_unknown_keys_read_as_words():
+    from core.jobs import job_counts_display, job_label, register_count_labels
+
+    register_count_labels(
+        {"widgets": "部件"}, kind="labels_for_test", resolve=lambda k: "规则甲" if k == "R1" else None
+    )
+    shown = job_counts_display({"widgets": 1200, "R1": 2, "after": 99, "mystery_key": 1}, kind="labels_for_test")
+    assert shown == [("部件", "1,200"), ("规则甲", "2"), ("其他计数", "1")]  # checkpoint bookkeeping left out
+    assert job_counts_display({"year": 2023, "rated": 4}, kind="credit_rating") == [
+        ("年度", "2023"),
+        ("评价的机构", "4"),
+    ]
+    assert job_label("no_such_kind") == "批处理任务"
+
+
+def test_start_forms_are_rows_with_the_registered_default_year(client_for, municipal_admin):
+    from core.jobs import REGISTRY, JobKind, register_jobs
+
+    def noop(*, run_id, year):
+        return {}
+
+    register_jobs(
+        JobKind("year_for_test", noop, "年度测试任务", start="year", default_year=lambda: 2023),
+        JobKind("plain_year_for_test", noop, "无默认年度任务", start="year"),
+    )
+    try:
+        body = client_for(municipal_admin).get(reverse("core:job_list")).content.decode()
+    finally:
+        del REGISTRY["year_for_test"], REGISTRY["plain_year_for_test"]
+    rows = dict(re.findall(r'<tr data-testid="start-([a-z_]+)">(.*?)</tr>', body, flags=re.S))
+    # One row per job: its name, its year field (with the job's default) and its button, together.
+    assert "年度测试任务" in rows["year_for_test"] and 'value="2023"' in rows["year_for_test"]
+    this_year = timezone.localdate().year
+    assert f'value="{this_year}"' in rows["plain_year_for_test"]
+    assert 'form="start-form-year_for_test"' in rows["year_for_test"]
+    assert 'id="start-form-year_for_test"' in rows["year_for_test"] and "启动" in rows["year_for_test"]
+    assert 'name="year"' not in rows["housekeeping"] and "启动" in rows["housekeeping"]
+
+
+def test_failed_jobs_filter(client_for, municipal_admin):
+    ok = job_run_create(actor=municipal_admin, kind="housekeeping")
+    bad = job_run_create(actor=municipal_admin, kind="housekeeping")
+    JobRun.objects.filter(pk=bad.pk).update(
+        status=JobRun.Status.FAILED, error="作业失败，请联系系统管理员（错误编号 ABCD1234）"
+    )
+    body = client_for(municipal_admin).get(reverse("core:job_list") + "?status=failed&days=7").content.decode()
+    assert reverse("core:job_detail", args=[bad.pk]) in body
+    assert reverse("core:job_detail", args=[ok.pk]) not in body
+    assert "只显示近 7 天状态为“失败”的任务" in body

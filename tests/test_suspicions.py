@@ -1,5 +1,7 @@
 """疑点核查: the queue and review in the browser and the API, scoped by district, audited; starting a scan."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -175,3 +177,21 @@ def test_scan_api(suspicions, supervisor, reviewer_yuzhong):
     denied = staff_client(reviewer_yuzhong).post("/api/v1/fraud-scans/", {"start": "2023-01-01", "end": "2023-06-30"})
     assert denied.status_code == 403
     assert JobRun.objects.filter(kind="fraud_scan").count() == 1
+
+
+def test_review_radios_are_a_fieldset_with_a_legend(suspicions, reviewer_yuzhong, client_for):
+    yz = suspicions["500103"]
+    html = client_for(reviewer_yuzhong).get(f"/audit/suspicions/{yz.pk}/").content.decode()
+    group = re.search(r"<fieldset[^>]*>\s*<legend>(.*?)</legend>(.*?)</fieldset>", html, flags=re.S)
+    assert group and group.group(1).startswith("核查结论")
+    radios = re.findall(r'<input type="radio" name="decision"[^>]*id="([^"]+)"', group.group(2))
+    assert len(radios) == 2
+    for radio in radios:  # each radio has its own label, and no label wraps the whole group
+        assert re.search(rf'<label for="{radio}">', group.group(2))
+    assert not re.search(r"<label[^>]*>(?:(?!</label>).)*<fieldset", html, flags=re.S)
+
+
+def test_scan_window_defaults_to_the_latest_year_with_data(suspicions, supervisor, client_for, standards_2023):
+    html = client_for(supervisor).get("/audit/suspicions/").content.decode()
+    assert re.search(r'name="start" value="2023-01-01"', html)
+    assert re.search(r'name="end" value="2023-12-31"', html)

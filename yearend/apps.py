@@ -9,6 +9,7 @@ class YearendConfig(AppConfig):
     verbose_name = _("年度批处理")
 
     def ready(self) -> None:
+        from contributions.selectors import coverage_year_default
         from core.jobs import JobKind, register_jobs
 
         from .jobs import annual_collection, annual_rollover
@@ -19,11 +20,13 @@ class YearendConfig(AppConfig):
                 annual_collection,
                 _("年度缴费征收（居民缴费单、资助参保、个人账户划入计划）"),
                 start="year",
+                default_year=coverage_year_default,
             ),
             JobKind(
                 "annual_rollover",
                 annual_rollover,
                 _("年度结转（毕业生、个人账户划入补齐、开启下一年度、年度汇总）"),
                 start="year",
+                default_year=coverage_year_default,
             ),
         )

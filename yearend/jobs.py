@@ -1,8 +1,9 @@
 """The two yearly batches: 年度缴费征收 (annual_collection) and 年度结转 (annual_rollover).
 
 Both are JobRuns (who, when, progress, counts, errors), idempotent, and resumable:
-* annual_collection(year): one bill per active resident enrollment for the coverage year at the year's
-  standard with the aid subsidy applied (set-based SQL in id-range chunks, each committed alone; the
+* annual_collection(year): one bill per active resident enrollment that has started by 31 Dec of the
+  coverage year (contributions.services.billable_enrollments, the rule of the person page's 生成缴费单
+  too), at the year's standard with the aid subsidy applied (set-based SQL in id-range chunks, each committed alone; the
   JobRun keeps the last chunk done, so a killed worker's run continues from there — no duplicates,
   the unique (person, year) bill makes sure of it — and no gaps, as every chunk after the checkpoint
   is walked), and the year's employee personal-account credits scheduled: one one-off celery-beat

@@ -176,6 +176,8 @@ def _diagnosis(code: str) -> str:
 def _check_chronic(*, request: SettlementRequest, person: Person):
     if request.benefit_type != BenefitType.CHRONIC:
         return None
+    if not (request.chronic_disease_code or "").strip():
+        raise ValidationError({"chronic_disease_code": "门诊慢特病结算须选择慢特病病种"})
     registration = (
         ChronicRegistration.objects.filter(
             person=person,

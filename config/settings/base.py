@@ -96,8 +96,19 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while an in-process task writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # The embedded default: web requests and in-process jobs (threads) share one file.
+    # * WAL: pages read while a job writes, and a reader never blocks a writer.
+    # * IMMEDIATE: every transaction takes the write lock when it begins. SQLite's default (DEFERRED)
+    #   starts a transaction as a reader and upgrades it at its first write; if another connection
+    #   wrote in between, the upgrade fails at once with "database is locked" (the busy timeout does
+    #   not apply to an upgrade). With IMMEDIATE a writer waits its turn for up to `timeout` seconds.
+    # * synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt) and
+    #   keeps each commit short, so writers hold the lock briefly.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 60,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

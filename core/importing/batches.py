@@ -14,11 +14,12 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import AuditEvent, ImportBatch, User
+from ..models import AuditEvent, ImportBatch, JobRun, User
 from ..scope import require_edit_for_scope
 from ..services import acting_user, audit_event_record, job_run_create
 from ..tasks import enqueue_job
 from .duplicates import import_keys_clear
+from .reader import FileProblem, check_readable
 from .registry import importer_for
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -58,8 +59,11 @@ def batch_store_and_queue(
     mode: str,
     effective_date: dt.date | None = None,
     inline: bool = False,
+    params: dict[str, Any] | None = None,
 ) -> ImportBatch:
-    """Check the upload's envelope, store the file, record the batch and queue its job. Call in a transaction."""
+    """Check the upload's envelope, store the file, record the batch and queue its job. Call in a transaction.
+
+    `params` are the job's own parameters beside the batch id (e.g. which step to run)."""
     require_edit_for_scope(actor=actor, district_id=district_id)
     if not original_name.lower().endswith((".csv", ".xlsx")):
         raise ValidationError({"file": "只支持 CSV 或 XLSX 文件"})
@@ -67,6 +71,12 @@ def batch_store_and_queue(
         raise ValidationError({"file": "文件超过 512 MB，请拆分后导入"})
     if mode not in ImportBatch.Mode.values:
         raise ValidationError({"mode": "请选择导入方式"})
+    try:
+        check_readable(fileobj, original_name)  # a damaged XLSX is refused here, with nothing stored
+    except FileProblem as exc:
+        raise ValidationError({"file": str(exc)}) from None
+    finally:
+        fileobj.seek(0)
     batch = ImportBatch(
         kind=kind,
         mode=mode,
@@ -84,11 +94,47 @@ def batch_store_and_queue(
         obj=batch,
         new_values={"file": batch.original_name, "sha256": batch.sha256, "mode": mode, "status": batch.status},
     )
-    run = job_run_create(actor=actor, kind=job_kind, params={"batch_id": batch.pk}, district_id=district_id)
+    run = job_run_create(
+        actor=actor, kind=job_kind, params={"batch_id": batch.pk, **(params or {})}, district_id=district_id
+    )
     ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
     batch.job_run = run
     enqueue_job(run, inline=inline)
     return batch
+
+
+def batch_confirm_and_queue(
+    *, actor: User | None, batch: ImportBatch, job_kind: str, params: dict[str, Any] | None = None, inline: bool = False
+) -> JobRun:
+    """确认导入 of a previewed batch: check it may be imported, record who confirmed, queue the apply job.
+
+    Refused (ValidationError, nothing written): a batch not 待确认, a 整批 batch with refused rows, a
+    batch without a row to import."""
+    require_edit_for_scope(actor=actor, district_id=batch.district_id)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != Status.VALIDATED:
+            raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能确认导入"})
+        if batch.mode == ImportBatch.Mode.ATOMIC and batch.error_rows:
+            raise ValidationError(
+                {"mode": f"整批导入模式下有 {batch.error_rows} 行错误，不能导入；请修正后重新上传，或改为逐行导入"}
+            )
+        if not batch.valid_rows:
+            raise ValidationError({"file": "没有可导入的有效行"})
+        import_batch_transition(batch, Status.IMPORTING)
+        ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=acting_user(actor))
+        audit_event_record(
+            actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": Status.IMPORTING}
+        )
+        run = job_run_create(
+            actor=actor,
+            kind=job_kind,
+            params={"batch_id": batch.pk, **(params or {})},
+            district_id=batch.district_id,
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
+        enqueue_job(run, inline=inline)
+    return run
 
 
 @transaction.atomic

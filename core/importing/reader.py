@@ -7,12 +7,35 @@ import io
 from collections.abc import Generator
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import load_workbook
 
+from ..failures import XLSX_INVALID, StaffError
 
-class FileProblem(ValueError):
+
+class FileProblem(StaffError, ValueError):
     """The file as a whole cannot be read (encoding, format, header); nothing is imported."""
+
+
+def _open_workbook(path: Path, **options):
+    """openpyxl raises many types for a damaged file, or one that is not a workbook at all."""
+    try:
+        return load_workbook(path, read_only=True, **options)
+    except Exception:  # noqa: BLE001
+        raise FileProblem(XLSX_INVALID) from None
+
+
+def check_readable(path: Path | BinaryIO, original_name: str) -> None:
+    """At upload: an XLSX file must open as a workbook with a sheet (a CSV is read as it comes)."""
+    if not original_name.lower().endswith(".xlsx"):
+        return
+    workbook = _open_workbook(path)
+    try:
+        if not workbook.worksheets:
+            raise FileProblem(XLSX_INVALID)
+    finally:
+        workbook.close()
 
 
 def _csv_encoding(path: Path) -> str:
@@ -30,7 +53,7 @@ def _csv_encoding(path: Path) -> str:
 def count_data_rows(path: Path, original_name: str) -> int:
     """A fast estimate of the data rows for the progress bar (lines, less the header)."""
     if original_name.lower().endswith(".xlsx"):
-        workbook = load_workbook(path, read_only=True)
+        workbook = _open_workbook(path)
         try:
             return max((workbook.worksheets[0].max_row or 1) - 1, 0)
         finally:
@@ -63,10 +86,7 @@ def iter_rows(path: Path, original_name: str) -> Generator[list[str], None, None
     """Yield every row, the header first, as a list of stripped strings."""
     name = original_name.lower()
     if name.endswith(".xlsx"):
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise FileProblem(f"无法读取 Excel 文件：{exc}") from None
+        workbook = _open_workbook(path, data_only=True)
         try:
             for values in workbook.worksheets[0].iter_rows(values_only=True):
                 yield [_cell_text(v) for v in values]
@@ -82,8 +102,8 @@ def iter_rows(path: Path, original_name: str) -> Generator[list[str], None, None
                 yield [cell.strip() for cell in row]
         except UnicodeDecodeError:
             raise FileProblem("文件编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV") from None
-        except csv.Error as exc:
-            raise FileProblem(f"CSV 格式错误：{exc}") from None
+        except csv.Error:
+            raise FileProblem("CSV 格式错误（引号不配对或含有无法识别的字符），请用 Excel 另存为 CSV 后重试") from None
 
 
 def header_index(header: list[str], known: dict[str, str], required: tuple[str, ...]) -> dict[str, int]:

@@ -29,7 +29,9 @@ class Importer:
     on_cancel(batch_id) cleans up after a cancelled batch (e.g. its staging rows).
     on_upload_page: offered on the 批量导入 page and POST /api/v1/imports/ (others have their own page).
     options: extra upload fields this kind needs (e.g. "effective_date").
-    example: one sample row (in header order) for the template staff download."""
+    example: one sample row (in header order) for the template staff download.
+    row_links(batch=, row_numbers=, user=) -> {row number: URL}: for refused rows about a record that
+    already exists (e.g. the person a 重复参保 row names), a link to that record when `user` may see it."""
 
     kind: str
     label: str | Promise
@@ -45,6 +47,7 @@ class Importer:
     example: tuple[str, ...] = ()  # one row for the downloadable template
     duplicate_message: str = ""
     duplicate_shown: Callable[[Any], str] | None = None
+    row_links: Callable[..., dict[int, str]] | None = None
 
     def __post_init__(self) -> None:
         # A key column the file may leave out would make every row the duplicate of the first.

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ..failures import failure_text
 from ..models import AuditEvent, ImportBatch, ImportRowError
 from ..services import audit_event_record, job_run_progress
 from .batches import import_batch_transition
@@ -36,6 +38,9 @@ class _AtomicRollback(Exception):
     pass
 
 
+NO_DATA_ROWS = "文件中没有数据行（只有表头），没有可导入的内容"
+
+
 def row_file_apply(
     *,
     batch: ImportBatch,
@@ -44,20 +49,25 @@ def row_file_apply(
     apply_chunk: ApplyChunk,
     counts: dict[str, int],
     written: tuple[str, ...],
+    preview: bool = False,
 ) -> tuple[dict[str, int], int, str, str]:
     """Read, check and apply the batch's file; (counts, error rows, final status, file problem).
 
     The columns, key columns and duplicate message are the batch's registered Importer's. Each chunk
     of checked rows loses its repeats of earlier rows (duplicates.py) before apply_chunk sees it.
     `counts` (with "total_rows") is counted in place, by this loop and by apply_chunk; `written` names
-    the counts that an atomic rollback sets back to 0."""
+    the counts that an atomic rollback sets back to 0.
+
+    `preview`: the check before staff confirm (待确认). apply_chunk must then write nothing (it counts
+    what it would write); the row errors are kept chunk by chunk and the batch ends VALIDATED, or
+    REJECTED when the file cannot be read or has no data rows (nothing to confirm)."""
     importer = importer_for(batch.kind)
     rows = BatchRows(batch, importer)
     if run_id:  # the estimate reads the whole file: only for a progress bar someone watches
         job_run_progress(run_id=run_id, done=0, total=rows.estimate())
     errors: list[RowError] = []
     error_row_numbers: set[int] = set()
-    atomic = batch.mode == ImportBatch.Mode.ATOMIC
+    atomic = batch.mode == ImportBatch.Mode.ATOMIC and not preview
 
     def apply(chunk: list) -> None:
         with transaction.atomic():
@@ -89,13 +99,20 @@ def row_file_apply(
         problem = f"{exc}（读到第{counts['total_rows'] + 1}行）"
         if atomic:
             counts.update(dict.fromkeys(written, 0))
+    if not problem and not counts["total_rows"]:
+        problem = NO_DATA_ROWS
     if atomic:
         row_errors_write(batch_id=batch.pk, errors=errors)
     if problem:
-        final = Status.REJECTED if atomic else Status.FAILED
+        final = Status.REJECTED if atomic or preview or problem == NO_DATA_ROWS else Status.FAILED
+    elif preview:
+        final = Status.VALIDATED
     else:
         final = Status.REJECTED if atomic and error_row_numbers else Status.IMPORTED
     return counts, len(error_row_numbers), final, problem
+
+
+RUN, PREVIEW, APPLY = "run", "preview", "apply"
 
 
 def row_file_batch_run(
@@ -104,15 +121,24 @@ def row_file_batch_run(
     run: Callable[[ImportBatch], tuple[dict[str, int], int, str, str]],
     note: str,
     keep: tuple[str, ...] = (),
+    step: str = RUN,
 ) -> dict[str, Any]:
     """Run a queued batch once: `run(batch)` is its row_file_apply; status, counts and audit at the end.
 
+    `step`: RUN checks and applies in one go (uploaded -> imported); PREVIEW checks and stops at 待确认
+    (run must pass preview=True); APPLY applies a batch staff confirmed (importing -> imported), checking
+    every row again, as the data may have changed since the preview: in 整批 mode a row refused now sends
+    the batch back to 待确认 with its errors, and nothing is written.
     A repeated delivery of the task finds the batch finished and returns its counts. `keep` names the
     batch's own counts (e.g. the upload's choices) stored again beside the run's."""
     batch = ImportBatch.objects.get(pk=batch_id)
-    if batch.status in (Status.IMPORTED, Status.REJECTED):
+    finished = {Status.IMPORTED, Status.REJECTED} | ({Status.VALIDATED} if step == PREVIEW else set())
+    if batch.status in finished:
         return batch.counts
-    if batch.status != Status.VALIDATING:
+    if step == APPLY:
+        if batch.status != Status.IMPORTING:
+            raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能导入"})
+    elif batch.status != Status.VALIDATING:
         import_batch_transition(batch, Status.VALIDATING)
     ImportRowError.objects.filter(batch=batch).delete()
     kept = {key: (batch.counts or {})[key] for key in keep if key in (batch.counts or {})}
@@ -120,10 +146,21 @@ def row_file_batch_run(
     try:
         counts, error_rows, final, problem = run(batch)
     except Exception as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=Status.FAILED, error=failure_text(exc, context=f"import batch {batch.pk}")
+        )
         raise
     finally:
         import_keys_clear(batch.pk)
+    actor, action = batch.uploaded_by, AuditEvent.Action.IMPORT
+    if step == PREVIEW:
+        action, note = AuditEvent.Action.STATUS, "校验完成，未写入数据，待确认导入"
+    elif step == APPLY:
+        actor = batch.confirmed_by
+        if final == Status.REJECTED and not problem:  # 整批: rows changed since the preview
+            final, note = Status.VALIDATED, f"导入前复核：{error_rows} 行未通过，整批未导入"
+        elif problem:
+            final = Status.FAILED
     with transaction.atomic():
         if problem:
             ImportRowError.objects.create(batch=batch, row_number=1, field="", message=problem[:200])
@@ -137,8 +174,8 @@ def row_file_batch_run(
             updated_at=timezone.now(),
         )
         audit_event_record(
-            actor=batch.uploaded_by,
-            action=AuditEvent.Action.IMPORT,
+            actor=actor,
+            action=action,
             obj=batch,
             new_values={"status": final, **counts, "error_rows": error_rows},
             note=note,

@@ -9,9 +9,11 @@ from ..models import ImportBatch, ImportRowError
 from ..roles import Capability
 
 
-def import_batch_list(*, fetched_by: Any) -> QuerySet[ImportBatch]:
+def import_batch_list(*, fetched_by: Any, status: str = "") -> QuerySet[ImportBatch]:
+    """The user's district's batches (city-wide users: all), optionally of one status (e.g. 待确认)."""
     require_capability(fetched_by, Capability.VIEW)
-    return scope_to_user(ImportBatch.objects.all(), user=fetched_by).select_related("uploaded_by", "job_run")
+    qs = scope_to_user(ImportBatch.objects.all(), user=fetched_by).select_related("uploaded_by", "job_run")
+    return qs.filter(status=status) if status else qs
 
 
 def get_import_batch_for_user_or_404(*, fetched_by: Any, batch_id: int) -> ImportBatch:

@@ -1,5 +1,6 @@
 from django import template
 
+from core.jobs import job_counts_display
 from core.jobs import job_label as _job_label
 
 register = template.Library()
@@ -9,3 +10,11 @@ register = template.Library()
 def job_label(kind: str) -> str:
     """A job kind as staff read it (批处理 lists show names, not codes)."""
     return _job_label(kind)
+
+
+@register.filter
+def job_counts(record) -> list[tuple[str, str]]:
+    """A job run's counts (or a dict of counts) as (label, value) pairs in words, never a dict."""
+    if isinstance(record, dict):
+        return job_counts_display(record)
+    return job_counts_display(record.counts, kind=record.kind)

@@ -12,24 +12,36 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import scope_to_user
 from core.context import current_ip
-from core.importing.batches import batch_store_and_queue, import_batch_transition
+from core.failures import failure_text
+from core.importing.batches import batch_confirm_and_queue, batch_store_and_queue, import_batch_transition
 from core.importing.duplicates import duplicates_record
 from core.importing.reader import FileProblem
 from core.importing.registry import Importer
+from core.importing.rowfile import NO_DATA_ROWS
 from core.importing.rows import BatchRows, row_errors_write
 from core.models import AuditEvent, District, ImportBatch, ImportRowError, JobRun, User
 from core.scope import require_edit_for_scope
 from core.services import audit_event_record, job_run_create, job_run_progress
 from core.tasks import enqueue_job
+from enrollment.models import Person
 
 from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
 from .rows import EnrolleeRowChecker
-from .staging import analyze_staging, analyze_targets, big_query_memory, clear_staging, staging_writer
+from .staging import (
+    analyze_staging,
+    analyze_targets,
+    big_query_memory,
+    clear_staging,
+    staged_id_numbers,
+    staging_writer,
+)
 
 PROGRESS_EVERY = 20_000
 Status = ImportBatch.Status
@@ -76,7 +88,8 @@ def import_batch_validate(*, batch_id: int, run_id: int | None = None) -> dict[s
     try:
         counts = _validate(batch, run_id=run_id)
     except Exception as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        error = failure_text(exc, context=f"import batch {batch.pk}")
+        ImportBatch.objects.filter(pk=batch.pk).update(status=Status.FAILED, error=error)
         raise
     return counts
 
@@ -114,6 +127,10 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
         clear_staging(batch.pk)
         ImportRowError.objects.filter(batch=batch).delete()
         ImportRowError.objects.create(batch=batch, row_number=1, field="", message=str(exc)[:200])
+        return _nothing_to_import(batch, run_id=run_id, problem=str(exc), total=total)
+    if not total:
+        ImportRowError.objects.create(batch=batch, row_number=1, field="", message=NO_DATA_ROWS[:200])
+        return _nothing_to_import(batch, run_id=run_id, problem=NO_DATA_ROWS, total=0)
     analyze_staging()
     with transaction.atomic(), connection.cursor() as cursor:
         big_query_memory()
@@ -146,30 +163,32 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
     return counts
 
 
+def _nothing_to_import(batch: ImportBatch, *, run_id: int | None, problem: str, total: int) -> dict[str, int]:
+    """The file cannot be read, or has no data rows: the batch ends 已拒绝 with the reason, nothing to confirm."""
+    counts = {"total_rows": total, "valid_rows": 0, "error_rows": 1}
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=Status.REJECTED,
+        total_rows=total,
+        valid_rows=0,
+        error_rows=1,
+        counts=counts,
+        error=problem,
+        updated_at=timezone.now(),
+    )
+    audit_event_record(
+        actor=batch.uploaded_by,
+        action=AuditEvent.Action.STATUS,
+        obj=batch,
+        new_values={"status": Status.REJECTED},
+        note=problem[:500],
+    )
+    job_run_progress(run_id=run_id, done=total, total=total)
+    return counts
+
+
 def import_batch_confirm(*, actor: User | None, batch: ImportBatch, inline: bool = False) -> JobRun:
     """Staff looked at the preview and confirm: queue the apply."""
-    require_edit_for_scope(actor=actor, district_id=batch.district_id)
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != Status.VALIDATED:
-            raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能确认导入"})
-        if batch.mode == ImportBatch.Mode.ATOMIC and batch.error_rows:
-            raise ValidationError(
-                {"mode": f"整批导入模式下有 {batch.error_rows} 行错误，不能导入；请修正后重新上传，或改为逐行导入"}
-            )
-        if not batch.valid_rows:
-            raise ValidationError({"file": "没有可导入的有效行"})
-        import_batch_transition(batch, Status.IMPORTING)
-        ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=actor)
-        audit_event_record(
-            actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": Status.IMPORTING}
-        )
-        run = job_run_create(
-            actor=actor, kind="import_apply", params={"batch_id": batch.pk}, district_id=batch.district_id
-        )
-        ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
-        enqueue_job(run, inline=inline)
-    return run
+    return batch_confirm_and_queue(actor=actor, batch=batch, job_kind="import_apply", inline=inline)
 
 
 class StagingLost(Exception):
@@ -189,7 +208,7 @@ def import_batch_apply(*, batch_id: int, run_id: int | None = None) -> dict[str,
         raise  # the batch was not in a state to apply; nothing to mark
     except Exception as exc:
         ImportBatch.objects.filter(pk=batch_id, status=Status.IMPORTING).update(
-            status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:10000]
+            status=Status.FAILED, error=failure_text(exc, context=f"import batch {batch_id}")
         )
         raise
 
@@ -306,12 +325,44 @@ def import_batch_revalidate(*, actor: User | None, batch: ImportBatch, inline: b
     return run
 
 
+def enrollee_row_links(*, batch: ImportBatch, row_numbers: list[int], user: Any) -> dict[int, str]:
+    """Refused rows naming a person already registered (重复参保, another name, registered dead): a link to
+    that person's page, for the people `user` may see (a person of another district gets no link).
+    The ID numbers are read from the staged rows, which live until the batch is imported or cancelled."""
+    if not row_numbers:
+        return {}
+    id_numbers = staged_id_numbers(batch_id=batch.pk, row_numbers=row_numbers)
+    if not id_numbers:
+        return {}
+    people = dict(
+        scope_to_user(Person.objects.filter(id_number__in=set(id_numbers.values())), user=user).values_list(
+            "id_number", "pk"
+        )
+    )
+    return {
+        row: reverse("enrollment:person_detail", args=[people[id_number]])
+        for row, id_number in id_numbers.items()
+        if id_number in people
+    }
+
+
 def import_validate_job(*, run_id: int, batch_id: int) -> dict[str, int]:
     return import_batch_validate(batch_id=batch_id, run_id=run_id)
 
 
+# What the apply did (the batch keeps the preview's counts beside them; the job record shows these).
+APPLY_COUNTS = (
+    "created_persons",
+    "created_enrollments",
+    "moved_persons",
+    "skipped_already_enrolled",
+    "changed_since_preview",
+)
+
+
 def import_apply_job(*, run_id: int, batch_id: int) -> dict[str, int]:
-    return import_batch_apply(batch_id=batch_id, run_id=run_id)
+    counts = import_batch_apply(batch_id=batch_id, run_id=run_id)
+    return {key: counts[key] for key in APPLY_COUNTS if key in counts}
 
 
 ENROLLEES_IMPORTER = Importer(
@@ -325,5 +376,6 @@ ENROLLEES_IMPORTER = Importer(
     revalidate=import_batch_revalidate,
     on_cancel=clear_staging,
     options=("effective_date",),
+    row_links=enrollee_row_links,
     example=("张三", "11010519491231002X", "女", "1949-12-31", "500103", "居民医保", "成年居民", "一档", "", "", ""),
 )

@@ -19,6 +19,17 @@ def clear_staging(batch_id: int) -> None:
         cursor.execute(f"DELETE FROM {TABLE} WHERE batch_id = %s", [batch_id])  # noqa: S608
 
 
+def staged_id_numbers(*, batch_id: int, row_numbers: list[int]) -> dict[int, str]:
+    """Row number -> ID number of the batch's staged rows among `row_numbers` (a page of errors)."""
+    placeholders = ", ".join(["%s"] * len(row_numbers))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT row_number, id_number FROM {TABLE} WHERE batch_id = %s AND row_number IN ({placeholders})",  # noqa: S608
+            [batch_id, *row_numbers],
+        )
+        return dict(cursor.fetchall())
+
+
 def analyze_staging() -> None:
     """Fresh statistics after a big load, so the planner picks hash joins over nested loops."""
     if connection.vendor == "postgresql":

@@ -85,7 +85,7 @@ def person_register(*, actor: User | None, id_number: str, name: str, district_i
     except InvalidValue as exc:
         raise _invalid("phone", exc) from None
     if Person.objects.filter(id_number=number).exists():
-        raise ValidationError({"id_number": "该身份证号已登记，请在查询中打开该参保人"})
+        raise ValidationError({"id_number": "该身份证号已登记"})
     person = Person.objects.create(
         id_number=number,
         name=_clean_name(name),

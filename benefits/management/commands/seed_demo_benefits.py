@@ -21,6 +21,7 @@ from benefits.services import (
     settlement_reverse,
 )
 from contributions.models import ContributionBill
+from core.management.commands.seed_demo_users import DEMO_YEAR
 from core.models import District
 from enrollment.models import Enrollment
 
@@ -41,7 +42,8 @@ class Command(BaseCommand):
         if Institution.objects.exists():
             self.stdout.write("institutions already present: demo benefits not loaded again")
             return
-        rng = random.Random(2023)  # noqa: S311 (demo data, not secrets)
+        year = DEMO_YEAR
+        rng = random.Random(year)  # noqa: S311 (demo data, not secrets)
         districts = {d.code: d for d in District.objects.filter(code__in=["500103", "500105"])}
         institutions = [
             institution_register(
@@ -55,12 +57,12 @@ class Command(BaseCommand):
             for code, kind, level, name in INSTITUTIONS
         ]
         call_command("institution_api_account", institutions[1].code, stdout=self.stdout)
-        for month in (1, 2, 3, 4, 5, 6):
-            account_credits_post(actor=None, year=2023, month=month)
+        for month in range(1, 13):  # the demo year is over: every month's credit is made
+            account_credits_post(actor=None, year=year, month=month)
 
-        # Residents who paid for 2023, and every employee, can use their benefits.
+        # Residents who paid for the year, and every employee, can use their benefits.
         paid = set(
-            ContributionBill.objects.filter(coverage_year=2023, status="paid").values_list("person_id", flat=True)
+            ContributionBill.objects.filter(coverage_year=year, status="paid").values_list("person_id", flat=True)
         )
         enrollments = [
             e
@@ -72,13 +74,13 @@ class Command(BaseCommand):
         for i, e in enumerate(aided):
             AidRecipient.objects.get_or_create(
                 person=e.person, category=["destitute", "subsistence", "relapsed_poor", "monitored"][i % 4],
-                valid_from=dt.date(2022, 1, 1), defaults={"source": "civil_affairs", "district_id": e.district_id},
+                valid_from=dt.date(year - 1, 1, 1), defaults={"source": "civil_affairs", "district_id": e.district_id},
             )  # fmt: skip
         hypertension = ChronicDisease.objects.get(code="MT001")
         retirees = [e for e in enrollments if e.category == "retired"][:5]
         for e in retirees:
             chronic_registration_create(
-                actor=None, person=e.person, disease_code=hypertension.code, valid_from=dt.date(2023, 1, 1)
+                actor=None, person=e.person, disease_code=hypertension.code, valid_from=dt.date(year, 1, 1)
             )
         settled = 0
         for n, e in enumerate(enrollments[:80]):
@@ -87,7 +89,7 @@ class Command(BaseCommand):
                 ["outpatient", "outpatient", "pharmacy", "inpatient"] + (["chronic"] if e in retirees else [])
             )
             institution = next(i for i in local if (i.kind == "pharmacy") == (kind == "pharmacy"))
-            day = dt.date(2023, 1, 10) + dt.timedelta(days=rng.randrange(150))
+            day = dt.date(year, 1, 10) + dt.timedelta(days=rng.randrange(330))  # through the year
             if kind == "inpatient":
                 total = Decimal(rng.randrange(3000, 60000))
             else:
@@ -120,10 +122,46 @@ class Command(BaseCommand):
                 total_cost=first.total_cost, eligible_cost=first.eligible_cost,
             )  # fmt: skip
             settlement_create(actor=None, institution=first.institution, request=repeat)
-        alerts = high_cost_alerts_scan(actor=None, year=2023)
+        settled += self._suspicious_patterns(year=year, enrollments=enrollments, institutions=institutions)
+        alerts = high_cost_alerts_scan(actor=None, year=year)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo: {len(institutions)} institutions, {settled} settlements, {len(aided)} aid recipients, "
                 f"{alerts['written']} alerts"
             )
         )
+
+    def _suspicious_patterns(self, *, year: int, enrollments: list, institutions: list) -> int:
+        """Two more patterns the fraud rules look for, so 疑点筛查 shows more than one kind:
+        a readmission at the same hospital days after discharge (分解住院), and an employee's personal
+        account spent at a pharmacy nine times in four weeks (门诊套现)."""
+        made = 0
+        stay = Settlement.objects.filter(status="settled", benefit_type="inpatient").order_by("id").first()
+        requests = []
+        if stay is not None and stay.discharge_date:
+            readmitted = stay.discharge_date + dt.timedelta(days=5)
+            requests.append((stay.institution, SettlementRequest(
+                settlement_number=f"{stay.settlement_number}-R", id_number=stay.person.id_number,
+                benefit_type="inpatient", service_date=readmitted, discharge_date=readmitted + dt.timedelta(days=6),
+                total_cost=Decimal("8600.00"), eligible_cost=Decimal("7300.00"),
+            )))  # fmt: skip
+        # one who has not used the account yet (the first 80 above may have spent it)
+        buyer = next((e for e in enrollments[80:] if e.category == "active"), None)
+        pharmacy = next(
+            (i for i in institutions if i.kind == "pharmacy" and buyer and i.district_id == buyer.district_id), None
+        )
+        if buyer is not None and pharmacy is not None:
+            for n in range(9):
+                requests.append((pharmacy, SettlementRequest(
+                    settlement_number=f"DEMO-PH{n:03d}", id_number=buyer.person.id_number, benefit_type="pharmacy",
+                    service_date=dt.date(year, 9, 2) + dt.timedelta(days=3 * n),
+                    total_cost=Decimal("96.00"), eligible_cost=Decimal("96.00"),
+                )))  # fmt: skip
+        for institution, request in requests:
+            try:
+                settlement_create(actor=None, institution=institution, request=request)
+            except ValidationError as exc:
+                self.stdout.write(f"skipped {request.settlement_number}: {'; '.join(exc.messages)}")
+                continue
+            made += 1
+        return made

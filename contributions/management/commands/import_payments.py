@@ -1,20 +1,33 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
-from contributions.importing import payment_batch_create
-from core.commands import file_import_run
+from contributions.importing import payment_batch_confirm, payment_batch_create
+from core.commands import file_import_run, resolve_actor
 from core.models import ImportBatch
 
 
 class Command(BaseCommand):
-    help = "Record contribution payments from a file (身份证号, 参保年度, 缴费金额, 缴费流水号, 缴费日期[, 缴费渠道])."
+    help = (
+        "Record contribution payments from a file (身份证号, 参保年度, 缴费金额, 缴费流水号, 缴费日期[, 缴费渠道]). "
+        "Without --confirm it is a dry run: it prints the counts and the refused rows and books nothing. "
+        "With --confirm it books the rows after checking each one again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--district")
         parser.add_argument("--mode", choices=ImportBatch.Mode.values, default=ImportBatch.Mode.SKIP_INVALID)
         parser.add_argument("--user")
+        parser.add_argument("--confirm", action="store_true", help="book the payments after the check")
 
     def handle(self, *args, **opts):
-        file_import_run(command=self, create=payment_batch_create, opts=opts)
+        batch = file_import_run(command=self, create=payment_batch_create, opts=opts, preview=True)
+        if opts["confirm"]:
+            try:
+                payment_batch_confirm(actor=resolve_actor(opts["user"]), batch=batch, inline=True)
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from None
+            batch.refresh_from_db()
+            self.stdout.write(self.style.SUCCESS(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}"))

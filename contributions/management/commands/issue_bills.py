@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from contributions.selectors import coverage_year_default
 from contributions.services import contribution_bills_issue
 from core.commands import resolve_actor, resolve_district
 
@@ -9,11 +10,16 @@ class Command(BaseCommand):
     help = "Issue contribution bills for every active enrollment of a coverage year. Safe to run again."
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="coverage year; default: the latest year that has a contribution standard (coverage_year_default)",
+        )
         parser.add_argument("--district")
         parser.add_argument("--user")
 
     def handle(self, *args, **opts):
+        opts["year"] = opts["year"] or coverage_year_default()
         try:
             counts = contribution_bills_issue(
                 actor=resolve_actor(opts["user"]),

@@ -1,3 +1,6 @@
+"""make run: one demo user of every role. This module also holds the demo's constants, read by every
+seed_demo_* command (core is the floor, so each app's seed may import it)."""
+
 from django.core.management.base import BaseCommand
 
 from core.models import District, User
@@ -5,6 +8,11 @@ from core.roles import Role
 from core.services import staff_user_create
 
 DEMO_PASSWORD = "Yibao-demo-2026"
+# The demo's coverage year: the year of the policy seeds (渝医保发〔2022〕25号 gives the 2023 contribution
+# standards, benefit policy and aid policy), so coverage_year_default() offers it and every page has data
+# for it. Demo enrollments start on 1 Jan of it; bills, payments, settlements and suspicions fall in it
+# (resident contributions are paid in the collection period before it, or late in its first quarter).
+DEMO_YEAR = 2023
 DEMO_USERS = [
     ("clerk_yuzhong", Role.DISTRICT_CLERK, "500103", "渝中区经办员"),
     ("reviewer_yuzhong", Role.DISTRICT_REVIEWER, "500103", "渝中区审核员"),

@@ -1,4 +1,5 @@
-"""Demo data for a laptop: employers and a few hundred people imported through the real pipeline."""
+"""Demo data for a laptop: employers and a few hundred people imported through the real pipeline, enrolled
+from 1 Jan of the demo year (DEMO_YEAR)."""
 
 import datetime as dt
 import random
@@ -7,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 
 from core.importing.reader import sample_csv
+from core.management.commands.seed_demo_users import DEMO_YEAR
 from core.models import District, ImportBatch
 from enrollment.importing.columns import HEADERS
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_create
@@ -32,7 +34,8 @@ class Command(BaseCommand):
         if Person.objects.exists():
             self.stdout.write("people already present: demo data not loaded again")
             return
-        rng = random.Random(2023)  # noqa: S311 (demo data, not secrets)
+        rng = random.Random(DEMO_YEAR)  # noqa: S311 (demo data, not secrets)
+        start = dt.date(DEMO_YEAR, 1, 1)  # every demo enrollment covers the whole demo year
         districts = {d.code: d for d in District.objects.filter(code__in=["500103", "500105"])}
         employers = [
             Employer.objects.create(credit_code=_credit_code(rng, code), name=name, district=districts[code])
@@ -47,7 +50,7 @@ class Command(BaseCommand):
                 continue
             seen.add(first17)
             id_number = first17 + id_check_char(first17)
-            age = (dt.date(2023, 1, 1) - birth).days // 365
+            age = (start - birth).days // 365
             gender = "男" if int(id_number[16]) % 2 else "女"
             name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
             phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
@@ -67,7 +70,7 @@ class Command(BaseCommand):
             original_name="演示名单.csv",
             district_id=None,
             mode=ImportBatch.Mode.ATOMIC,
-            effective_date=dt.date(2023, 1, 1),
+            effective_date=start,
             inline=True,
         )
         batch.refresh_from_db()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from contributions.selectors import coverage_year_default
 from core.commands import resolve_actor, run_job_inline
 
 
@@ -7,13 +8,17 @@ class Command(BaseCommand):
     help = "年度结转: close the year (graduates, account credits, year-end summary) and open the next. Safe to re-run."
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="default: the latest year that has a contribution standard (coverage_year_default)",
+        )
 
         parser.add_argument("--user", help="act as this staff user (recorded in the audit trail)")
         parser.add_argument("--resume", type=int, help="id of a failed run to continue from its checkpoint")
 
     def handle(self, *args, **opts):
-        params = {"year": opts["year"]}
+        params = {"year": opts["year"] or coverage_year_default()}
         run = run_job_inline(
             kind="annual_rollover", params=params, actor=resolve_actor(opts["user"]), resume=opts["resume"]
         )

@@ -1,0 +1,264 @@
+"""How the audit trail (操作日志) reads on screen: objects by their Chinese model name and readable name,
+linked to their page when the reader may open it; changes as "字段: 旧值 → 新值" with field names.
+
+One query per model type on a page (never per row): the page's object ids of a type are looked up
+together, scoped to the reader exactly as the target page scopes them, so a link never leads to a 404."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.access import scope_to_user
+from core.jobs import count_label, job_label
+from core.models import AuditEvent
+from core.money import amount_text
+from core.roles import Capability
+from enrollment.validators import mask_id_number
+
+
+@dataclass(frozen=True)
+class ObjectPage:
+    """Where an object's page is: a URL with one argument (`arg`, a value path of the object), and the
+    district path and capability that page checks."""
+
+    url_name: str
+    arg: str = "pk"
+    district: str = "district"
+    capability: str = Capability.VIEW
+
+
+OBJECT_PAGES: dict[str, ObjectPage] = {
+    "enrollment.person": ObjectPage("enrollment:person_detail"),
+    "enrollment.enrollment": ObjectPage("enrollment:person_detail", "person_id", "person__district"),
+    "contributions.contributionbill": ObjectPage("enrollment:person_detail", "person_id", "person__district"),
+    "contributions.contributionpayment": ObjectPage(
+        "enrollment:person_detail", "bill__person_id", "bill__person__district"
+    ),
+    "benefits.settlement": ObjectPage("benefits:settlement_detail"),
+    "benefits.institution": ObjectPage("benefits:institution_detail"),
+    "benefits.chronicregistration": ObjectPage("enrollment:person_detail", "person_id", "person__district"),
+    "benefits.personalaccount": ObjectPage("benefits:account_detail", "person_id", "person__district"),
+    "assistance.aidrecipient": ObjectPage("assistance:recipient_detail"),
+    "assistance.aidapplication": ObjectPage("assistance:application_detail"),
+    "assistance.highcostalert": ObjectPage("enrollment:person_detail", "person_id", "person__district"),
+    "audit.suspicion": ObjectPage("audit:suspicion_detail", capability=Capability.VIEW_AUDIT),
+    "audit.inspection": ObjectPage("audit:inspection_detail", capability=Capability.VIEW_AUDIT),
+    "core.importbatch": ObjectPage("core:import_detail"),
+    "core.jobrun": ObjectPage("core:job_detail"),
+}
+
+# Keys of old/new values that are not model fields (counts of a batch, a reason...).
+EXTRA_KEYS = {
+    "reason": gettext_lazy("原因"),
+    "counts": gettext_lazy("数量"),
+    "created": gettext_lazy("新增"),
+    "updated": gettext_lazy("更新"),
+    "unchanged": gettext_lazy("未变"),
+    "written": gettext_lazy("写入"),
+    "credited": gettext_lazy("划入人数"),
+    "start": gettext_lazy("开始日期"),
+    "end": gettext_lazy("截止日期"),
+    "run_id": gettext_lazy("批处理编号"),
+    "batch_id": gettext_lazy("导入批次编号"),
+    "file": gettext_lazy("文件"),
+    "sha256": gettext_lazy("文件校验值"),
+    "mode": gettext_lazy("导入方式"),
+    "kind": gettext_lazy("类型"),
+    "year": gettext_lazy("年度"),
+    "coverage_year": gettext_lazy("参保年度"),
+    "period": gettext_lazy("期间"),
+    "threshold": gettext_lazy("预警线"),
+    "rows": gettext_lazy("行数"),
+    "id_number": gettext_lazy("身份证号"),
+    "error": gettext_lazy("错误"),
+}
+HIDDEN_KEYS = {"created_at", "updated_at"}  # the event has its own time
+
+
+@dataclass
+class Change:
+    label: str
+    old: str | None  # None: the key was not in the old values (a new value)
+    new: str | None
+
+
+@dataclass
+class EventRow:
+    event: AuditEvent
+    type_label: str
+    name: str
+    url: str = ""
+    changes: list[Change] = field(default_factory=list)
+
+
+@lru_cache(maxsize=256)
+def model_for(object_type: str) -> type[models.Model] | None:
+    """The model an object_type names ("benefits.settlement"); a label from before the apps were
+    split ("audit.user") resolves by its model name when that is unique."""
+    if "." not in object_type:
+        return None
+    app_label, model_name = object_type.split(".", 1)
+    try:
+        return apps.get_model(app_label, model_name)
+    except (LookupError, ValueError):
+        found = [m for m in apps.get_models() if m._meta.model_name == model_name]
+        return found[0] if len(found) == 1 else None
+
+
+def type_label(object_type: str) -> str:
+    model = model_for(object_type)
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return object_type or "—"
+
+
+def _field(model: type[models.Model] | None, key: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+
+
+def _key_label(model, key: str) -> str:
+    model_field = _field(model, key)
+    if model_field is not None and getattr(model_field, "verbose_name", None):
+        return str(model_field.verbose_name)
+    return str(EXTRA_KEYS.get(key, key))
+
+
+def _value_text(model, key: str, value: Any, *, kind: str = "") -> str:
+    """`kind` is the job kind the event's values name, so a batch's counts read with that job's labels."""
+    if value is None or value == "":
+        return "—"
+    if key == "id_number" and isinstance(value, str):
+        return mask_id_number(value)
+    if key == "kind" and model is not None and model._meta.label_lower == "core.jobrun":
+        return job_label(str(value))
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, dict) and key == "counts":
+        return "；".join(
+            f"{count_label(str(k), kind=kind, default=EXTRA_KEYS.get(k))}：{_value_text(None, str(k), v)}"
+            for k, v in value.items()
+        )
+    if isinstance(value, dict):
+        return "；".join(f"{_key_label(None, str(k))}：{_value_text(None, str(k), v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "、".join(_value_text(None, "", v) for v in value)
+    model_field = _field(model, key)
+    if model_field is not None and model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, models.ForeignKey):
+        return f"#{value}"  # the related record's number (its name is not looked up row by row)
+    if isinstance(model_field, models.DecimalField) and model_field.decimal_places == 2:
+        try:
+            return amount_text(str(value))
+        except ArithmeticError:
+            return str(value)
+    if key == "kind" and model is None:
+        return job_label(str(value))
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:  # an ISO timestamp, shown like every other time on the page
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def event_changes(event: AuditEvent) -> list[Change]:
+    model = model_for(event.object_type)
+    old = event.old_values if isinstance(event.old_values, dict) else {}
+    new = event.new_values if isinstance(event.new_values, dict) else {}
+    keys = [k for k in dict.fromkeys([*old, *new]) if k not in HIDDEN_KEYS]
+    kind = str(new.get("kind") or old.get("kind") or "")
+    changes = [
+        Change(
+            # A status change's "reason" is the reason for the move, whatever field the model calls so.
+            label=str(EXTRA_KEYS[key])
+            if event.action == AuditEvent.Action.STATUS and key == "reason"
+            else (_key_label(model, key)),
+            old=_value_text(model, key, old[key], kind=kind) if key in old else None,
+            new=_value_text(model, key, new[key], kind=kind) if key in new else None,
+        )
+        for key in keys
+    ]
+    # Values that are not a dict (never written today, but the column allows it) still show as text.
+    for label, value in ((_("原值"), event.old_values), (_("新值"), event.new_values)):
+        if value not in (None, {}, []) and not isinstance(value, dict):
+            changes.append(Change(label=str(label), old=None, new=_value_text(None, "", value)))
+    return changes
+
+
+def _links(*, object_type: str, ids: set[int], user: Any) -> dict[int, str]:
+    """The page of each object of one type the user may open: one query for the whole page."""
+    page = OBJECT_PAGES.get(object_type)
+    model = model_for(object_type)
+    if page is None or model is None or not ids or not user.has_capability(page.capability):
+        return {}
+    qs = scope_to_user(model._default_manager.filter(pk__in=ids), user=user, district_field=page.district)
+    return {pk: reverse(page.url_name, args=[arg]) for pk, arg in qs.values_list("pk", page.arg) if arg is not None}
+
+
+def _policy_name(policy) -> str:
+    parts = [_("%(year)s年度") % {"year": policy.year}, policy.get_scheme_display()]
+    if getattr(policy, "benefit_type", ""):
+        parts.append(policy.get_benefit_type_display())
+    else:
+        parts.append(_("大病保险"))
+    parts.append(_("第%(version)s版") % {"version": policy.version})
+    return " ".join(str(p) for p in parts)
+
+
+# Types whose stored name (object_repr) is written for developers: the current name is read instead.
+READABLE_NAMES = {
+    "core.jobrun": lambda run: f"{job_label(run.kind)} #{run.pk}",
+    "benefits.benefitpolicy": _policy_name,
+    "benefits.criticalillnesspolicy": _policy_name,
+}
+
+
+def _names(*, object_type: str, ids: set[int]) -> dict[int, str]:
+    name = READABLE_NAMES.get(object_type)
+    model = model_for(object_type)
+    if name is None or model is None or not ids:
+        return {}
+    return {obj.pk: name(obj) for obj in model._default_manager.filter(pk__in=ids)}
+
+
+def event_rows(*, events: list[AuditEvent], user: Any) -> list[EventRow]:
+    """The page's events ready to show: one query per object type present on the page, none per row."""
+    ids_by_type: dict[str, set[int]] = {}
+    for event in events:
+        if event.object_type and event.object_id.isdigit():
+            ids_by_type.setdefault(event.object_type, set()).add(int(event.object_id))
+    links = {t: _links(object_type=t, ids=ids, user=user) for t, ids in ids_by_type.items()}
+    names = {t: _names(object_type=t, ids=ids) for t, ids in ids_by_type.items()}
+    rows = []
+    for event in events:
+        pk = int(event.object_id) if event.object_id.isdigit() else None
+        name = names.get(event.object_type, {}).get(pk) or event.object_repr
+        name = name or (f"#{event.object_id}" if event.object_id else "")
+        rows.append(
+            EventRow(
+                event=event,
+                type_label=type_label(event.object_type) if event.object_type else "",
+                name=name,
+                url=links.get(event.object_type, {}).get(pk, "") if pk is not None else "",
+                changes=event_changes(event),
+            )
+        )
+    return rows
