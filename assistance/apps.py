@@ -14,10 +14,13 @@ class AssistanceConfig(AppConfig):
         from .alerts import high_cost_alerts
         from .importing import AID_RECIPIENTS_IMPORTER, aid_recipients_import_job
         from .queue import assistance_queue_items
+        from .selectors import aid_year_default
 
         register_jobs(
             JobKind("aid_recipients_import", aid_recipients_import_job, _("医疗救助对象名单导入")),
-            JobKind("high_cost_alerts", high_cost_alerts, _("高额费用负担预警"), start="year"),
+            JobKind(
+                "high_cost_alerts", high_cost_alerts, _("高额费用负担预警"), start="year", default_year=aid_year_default
+            ),
         )
         register_importer(AID_RECIPIENTS_IMPORTER)
         register_count_labels(

@@ -3,13 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DistrictChoiceField
+from core.forms import DateField, DistrictChoiceField
 from core.models import District, ImportBatch
 
 from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
 from .selectors import aid_year_default
 
-DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 ALL = [("", _("全部"))]
 
 
@@ -21,15 +20,15 @@ class RecipientFilterForm(forms.Form):
 class RecipientRegisterForm(forms.Form):
     id_number = forms.CharField(label=_("身份证号"), max_length=20, help_text=_("须已参保登记"))
     category = forms.ChoiceField(label=_("救助类别"), choices=AidCategory.choices)
-    valid_from = forms.DateField(label=_("认定开始日期"), widget=DATE)
-    valid_to = forms.DateField(label=_("认定截止日期"), widget=DATE, required=False)
+    valid_from = DateField(label=_("认定开始日期"))
+    valid_to = DateField(label=_("认定截止日期"), required=False)
     source = forms.ChoiceField(
         label=_("数据来源"), choices=AidRecipient.Source.choices, initial=AidRecipient.Source.BUREAU
     )
 
 
 class RecipientEndForm(forms.Form):
-    valid_to = forms.DateField(label=_("认定截止日期"), widget=DATE)
+    valid_to = DateField(label=_("认定截止日期"))
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateField
 from core.models import AuditEvent, District
 
 
@@ -19,8 +20,8 @@ class AuditEventFilterForm(forms.Form):
         empty_label=_("全市"),
         error_messages={"invalid_choice": _("区县代码不存在")},
     )  # city-wide users only; removed from the form for district users
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=_("起始日期"), required=False)
+    date_to = DateField(label=_("截止日期"), required=False)
 
     def __init__(self, *args, user=None, object_types=None, **kwargs):
         """`object_types`: (value, label) pairs of the types present in the trail, for the page's select;

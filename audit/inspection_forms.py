@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateField
+
 from .models import CreditRating, Inspection
 
-DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
@@ -37,7 +38,7 @@ class InspectionFilterForm(forms.Form):
 
 class InspectionOpenForm(forms.Form):
     institution_code = forms.CharField(label=_("机构编码"), max_length=12)
-    started_on = forms.DateField(label=_("检查日期"), widget=DATE, initial=dt.date.today)
+    started_on = DateField(label=_("检查日期"), initial=dt.date.today)
     inspectors = forms.CharField(label=_("检查人员"), max_length=200)
     findings = forms.CharField(label=_("检查发现"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -56,7 +57,7 @@ class InspectionUpdateForm(forms.Form):
 
 
 class InspectionCloseForm(forms.Form):
-    closed_on = forms.DateField(label=_("结案日期"), widget=DATE, initial=dt.date.today)
+    closed_on = DateField(label=_("结案日期"), initial=dt.date.today)
 
 
 class CreditRatingFilterForm(forms.Form):

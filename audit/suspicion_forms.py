@@ -7,10 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contributions.selectors import coverage_year_default
+from core.forms import DateField
 
 from .models import FraudRule, Suspicion
-
-DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _rule_choices(blank: str):
@@ -27,8 +26,8 @@ class SuspicionFilterForm(forms.Form):
 
 
 class FraudScanForm(forms.Form):
-    start = forms.DateField(label=_("就诊日期自"), widget=DATE, error_messages={"required": _("请填写开始日期")})
-    end = forms.DateField(label=_("至"), widget=DATE, error_messages={"required": _("请填写截止日期")})
+    start = DateField(label=_("就诊日期自"), error_messages={"required": _("请填写开始日期")})
+    end = DateField(label=_("至"), error_messages={"required": _("请填写截止日期")})
     rule = forms.ChoiceField(label=_("规则"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -185,6 +185,9 @@ def event_changes(event: AuditEvent) -> list[Change]:
     new = event.new_values if isinstance(event.new_values, dict) else {}
     keys = [k for k in dict.fromkeys([*old, *new]) if k not in HIDDEN_KEYS]
     kind = str(new.get("kind") or old.get("kind") or "")
+    if event.action == AuditEvent.Action.JOB:
+        # A batch names its job kind; the values are about that job, not a field of the object type.
+        model = None
     changes = [
         Change(
             # A status change's "reason" is the reason for the move, whatever field the model calls so.

@@ -5,14 +5,13 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DistrictChoiceField
+from core.forms import DateField, DateInput, DistrictChoiceField
 from core.models import District
 
 from . import selectors
 from .models import AccountEntry, BenefitType, FamilyBinding, Institution, Settlement
 
 # ISO format: an <input type="date"> shows nothing for a value in the locale's own format (2023/01/01).
-DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 LEVEL_CHOICES = [("", "—"), ("1", _("一级")), ("2", _("二级")), ("3", _("三级"))]
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
 
@@ -29,8 +28,8 @@ class InstitutionRegisterForm(forms.Form):
         help_text=_("药店不填"),
     )  # fmt: skip
     district = DistrictChoiceField(label=_("区县"), queryset=District.objects.order_by("code"))
-    agreement_start = forms.DateField(label=_("协议开始日期"), widget=DATE, initial=dt.date.today)
-    agreement_end = forms.DateField(label=_("协议截止日期"), widget=DATE, required=False)
+    agreement_start = DateField(label=_("协议开始日期"), initial=dt.date.today)
+    agreement_end = DateField(label=_("协议截止日期"), required=False)
     code = forms.CharField(label=_("机构编码"), max_length=12, required=False, help_text=_("不填则按区县自动编号"))
 
 
@@ -40,8 +39,8 @@ class InstitutionUpdateForm(forms.Form):
         label=_("医院等级"), choices=LEVEL_CHOICES, coerce=_level, empty_value=None, required=False
     )
     agreement_status = forms.ChoiceField(label=_("协议状态"), choices=Institution.AgreementStatus.choices)
-    agreement_start = forms.DateField(label=_("协议开始日期"), widget=DATE)
-    agreement_end = forms.DateField(label=_("协议截止日期"), widget=DATE, required=False)
+    agreement_start = DateField(label=_("协议开始日期"))
+    agreement_end = DateField(label=_("协议截止日期"), required=False)
 
     def __init__(self, *args, institution: Institution, **kwargs):
         initial = {
@@ -72,10 +71,10 @@ class ManualSettlementForm(forms.Form):
     institution_code = forms.CharField(label=_("机构编码"), max_length=20)
     settlement_number = forms.CharField(label=_("发票号/结算单号"), max_length=40)
     benefit_type = forms.ChoiceField(label=_("待遇类型"), choices=BenefitType.choices)
-    service_date = forms.DateField(label=_("就诊/入院日期"), widget=DATE)
-    discharge_date = forms.DateField(
+    service_date = DateField(label=_("就诊/入院日期"))
+    discharge_date = DateField(
         label=_("出院日期"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "data_condition": _("住院时必填")}),
+        widget=DateInput(attrs={"data_condition": _("住院时必填")}),
         required=False,
     )
     total_cost = forms.DecimalField(label=_("医疗总费用"), **MONEY)
@@ -102,8 +101,8 @@ class ReversalForm(forms.Form):
 
 class ChronicRegistrationForm(forms.Form):
     disease = forms.ChoiceField(label=_("病种"))
-    valid_from = forms.DateField(label=_("待遇开始日期"), widget=DATE, initial=dt.date.today)
-    valid_to = forms.DateField(label=_("待遇截止日期"), widget=DATE, required=False)
+    valid_from = DateField(label=_("待遇开始日期"), initial=dt.date.today)
+    valid_to = DateField(label=_("待遇截止日期"), required=False)
     certified_by = forms.CharField(label=_("鉴定机构"), max_length=200, required=False)
 
     def __init__(self, *args, diseases, **kwargs):

@@ -2,6 +2,7 @@ import re
 
 from django.urls import NoReverseMatch, path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -71,6 +72,72 @@ urlpatterns = [
     path("credit-ratings/", inspection_api.CreditRatingListApi.as_view(), name="creditrating-list"),
     path("fund-analysis/", fund_api.FundAnalysisApi.as_view(), name="fund-analysis"),
 ]
+
+
+# What the browsable API calls each endpoint (its page title), instead of the class name in English.
+API_NAMES = {
+    "root": N_("接口目录"),
+    "me": N_("当前用户"),
+    "district-list": N_("区县"),
+    "person-list": N_("参保人"),
+    "person-detail": N_("参保人详情"),
+    "person-reveal-id": N_("查看完整身份证号"),
+    "person-enroll": N_("新增参保登记"),
+    "enrollment-list": N_("参保登记"),
+    "enrollment-terminate": N_("终止参保"),
+    "enrollment-transfer": N_("转移接续"),
+    "enrollment-bill": N_("生成缴费单"),
+    "employer-list": N_("参保单位"),
+    "bill-list": N_("缴费单"),
+    "bill-payment": N_("记录缴费"),
+    "import-list": N_("批量导入"),
+    "import-detail": N_("导入批次"),
+    "import-errors": N_("导入错误行"),
+    "import-confirm": N_("确认导入"),
+    "import-revalidate": N_("重新校验"),
+    "institution-list": N_("定点机构"),
+    "institution-detail": N_("定点机构详情"),
+    "settlement-list": N_("医保结算"),
+    "settlement-manual": N_("零星报销"),
+    "settlement-detail": N_("结算详情"),
+    "settlement-reversal": N_("冲正"),
+    "person-accumulators": N_("年度累计"),
+    "person-chronic": N_("门诊慢特病登记"),
+    "person-account": N_("个人账户"),
+    "account-entries": N_("个人账户明细"),
+    "account-family": N_("家庭共济"),
+    "account-payments": N_("个人账户支付"),
+    "aidrecipient-list": N_("医疗救助对象"),
+    "aidrecipient-import": N_("救助对象名单导入"),
+    "aidapplication-list": N_("依申请救助"),
+    "aidapplication-detail": N_("救助申请详情"),
+    "aidapplication-transition": N_("救助申请审批"),
+    "highcostalert-list": N_("高额费用负担预警"),
+    "auditevent-list": N_("操作日志"),
+    "auditevent-detail": N_("操作日志详情"),
+    "jobrun-detail": N_("批处理"),
+    "suspicion-list": N_("疑点"),
+    "suspicion-detail": N_("疑点详情"),
+    "suspicion-review": N_("疑点核查"),
+    "fraud-scan": N_("疑点筛查"),
+    "inspection-list": N_("飞行检查"),
+    "inspection-detail": N_("检查详情"),
+    "creditrating-list": N_("信用评价"),
+    "fund-analysis": N_("基金运行分析"),
+}
+
+
+def api_view_name(view) -> str:
+    """REST_FRAMEWORK["VIEW_NAME_FUNCTION"]: the endpoint's Chinese name (translated when shown)."""
+    match = getattr(getattr(view, "request", None), "resolver_match", None)
+    name = API_NAMES.get(match.url_name) if match else None
+    return _(name) if name else _("接口")
+
+
+def api_view_description(view, html=False) -> str:
+    """REST_FRAMEWORK["VIEW_DESCRIPTION_FUNCTION"]: the docstrings are notes for developers (and the
+    OpenAPI schema), not text for the browsable page."""
+    return ""
 
 
 @extend_schema(exclude=True)  # a directory of the API, not part of it

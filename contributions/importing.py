@@ -124,7 +124,8 @@ def _check_row(row_number: int, cells: list[str], pos: dict[str, int], errors: l
         paid_on = None
     channel = CHANNELS.get(cell("channel"))
     if channel is None:
-        errors.append((row_number, "缴费渠道", cell("channel")[:20], f"{channel_invalid_message()}（或留空，按文件导入）"))
+        message = f"{channel_invalid_message()}（或留空，按文件导入）"
+        errors.append((row_number, "缴费渠道", cell("channel")[:20], message))
     if len(errors) != before:
         return None
     return PaymentRow(row_number, id_number, year, amount, reference, paid_on, channel)

@@ -5,7 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DATE, DistrictChoiceField
+from core.forms import DateField, DistrictChoiceField
 from core.models import District
 from enrollment.models import Category, Enrollment, Scheme
 
@@ -31,7 +31,7 @@ class PersonEnrollForm(EnrollmentTermsForm):
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     district = DistrictChoiceField(label=_("区县"), queryset=District.objects.order_by("code"))
     scheme = forms.ChoiceField(label=_("险种"), choices=Scheme.choices)
-    start_date = forms.DateField(label=_("参保开始日期"), widget=DATE, initial=dt.date.today)
+    start_date = DateField(label=_("参保开始日期"), initial=dt.date.today)
 
     field_order = [
         "id_number", "name", "phone", "district", "scheme", "category", "tier", "employer_code",
@@ -49,7 +49,7 @@ class EnrollmentEditForm(EnrollmentTermsForm):
 
 
 class TerminateForm(forms.Form):
-    end_date = forms.DateField(label=_("终止日期"), widget=DATE)
+    end_date = DateField(label=_("终止日期"))
     reason = forms.ChoiceField(
         label=_("终止原因"),
         choices=[(v, label) for v, label in Enrollment.EndReason.choices if v != Enrollment.EndReason.TRANSFERRED],
@@ -58,7 +58,7 @@ class TerminateForm(forms.Form):
 
 class TransferForm(forms.Form):
     to_district = DistrictChoiceField(label=_("转入区县"), queryset=District.objects.order_by("code"))
-    transfer_date = forms.DateField(label=_("转入日期"), widget=DATE)
+    transfer_date = DateField(label=_("转入日期"))
 
 
 class EmployerForm(forms.Form):

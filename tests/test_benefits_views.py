@@ -121,6 +121,13 @@ def test_manual_reimbursement_sent_twice_pays_once(client_for, clerk_yuzhong, po
         ({}, True, "service_date", "2023年度居民医保未缴费，不享受待遇"),
         ({"discharge_date": ""}, False, "discharge_date", "住院结算需填写出院日期"),
         ({"benefit_type": "pharmacy"}, False, "benefit_type", "药店只能结算药店购药，医院不能结算药店购药"),
+        # A mistyped year was accepted and answered with "不在协议期内" (issue 11, finding 14).
+        (
+            {"service_date": "0006-03-01"},
+            False,
+            "service_date",
+            "日期年份应在1900至2100之间，请按“年-月-日”填写，例如 2023-03-01。",
+        ),
     ],
 )
 def test_manual_reimbursement_refused_next_to_the_field_and_writes_nothing(

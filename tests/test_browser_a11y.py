@@ -13,7 +13,9 @@ from django.test import RequestFactory
 from playwright.sync_api import Page, expect
 
 from benefits.models import Settlement
+from config import api_urls
 from config import urls as root_urls
+from config.api_urls import API_NAMES
 from config.views import server_error
 from contributions.models import ContributionBill, ContributionPayment
 from core.forms import DATE, DateField, ImportUploadForm
@@ -293,6 +295,16 @@ def test_api_root_lists_the_endpoints_for_staff_only(client, clerk_yuzhong):
     assert endpoints["settlement-manual"] == "http://testserver/api/v1/settlements/manual/"
     assert endpoints["person-detail"] == "http://testserver/api/v1/persons/{pk}/"
     assert len(endpoints) >= 40
+
+
+def test_browsable_api_pages_are_titled_in_chinese_without_developer_docstrings(client, clerk_yuzhong):
+    """DRF's browsable pages showed "Person List Api" and the class docstring (issue 11, finding 12)."""
+    client.force_login(clerk_yuzhong)
+    for url, title in [("/api/v1/persons/", "参保人"), ("/api/v1/", "接口目录"), ("/api/v1/settlements/", "医保结算")]:
+        html = client.get(url, HTTP_ACCEPT="text/html").content.decode()
+        assert f"<h1>{title}</h1>" in html, url
+        assert "List Api" not in html and "Api</h1>" not in html
+    assert set(API_NAMES) == {p.name for p in api_urls.urlpatterns}  # every endpoint has a name
 
 
 # ---- 200% zoom on 1366x768 ----------------------------------------------------------------------

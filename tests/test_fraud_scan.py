@@ -216,7 +216,8 @@ def test_the_scans_audit_event_reads_rule_names_not_codes(scenario, municipal_ad
     html = client_for(municipal_admin).get("/audit/events/", {"object_type": "audit.suspicion"}).content.decode()
     cash_out = FraudRule.objects.get(code="CASH_OUT").name
     assert f"新增疑点：{cash_out}：8" in html and f"新增疑点（合计）：{len(EXPECTED)}" in html
-    assert "CASH_OUT" not in html and "疑点筛查" in html
+    assert "CASH_OUT" not in html and "fraud_scan" not in html and "批处理：" not in html
+    assert "疑点筛查" in html
 
 
 def test_command_runs_a_recorded_job(scenario, municipal_admin, django_capture_on_commit_callbacks, capsys):

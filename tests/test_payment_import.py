@@ -70,6 +70,7 @@ def test_refused_rows_have_row_numbers_and_reasons(clerk_yuzhong, bills, django_
         [tier2.person.id_number, "2023", "100.00", "R-4", "2023-13-05", ""],  # row 5: date
         [tier2.person.id_number, "2023", "100.00", "R-5", "2023-01-05", ""],  # row 6: good
         [tier2.person.id_number, "2023", "100.00", "R-5", "2023-01-06", ""],  # row 7: same reference again
+        [tier2.person.id_number, "2023", "100.00", "R-6", "2023-01-06", "银行代扣"],  # row 8: no such channel
     ]
     batch = upload(clerk_yuzhong, rows, capture=django_capture_on_commit_callbacks)
     errors = {e.row_number: e.message for e in ImportRowError.objects.filter(batch=batch)}
@@ -78,7 +79,9 @@ def test_refused_rows_have_row_numbers_and_reasons(clerk_yuzhong, bills, django_
     assert errors[4].startswith("缴费金额应为")
     assert errors[5].startswith("缴费日期格式")
     assert errors[7] == "与文件第6行的缴费流水号重复"
-    assert batch.counts["payments_created"] == 1 and batch.error_rows == 5
+    # The refusal says what is accepted (issue 11, finding 10: 银行代扣 was refused without a word on what is).
+    assert errors[8] == "缴费渠道无效，可选：窗口、接口、文件导入、税务代征（或留空，按文件导入）"
+    assert batch.counts["payments_created"] == 1 and batch.error_rows == 6
     assert list(ContributionPayment.objects.values_list("reference", flat=True)) == ["R-5"]
 
 

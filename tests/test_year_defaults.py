@@ -66,7 +66,9 @@ def test_the_offered_year_bills_without_error(standards_2023, client_for, clerk_
 
 
 def test_yearly_jobs_offer_the_default_year(standards_2023):
-    for kind in ("annual_collection", "annual_rollover"):
+    """Every job started for a year offers a year with data (high-cost alerts: the aid policy's year)."""
+    assert {kind for kind, job in REGISTRY.items() if job.start == "year" and job.default_year is None} == set()
+    for kind in ("annual_collection", "annual_rollover", "high_cost_alerts"):
         job = REGISTRY[kind]
         assert job.start == "year"
         assert job.default_year is not None and job.default_year() == 2023
@@ -146,7 +148,6 @@ def test_issuing_the_offered_year_twice_says_the_bill_exists(standards_2023, cli
     again = client.post(url, {"coverage_year": "2023"}, follow=True).content.decode()
     assert "2023年度缴费单已存在，未重复生成" in again and "已生成2023年度缴费单" not in again
     assert ContributionBill.objects.filter(person_id=enrollment.person_id).count() == 1
-
 
 
 def test_aid_application_form_offers_the_latest_aid_policy_year(client_for, clerk_yuzhong):

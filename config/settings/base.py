@@ -200,6 +200,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
+    "VIEW_NAME_FUNCTION": "config.api_urls.api_view_name",
+    "VIEW_DESCRIPTION_FUNCTION": "config.api_urls.api_view_description",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yibao API",
