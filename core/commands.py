@@ -84,3 +84,15 @@ def file_import_run(
     for error in batch.row_errors.order_by("row_number", "id")[:show]:
         command.stdout.write(f"  第{error.row_number}行 {error.field}: {error.message} {error.value}")
     return batch
+
+
+def file_import_confirm(
+    *, command: BaseCommand, confirm: Callable[..., Any], batch: ImportBatch, user: str | None
+) -> None:
+    """`--confirm` of an import command: apply the checked batch here, then print what it wrote."""
+    try:
+        confirm(actor=resolve_actor(user), batch=batch, inline=True)
+    except ValidationError as exc:
+        raise CommandError("; ".join(exc.messages)) from None
+    batch.refresh_from_db()
+    command.stdout.write(command.style.SUCCESS(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}"))

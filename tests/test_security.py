@@ -7,7 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt, AccessLog
 from django.urls import reverse
+from django.utils import translation
 
 from core.models import AuditEvent
 
@@ -100,3 +102,12 @@ def test_production_settings_refuse_to_start_without_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_lockout_admin_pages_are_in_chinese():
+    """django-axes ships no Chinese catalogue: its admin showed "Access Attempt" (issue 11, finding 12).
+    locale/zh_Hans/LC_MESSAGES/django.po holds its strings."""
+    with translation.override("zh-hans"):
+        assert str(AccessAttempt._meta.verbose_name) == "登录尝试"
+        assert str(AccessLog._meta.verbose_name) == "登录日志"
+        assert str(AccessAttempt._meta.get_field("username").verbose_name) == "账号"

@@ -1,10 +1,9 @@
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from contributions.importing import payment_batch_confirm, payment_batch_create
-from core.commands import file_import_run, resolve_actor
+from core.commands import file_import_confirm, file_import_run
 from core.models import ImportBatch
 
 
@@ -25,9 +24,4 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         batch = file_import_run(command=self, create=payment_batch_create, opts=opts, preview=True)
         if opts["confirm"]:
-            try:
-                payment_batch_confirm(actor=resolve_actor(opts["user"]), batch=batch, inline=True)
-            except ValidationError as exc:
-                raise CommandError("; ".join(exc.messages)) from None
-            batch.refresh_from_db()
-            self.stdout.write(self.style.SUCCESS(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}"))
+            file_import_confirm(command=self, confirm=payment_batch_confirm, batch=batch, user=opts["user"])

@@ -1,10 +1,9 @@
 import datetime as dt
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from core.commands import file_import_run, resolve_actor
+from core.commands import file_import_confirm, file_import_run
 from core.models import ImportBatch
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_create
 
@@ -33,9 +32,4 @@ class Command(BaseCommand):
             effective_date=opts["effective_date"],
         )
         if opts["confirm"]:
-            try:
-                import_batch_confirm(actor=resolve_actor(opts["user"]), batch=batch, inline=True)
-            except ValidationError as exc:
-                raise CommandError("; ".join(exc.messages)) from None
-            batch.refresh_from_db()
-            self.stdout.write(self.style.SUCCESS(f"batch {batch.pk}: {batch.get_status_display()} {batch.counts}"))
+            file_import_confirm(command=self, confirm=import_batch_confirm, batch=batch, user=opts["user"])
