@@ -12,11 +12,12 @@ import zipfile
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 
 logger = logging.getLogger("yibao.jobs")
 
-XLSX_INVALID = "文件不是有效的 XLSX 文件（可能已损坏或不是 Excel 文件）"
+XLSX_INVALID = gettext_lazy("文件不是有效的 XLSX 文件（可能已损坏或不是 Excel 文件）")
 
 
 class StaffError(Exception):
@@ -35,7 +36,7 @@ def failure_text(exc: BaseException, *, context: str = "") -> str:
     if isinstance(exc, StaffError):
         return str(exc)
     if isinstance(exc, FILE_ERRORS):
-        return XLSX_INVALID
+        return str(XLSX_INVALID)
     reference = getattr(exc, "yibao_error_reference", None)
     if reference is None:
         reference = uuid.uuid4().hex[:8].upper()
