@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv setup run test test-fast lint format migrations-check messages worker beat bench clean
+.PHONY: help venv setup run test test-fast lint format migrations-check messages worker beat serve load-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,15 @@ worker: venv ## production: a Celery worker (needs DATABASE_URL and CELERY_BROKE
 
 beat: venv ## production: celery beat reading schedules from the database (editable in the admin)
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+GUNICORN_WORKERS ?= 4
+serve: venv ## production: serve the portal with gunicorn on $(HOST):$(PORT) (behind TLS/a trusted proxy; run collectstatic first)
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(GUNICORN_WORKERS) \
+	  --timeout 60 --graceful-timeout 30 --keep-alive 5 --max-requests 2000 --max-requests-jitter 200 \
+	  --no-control-socket --access-logfile - --error-logfile -
+
+load-check: venv ## 150 clerks on gunicorn against a 100k-person district (PostgreSQL, `pip install locust==2.47.0`; not in CI)
+	$(BIN)/python bench/load_check.py
 
 bench: venv ## run the benchmarks in bench/ (not part of the test suite)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

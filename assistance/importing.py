@@ -22,7 +22,7 @@ from core.importing.rowfile import row_file_apply, row_file_batch_run
 from core.importing.rows import RowError
 from core.models import ImportBatch, User
 from enrollment.models import Person
-from enrollment.validators import InvalidValue, mask_id_number, validate_id_number
+from enrollment.validators import InvalidValue, mask_id_number, validate_id_number, validate_person_name
 
 from .models import AidCategory, AidRecipient
 
@@ -106,6 +106,11 @@ def _check_row(
     name = cell("name")
     if not name or len(name) > 50:
         errors.append((row_number, "姓名", name[:20], "姓名不能为空，且不超过50个字"))
+    else:
+        try:
+            name = validate_person_name(name)
+        except InvalidValue as exc:
+            errors.append((row_number, "姓名", name[:20], str(exc)))
     try:
         id_number = validate_id_number(cell("id_number"))
     except InvalidValue as exc:

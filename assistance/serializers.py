@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from core.api_fields import date_field, money_field, year_field
 from core.models import ImportBatch
 
 from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
@@ -28,8 +29,8 @@ class AidRecipientOutput(_PersonFields):
 class AidRecipientInput(serializers.Serializer):
     id_number = serializers.CharField(max_length=20)
     category = serializers.ChoiceField(choices=AidCategory.choices)
-    valid_from = serializers.DateField()
-    valid_to = serializers.DateField(required=False, allow_null=True)
+    valid_from = date_field()
+    valid_to = date_field(required=False, allow_null=True)
     source = serializers.ChoiceField(choices=AidRecipient.Source.choices, default=AidRecipient.Source.BUREAU)
 
 
@@ -45,8 +46,8 @@ class AidRecipientImportInput(serializers.Serializer):
 
 
 class AidApplicationOutput(_PersonFields):
-    submitted_by = serializers.CharField(source="submitted_by.username", default=None)
-    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    submitted_by = serializers.CharField(source="submitted_by.username", default=None, allow_null=True)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
 
     class Meta:
         model = AidApplication
@@ -59,16 +60,16 @@ class AidApplicationOutput(_PersonFields):
 
 class AidApplicationInput(serializers.Serializer):
     id_number = serializers.CharField(max_length=20)
-    year = serializers.IntegerField()
-    requested_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    year = year_field()
+    requested_amount = money_field()
     reason = serializers.CharField(max_length=500)
 
 
 class AidApplicationTransitionInput(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=AidApplication.Status.choices)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    approved_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    paid_on = serializers.DateField(required=False, allow_null=True)
+    approved_amount = money_field(required=False, allow_null=True)
+    paid_on = date_field(required=False, allow_null=True)
 
 
 class HighCostAlertOutput(_PersonFields):

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import FraudRule
+from core.forms import DATE_YEAR_MAX, DATE_YEAR_MIN
 from core.models import AuditEvent, JobRun, User
 from core.parallel import batch_workers, run_side_by_side
 from core.roles import Capability
@@ -47,7 +48,12 @@ def _date(value: Any, field: str) -> dt.date:
 
 
 def scan_window(*, start: Any, end: Any) -> tuple[dt.date, dt.date]:
+    """Both dates within 1900..2100: a rule looks back from `start` (e.g. the cash-out rule's window),
+    and 0001-01-01 minus a few days is before the first date Python and SQL know."""
     start, end = _date(start, "start"), _date(end, "end")
+    for field, value in (("start", start), ("end", end)):
+        if not DATE_YEAR_MIN <= value.year <= DATE_YEAR_MAX:
+            raise ValidationError({field: f"日期年份应在{DATE_YEAR_MIN}至{DATE_YEAR_MAX}之间"})
     if end < start:
         raise ValidationError({"end": "截止日期不能早于开始日期"})
     if (end - start).days > MAX_WINDOW_DAYS:

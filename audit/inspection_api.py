@@ -1,5 +1,7 @@
 """REST endpoints of fund supervision: 飞行检查 cases and 信用评价. Each view calls a selector or a service."""
 
+from decimal import Decimal
+
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -7,13 +9,14 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_fields import date_field, id_field, money_field
 from core.roles import Capability
 
 from . import inspection_selectors as selectors
 from . import inspection_services as services
 from .models import CreditRating, Inspection
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+MONEY = {"digits": 14, "max_value": Decimal("999999999999.99")}  # the columns' DECIMAL(14, 2), never negative
 
 
 class CanSupervise(BasePermission):
@@ -47,7 +50,7 @@ class InspectionOutput(serializers.ModelSerializer):
 
 class InspectionInput(serializers.Serializer):
     institution_code = serializers.CharField(max_length=12)
-    started_on = serializers.DateField()
+    started_on = date_field()
     inspectors = serializers.CharField(max_length=200)
     findings = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -55,10 +58,10 @@ class InspectionInput(serializers.Serializer):
 class InspectionUpdateInput(serializers.Serializer):
     inspectors = serializers.CharField(max_length=200, required=False)
     findings = serializers.CharField(required=False, allow_blank=True)
-    recovered_amount = serializers.DecimalField(required=False, **MONEY)
-    penalty_amount = serializers.DecimalField(required=False, **MONEY)
-    suspicion_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
-    closed_on = serializers.DateField(required=False, help_text="给出即结案")
+    recovered_amount = money_field(required=False, **MONEY)
+    penalty_amount = money_field(required=False, **MONEY)
+    suspicion_ids = serializers.ListField(child=id_field(), required=False, max_length=1000)
+    closed_on = date_field(required=False, help_text="给出即结案")
 
 
 class CreditRatingOutput(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from core.models import AuditEvent
 
 
 class AuditEventOutput(serializers.ModelSerializer):
-    district_code = serializers.CharField(source="district.code", default=None)
+    district_code = serializers.CharField(source="district.code", default=None, allow_null=True)
 
     class Meta:
         model = AuditEvent

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from core.api_fields import date_field
+
 from .models import Suspicion
 
 
@@ -15,7 +17,7 @@ class SuspicionOutput(serializers.ModelSerializer):
     institution_code = serializers.CharField(source="institution.code")
     institution_name = serializers.CharField(source="institution.name")
     district_code = serializers.CharField(source="district.code")
-    reviewed_by = serializers.CharField(source="reviewed_by.username", default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", default=None, allow_null=True)
 
     class Meta:
         model = Suspicion
@@ -38,6 +40,8 @@ class SuspicionReviewInput(serializers.Serializer):
 
 
 class FraudScanInput(serializers.Serializer):
-    start = serializers.DateField(error_messages={"required": "请填写开始日期", "invalid": "日期格式应为 YYYY-MM-DD"})
-    end = serializers.DateField(error_messages={"required": "请填写截止日期", "invalid": "日期格式应为 YYYY-MM-DD"})
-    rules = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list)
+    start = date_field(error_messages={"required": "请填写开始日期", "invalid": "日期格式应为 YYYY-MM-DD"})
+    end = date_field(error_messages={"required": "请填写截止日期", "invalid": "日期格式应为 YYYY-MM-DD"})
+    rules = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, default=list, max_length=50
+    )

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from core.api_fields import date_field, id_field, money_field
 from enrollment.validators import mask_id_number
 
 from .models import (
@@ -16,6 +17,11 @@ from .models import (
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+# The same words as the service (benefits.services.institutions) for a level out of range.
+_LEVEL_MESSAGE = "医院等级应为一级、二级或三级"
+LEVEL_ERRORS = {"min_value": _LEVEL_MESSAGE, "max_value": _LEVEL_MESSAGE, "invalid": _LEVEL_MESSAGE}
 
 
 class InstitutionOutput(serializers.ModelSerializer):
@@ -39,10 +45,13 @@ class InstitutionOutput(serializers.ModelSerializer):
 class InstitutionInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Institution.Kind.choices)
-    level = serializers.IntegerField(required=False, allow_null=True, default=None)  # pharmacies: none
+    # Hospitals 1/2/3 (一级/二级/三级); pharmacies: none.
+    level = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=3, error_messages=LEVEL_ERRORS
+    )
     district_code = serializers.CharField(max_length=6)
-    agreement_start = serializers.DateField()
-    agreement_end = serializers.DateField(required=False, allow_null=True)
+    agreement_start = date_field()
+    agreement_end = date_field(required=False, allow_null=True)
     code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
 
 
@@ -50,10 +59,12 @@ class InstitutionUpdateInput(serializers.Serializer):
     """Level and agreement end may be left out: they then keep their current values."""
 
     name = serializers.CharField(max_length=200)
-    level = serializers.IntegerField(required=False, allow_null=True)
+    level = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=3, error_messages=LEVEL_ERRORS
+    )
     agreement_status = serializers.ChoiceField(choices=Institution.AgreementStatus.choices)
-    agreement_start = serializers.DateField()
-    agreement_end = serializers.DateField(required=False, allow_null=True)
+    agreement_start = date_field()
+    agreement_end = date_field(required=False, allow_null=True)
 
 
 class SettlementInput(serializers.Serializer):
@@ -62,10 +73,10 @@ class SettlementInput(serializers.Serializer):
     settlement_number = serializers.CharField(max_length=40)
     id_number = serializers.CharField(max_length=30)
     benefit_type = serializers.ChoiceField(choices=BenefitType.choices)
-    service_date = serializers.DateField()
-    discharge_date = serializers.DateField(required=False, allow_null=True)
-    total_cost = serializers.DecimalField(**MONEY)
-    eligible_cost = serializers.DecimalField(**MONEY)
+    service_date = date_field()
+    discharge_date = date_field(required=False, allow_null=True)
+    total_cost = money_field()  # one claim: at most 99,999,999.99 (the year's totals must still fit)
+    eligible_cost = money_field()
     chronic_disease_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     diagnosis_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     use_account = serializers.BooleanField(required=False, default=True)
@@ -135,8 +146,8 @@ class AccumulatorOutput(serializers.ModelSerializer):
 
 class ChronicRegistrationInput(serializers.Serializer):
     disease_code = serializers.CharField(max_length=20)
-    valid_from = serializers.DateField()
-    valid_to = serializers.DateField(required=False, allow_null=True)
+    valid_from = date_field()
+    valid_to = date_field(required=False, allow_null=True)
     certified_by = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -200,6 +211,6 @@ class FamilyBindingInput(serializers.Serializer):
 
 class AccountPaymentInput(serializers.Serializer):
     purpose = serializers.CharField(max_length=30)  # any text: forbidden uses are refused by name
-    amount = serializers.DecimalField(**MONEY)
-    beneficiary_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    bill_id = serializers.IntegerField(required=False, allow_null=True)
+    amount = money_field()
+    beneficiary_id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    bill_id = id_field(required=False, allow_null=True)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contributions.models import ContributionBill, ContributionPayment
 from contributions.services import bill_status, channel_invalid_message
+from core.export import FORMULA_STARTS
 from core.importing.batches import batch_confirm_and_queue, batch_store_and_queue
 from core.importing.registry import Importer
 from core.importing.rowfile import APPLY, PREVIEW, RUN, row_file_apply, row_file_batch_run
@@ -117,6 +118,8 @@ def _check_row(row_number: int, cells: list[str], pos: dict[str, int], errors: l
     reference = cell("reference")
     if not reference or len(reference) > 64:
         errors.append((row_number, "缴费流水号", reference[:20], "缴费流水号不能为空，且不超过64个字符"))
+    elif reference.startswith(FORMULA_STARTS) or not reference.isprintable():
+        errors.append((row_number, "缴费流水号", reference[:20], "缴费流水号不能以 = + - @ 开头，也不能含有控制字符"))
     try:
         paid_on = dt.date.fromisoformat(cell("paid_on").replace("/", "-"))
     except ValueError:

@@ -1,6 +1,8 @@
 from django.utils.functional import lazy
 from rest_framework import serializers
 
+from core.api_fields import date_field, money_field, year_field
+
 from .models import ContributionBill, ContributionPayment
 
 
@@ -40,12 +42,12 @@ class BillOutput(serializers.ModelSerializer):
 
 
 class BillIssueInput(serializers.Serializer):
-    coverage_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    coverage_year = year_field(min_value=2000)
 
 
 class PaymentInput(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    paid_on = serializers.DateField()
+    amount = money_field()
+    paid_on = date_field()
     reference = serializers.CharField(max_length=64)
     channel = serializers.ChoiceField(
         choices=ContributionPayment.Channel.choices,

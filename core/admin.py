@@ -2,7 +2,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from .models import AuditEvent, District, ImportBatch, JobRun, User
+from .roles import Role
 from .services import audit_event_record, changed_values, snapshot
+
+
+def admin_site_allowed(request) -> bool:
+    """Who reaches /admin/: active municipal admins, and superusers (made only with `createsuperuser` on
+    the command line). The is_staff flag alone opens nothing: the admin is not district-scoped, so a
+    district clerk must not see it even if someone set the flag."""
+    user = request.user
+    return bool(user.is_active and user.is_authenticated and (user.is_superuser or user.role == Role.MUNICIPAL_ADMIN))
+
+
+admin.site.has_permission = admin_site_allowed
 
 
 def _snapshot_without_secrets(obj) -> dict:
@@ -85,6 +97,20 @@ class StaffUserAdmin(AuditedAdminMixin, UserAdmin):
     list_filter = ["role", "district", "is_active"]
     fieldsets = UserAdmin.fieldsets + (("角色与辖区", {"fields": ("role", "district", "institution")}),)
     add_fieldsets = UserAdmin.add_fieldsets + (("角色与辖区", {"fields": ("role", "district")}),)
+    # Flags that open the admin or every permission: only a superuser (made on the command line) sets them.
+    PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += [name for name in self.PRIVILEGE_FIELDS if name not in readonly]
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        # is_staff follows the role (the admin site itself checks the role): a municipal admin has it.
+        if not request.user.is_superuser and not obj.is_superuser:
+            obj.is_staff = obj.role == Role.MUNICIPAL_ADMIN
+        super().save_model(request, obj, form, change)
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)

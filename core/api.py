@@ -3,6 +3,7 @@
 from rest_framework import generics
 
 from . import selectors
+from .jobs import job_run_looks_stale, job_runs_reap
 from .models import District
 from .serializers import DistrictOutput, JobRunOutput, MeOutput
 
@@ -27,4 +28,7 @@ class JobRunDetailApi(generics.RetrieveAPIView):
     serializer_class = JobRunOutput
 
     def get_object(self):
-        return selectors.get_job_run_for_user_or_404(fetched_by=self.request.user, run_id=self.kwargs["pk"])
+        run = selectors.get_job_run_for_user_or_404(fetched_by=self.request.user, run_id=self.kwargs["pk"])
+        if job_run_looks_stale(run) and job_runs_reap(run_id=run.pk):
+            run.refresh_from_db()  # its worker died: failed in words now, not at the next sweep
+        return run

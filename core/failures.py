@@ -10,6 +10,7 @@ import logging
 import uuid
 import zipfile
 
+from defusedxml import DefusedXmlException
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,8 +25,9 @@ class StaffError(Exception):
     """A failure whose message is written for staff (Chinese, no technical detail)."""
 
 
-# What openpyxl raises for a file that is not a workbook (renamed .csv, a truncated download).
-FILE_ERRORS = (zipfile.BadZipFile, InvalidFileException)
+# What openpyxl raises for a file that is not a workbook (renamed .csv, a truncated download), and
+# what defusedxml (which openpyxl uses when installed) raises for a DTD or entity (billion laughs).
+FILE_ERRORS = (zipfile.BadZipFile, InvalidFileException, DefusedXmlException)
 
 
 def failure_text(exc: BaseException, *, context: str = "") -> str:

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from .access import require_capability
 from .forms import ImportUploadForm
 from .importing import selectors
-from .importing.batches import import_batch_cancel
+from .importing.batches import import_batch_cancel, import_batch_retry
 from .importing.reader import sample_csv
 from .importing.registry import IMPORTERS, importer_for, importer_step, upload_page_importers
-from .jobs import job_counts_display
+from .jobs import job_counts_display, job_run_looks_stale, job_runs_reap
 from .models import District, ImportBatch
 from .pagination import keyset_page
 from .roles import Capability
@@ -71,6 +71,9 @@ def import_list(request):
 @login_required
 def import_detail(request, batch_id: int):
     batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
+    if batch.job_run is not None and job_run_looks_stale(batch.job_run) and job_runs_reap(run_id=batch.job_run_id):
+        # The worker driving the batch died: give the batch back to staff now, not at the next sweep.
+        batch = selectors.get_import_batch_for_user_or_404(fetched_by=request.user, batch_id=batch_id)
     importer = importer_for(batch.kind)
     context = {"batch": batch, "busy": batch.status in BUSY, "run": batch.job_run}
     if request.headers.get("HX-Request"):
@@ -92,7 +95,7 @@ def import_detail(request, batch_id: int):
         can_confirm=_confirmable(request, batch, importer),
         can_edit=request.user.has_capability(Capability.EDIT),
         can_revalidate=batch.status == ImportBatch.Status.FAILED
-        and importer.revalidate is not None
+        and (importer.revalidate is not None or batch.job_run_id is not None)
         and request.user.has_capability(Capability.EDIT),
     )
     return render(request, "core/import_detail.html", context)
@@ -145,7 +148,8 @@ def import_cancel(request, batch_id: int):
 @login_required
 @require_POST
 def import_revalidate(request, batch_id: int):
-    return _batch_action(request, batch_id, "revalidate")
+    """重新校验 / 重试 a 失败 batch: its kind's own re-check, else its last job again (import_batch_retry)."""
+    return _batch_action(request, batch_id, import_batch_retry, _("已重新排队校验"))
 
 
 def _inert(value: str) -> str:

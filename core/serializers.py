@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from .api_fields import date_field
 from .importing.registry import importer_for, upload_page_importers
 from .jobs import job_label
 from .models import District, ImportBatch, ImportRowError, JobRun, User
@@ -7,7 +8,7 @@ from .roles import CAPABILITIES
 
 
 class MeOutput(serializers.ModelSerializer):
-    district_code = serializers.CharField(source="district.code", default=None)
+    district_code = serializers.CharField(source="district.code", default=None, allow_null=True)
     capabilities = serializers.SerializerMethodField()
 
     class Meta:
@@ -54,7 +55,7 @@ class ImportInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[], default=ImportBatch.Kind.ENROLLEES)
     file = serializers.FileField()
     mode = serializers.ChoiceField(choices=ImportBatch.Mode.choices, default=ImportBatch.Mode.ATOMIC)
-    effective_date = serializers.DateField(required=False, help_text="required for kind=enrollees")
+    effective_date = date_field(required=False, help_text="required for kind=enrollees")
     district_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
 
     def __init__(self, *args, **kwargs):
@@ -69,8 +70,8 @@ class ImportInput(serializers.Serializer):
 
 
 class ImportOutput(serializers.ModelSerializer):
-    district_code = serializers.CharField(source="district.code", default=None)
-    progress = serializers.IntegerField(source="job_run.percent", default=None)
+    district_code = serializers.CharField(source="district.code", default=None, allow_null=True)
+    progress = serializers.IntegerField(source="job_run.percent", default=None, allow_null=True)
 
     class Meta:
         model = ImportBatch

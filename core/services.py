@@ -107,8 +107,9 @@ def job_run_create(
 
 
 def job_run_start(*, run_id: int, total: int = 0) -> None:
+    now = timezone.now()
     JobRun.objects.filter(pk=run_id).update(
-        status=JobRun.Status.RUNNING, started_at=timezone.now(), total=total, done=0, error=""
+        status=JobRun.Status.RUNNING, started_at=now, heartbeat_at=now, finished_at=None, total=total, done=0, error=""
     )
 
 
@@ -118,10 +119,11 @@ def job_run_progress(
     """Move a run's progress bar; no run (a service called directly, not as a job) is a no-op.
 
     A plain UPDATE outside any long transaction, so the bar moves while the job runs. `db` is a second
-    connection, for work that keeps the main one busy (the enrollee import's streaming COPY)."""
+    connection, for work that keeps the main one busy (the enrollee import's streaming COPY).
+    Every report is also the run's heartbeat (same UPDATE, no extra write); jobs report per chunk, not per row."""
     if not run_id:
         return
-    fields: dict[str, Any] = {"done": done}
+    fields: dict[str, Any] = {"done": done, "heartbeat_at": timezone.now()}
     if total is not None:
         fields["total"] = total
     if db is None:
@@ -137,7 +139,7 @@ def job_run_progress(
 
 def job_run_checkpoint(*, run_id: int, counts: dict[str, Any], done: int, total: int) -> None:
     """Progress plus where to resume: a run executed again after a crash reads `counts` back."""
-    JobRun.objects.filter(pk=run_id).update(counts=counts, done=done, total=total)
+    JobRun.objects.filter(pk=run_id).update(counts=counts, done=done, total=total, heartbeat_at=timezone.now())
 
 
 def job_run_finish(*, run_id: int, counts: dict[str, Any] | None, error: str = "") -> None:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,12 +10,12 @@ from django.views.decorators.http import require_POST
 
 from . import selectors
 from .access import require_capability
-from .jobs import REGISTRY, job_default_year
+from .jobs import REGISTRY, job_default_year, job_run_looks_stale, job_runs_reap
 from .models import JobRun
 from .pagination import keyset_page
 from .roles import Capability
 from .services import job_run_create
-from .tasks import enqueue_job
+from .tasks import enqueue_job, job_run_resumable, job_run_retry
 from .workqueue import work_queue
 
 
@@ -94,11 +95,39 @@ def job_start(request, kind: str):
     return redirect("core:job_detail", run_id=run.pk)
 
 
+def _can_retry(user, run: JobRun) -> bool:
+    """重试/继续 is offered on a failed run of a registered job that is not an import's (those are retried
+    from their batch), to those who may start jobs (municipal admins)."""
+    return (
+        run.status == JobRun.Status.FAILED
+        and run.kind in REGISTRY
+        and "batch_id" not in (run.params or {})
+        and user.has_capability(Capability.ADMINISTER)
+    )
+
+
 @login_required
 def job_detail(request, run_id: int):
+    """A run's progress and outcome. POST: 重试/继续 a failed run (municipal admins)."""
     run = selectors.get_job_run_for_user_or_404(fetched_by=request.user, run_id=run_id)
+    if request.method == "POST":
+        require_capability(request.user, Capability.ADMINISTER)
+        if not _can_retry(request.user, run):
+            messages.error(request, _("只有失败的批处理可以重试"))
+            return redirect("core:job_detail", run_id=run.pk)
+        resumed = job_run_resumable(run)
+        try:
+            again = job_run_retry(actor=request.user, run=run)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+            return redirect("core:job_detail", run_id=run.pk)
+        messages.success(request, _("已从检查点继续执行") if resumed else _("已重新排队执行"))
+        return redirect("core:job_detail", run_id=again.pk)
+    if job_run_looks_stale(run) and job_runs_reap(run_id=run.pk):
+        run.refresh_from_db()  # its worker died: say so now rather than at the next scheduled sweep
+    context = {"run": run, "can_retry": _can_retry(request.user, run), "resumable": job_run_resumable(run)}
     template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job_detail.html"
-    return render(request, template, {"run": run})
+    return render(request, template, context)
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import DateField, DistrictChoiceField
 from core.models import District
 from enrollment.models import Category, Enrollment, Scheme
+from enrollment.validators import person_name_validator
 
 TIER_CHOICES = [("", "—"), ("1", _("一档")), ("2", _("二档"))]
 # <input type="date"> needs ISO dates whatever the language, or a stored value shows as an empty box.
@@ -27,7 +28,7 @@ class EnrollmentTermsForm(forms.Form):
 
 class PersonEnrollForm(EnrollmentTermsForm):
     id_number = forms.CharField(label=_("身份证号"), max_length=40)
-    name = forms.CharField(label=_("姓名"), max_length=50)
+    name = forms.CharField(label=_("姓名"), max_length=50, validators=[person_name_validator])
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     district = DistrictChoiceField(label=_("区县"), queryset=District.objects.order_by("code"))
     scheme = forms.ChoiceField(label=_("险种"), choices=Scheme.choices)
@@ -40,7 +41,7 @@ class PersonEnrollForm(EnrollmentTermsForm):
 
 
 class PersonEditForm(forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=50)
+    name = forms.CharField(label=_("姓名"), max_length=50, validators=[person_name_validator])
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
 
 

@@ -1,12 +1,13 @@
 """django-import-export resources for the admin site (small files; city-scale lists use the staged import).
 
 Imports go through the same checks as every other path, and every row written is audited.
-Exports never carry a full ID number.
+Exports never carry a full ID number, and no cell starts a formula (core.export.cell_inert).
 """
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 
+from core.export import cell_inert
 from core.models import AuditEvent, District
 from core.services import audit_event_record, snapshot
 from enrollment.models import Employer, Enrollment, Person
@@ -14,7 +15,14 @@ from enrollment.models import Employer, Enrollment, Person
 from .validators import InvalidValue, validate_credit_code
 
 
-class EmployerResource(resources.ModelResource):
+class InertExportResource(resources.ModelResource):
+    """Every exported cell that would start a formula (= + - @) in Excel is written as text."""
+
+    def export_field(self, field, instance, **kwargs):
+        return cell_inert(super().export_field(field, instance, **kwargs))
+
+
+class EmployerResource(InertExportResource):
     credit_code = fields.Field(attribute="credit_code", column_name="统一社会信用代码")
     name = fields.Field(attribute="name", column_name="单位名称")
     district_code = fields.Field(attribute="district__code", column_name="区县代码", readonly=True)
@@ -58,7 +66,7 @@ class EmployerResource(resources.ModelResource):
             )
 
 
-class PersonExportResource(resources.ModelResource):
+class PersonExportResource(InertExportResource):
     id_number = fields.Field(attribute="masked_id_number", column_name="身份证号（脱敏）")
     name = fields.Field(attribute="name", column_name="姓名")
     gender = fields.Field(attribute="get_gender_display", column_name="性别")
@@ -70,7 +78,7 @@ class PersonExportResource(resources.ModelResource):
         fields = ("id_number", "name", "gender", "birth_year", "district")
 
 
-class EnrollmentExportResource(resources.ModelResource):
+class EnrollmentExportResource(InertExportResource):
     person = fields.Field(attribute="person__masked_id_number", column_name="身份证号（脱敏）")
     scheme = fields.Field(attribute="get_scheme_display", column_name="险种")
     category = fields.Field(attribute="get_category_display", column_name="人员类别")

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from core.api_fields import date_field, money_field, small_int_field, year_field
 from enrollment.models import (
     Category,
     Employer,
@@ -9,11 +10,12 @@ from enrollment.models import (
     Person,
     Scheme,
 )
+from enrollment.validators import person_name_validator
 
 
 class EnrollmentOutput(serializers.ModelSerializer):
     district_code = serializers.CharField(source="district.code")
-    employer_credit_code = serializers.CharField(source="employer.credit_code", default=None)
+    employer_credit_code = serializers.CharField(source="employer.credit_code", default=None, allow_null=True)
 
     class Meta:
         model = Enrollment
@@ -55,41 +57,41 @@ class PersonDetailOutput(PersonOutput):
 
 class EnrollmentTermsInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
-    tier = serializers.IntegerField(required=False, allow_null=True)
+    tier = small_int_field(required=False, allow_null=True)
     employer_credit_code = serializers.CharField(required=False, allow_blank=True, max_length=18)
-    contribution_base = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    graduation_year = serializers.IntegerField(required=False, allow_null=True)
+    contribution_base = money_field(required=False, allow_null=True)
+    graduation_year = year_field(required=False, allow_null=True)
 
 
 class EnrollInput(EnrollmentTermsInput):
     scheme = serializers.ChoiceField(choices=Scheme.choices)
     district_code = serializers.CharField(max_length=6)
-    start_date = serializers.DateField()
+    start_date = date_field()
 
 
 class PersonEnrollInput(EnrollInput):
-    id_number = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=18)
+    name = serializers.CharField(max_length=50, validators=[person_name_validator])
     phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
 class PersonUpdateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=50, validators=[person_name_validator])
     phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
 class TerminateInput(serializers.Serializer):
-    end_date = serializers.DateField()
+    end_date = date_field()
     reason = serializers.ChoiceField(choices=Enrollment.EndReason.choices)
 
 
 class TransferInput(serializers.Serializer):
     to_district_code = serializers.CharField(max_length=6)
-    transfer_date = serializers.DateField()
+    transfer_date = date_field()
 
 
 class EmployerInput(serializers.Serializer):
-    credit_code = serializers.CharField(max_length=40)
+    credit_code = serializers.CharField(max_length=18)
     name = serializers.CharField(max_length=200)
     district_code = serializers.CharField(max_length=6)
 

@@ -3,11 +3,11 @@
 import datetime as dt
 from decimal import Decimal
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from benefits.models import AccountEntry, AnnualAccumulator, FamilyBinding, PersonalAccount, Settlement
 from contributions.models import ContributionBill
+from core.api_tokens import api_token_create
 from core.models import AuditEvent
 from enrollment.models import Enrollment, Person
 from tests.factories import PersonFactory, ResidentEnrollmentFactory
@@ -17,10 +17,10 @@ SETTLEMENTS = "/api/v1/settlements/"
 
 
 def token_client(user) -> APIClient:
-    """An institution's system: DRF token in the Authorization header, no session."""
-    token, _ = Token.objects.get_or_create(user=user)
+    """An institution's system: a new API token in the Authorization header, no session."""
+    _, key = api_token_create(actor=None, user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

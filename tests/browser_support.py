@@ -36,7 +36,7 @@ def log_in(page: Page, live_server, username: str, password: str) -> None:
 def axe_violations(page: Page) -> list[dict]:
     """Run axe-core (WCAG 2.1 A/AA) on the current page; each violation with the CSS targets of its nodes."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     return page.evaluate(
         """async (tags) => {
             const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 
+import dj_database_url
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -24,6 +25,113 @@ def skip_or_fail(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+# Two PostgreSQL roles (core/db_roles.py): DATABASE_URL is the runtime role the tests run as, and
+# DATABASE_OWNER_URL the owner that creates and migrates the test database, applies the grants, empties
+# tables between transactional tests (TRUNCATE) and drops the database at the end. Unset: one role, as
+# a developer's database or SQLite.
+OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
+_ROLES: dict[str, tuple[str, str]] = {}
+
+
+def two_roles() -> bool:
+    return bool(_ROLES)
+
+
+def _use_role(which: str) -> None:
+    from django.db import connections
+
+    db = connections["default"]
+    db.close()
+    db.settings_dict["USER"], db.settings_dict["PASSWORD"] = _ROLES[which]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """With DATABASE_OWNER_URL: the test database is created and migrated as the owner."""
+    from django.db import connections
+
+    if not OWNER_URL or connections["default"].vendor != "postgresql":
+        return
+    owner = dj_database_url.parse(OWNER_URL)
+    runtime = connections["default"].settings_dict
+    _ROLES["runtime"] = (runtime["USER"], runtime["PASSWORD"])
+    _ROLES["owner"] = (owner["USER"], owner["PASSWORD"])
+    _use_role("owner")
+
+
+def _flush_as_owner(original):
+    def execute_sql_flush(self, sql_list):
+        if self.connection.alias != "default" or not two_roles():
+            return original(self, sql_list)
+        owner_db = owner_connection()
+        try:
+            with owner_db.cursor() as cursor:
+                for sql in sql_list:
+                    cursor.execute(sql)
+        finally:
+            owner_db.close()
+
+    return execute_sql_flush
+
+
+def owner_connection():
+    """A new connection to the test database as the schema owner (the runtime connection's role when
+    there is only one). Close it after use."""
+    from django.db import connections
+
+    db = connections["default"].copy()
+    if two_roles():
+        db.settings_dict["USER"], db.settings_dict["PASSWORD"] = _ROLES["owner"]
+    return db
+
+
+@pytest.fixture
+def owner_db(db):
+    """A connection as the schema owner, for tests that act as the owner or a DBA would (SQLite: the one
+    connection there is)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield connection
+        return
+    owner = owner_connection()
+    yield owner
+    owner.close()
+
+
+@pytest.fixture
+def runtime_role_only(db):
+    """The runtime role's name, for tests of the real grants: they need DATABASE_OWNER_URL (two roles)."""
+    if not two_roles():
+        skip_or_fail("two PostgreSQL roles (DATABASE_OWNER_URL, the owner; DATABASE_URL, the runtime role)")
+    return _ROLES["runtime"][0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _runtime_role_after_setup(request, django_db_blocker):
+    """Once the owner has migrated the test database: the grants, then every test connects as the
+    runtime role. Flushing (TRUNCATE, which the runtime role may not do) goes through the owner."""
+    if not OWNER_URL:
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    if not two_roles():  # DATABASE_OWNER_URL with SQLite: nothing to do
+        yield
+        return
+    from django.core.management import call_command
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    runtime_user = _ROLES["runtime"][0]
+    with django_db_blocker.unblock():
+        call_command("db_grants", runtime_role=runtime_user, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    _use_role("runtime")
+    original = DatabaseOperations.execute_sql_flush
+    DatabaseOperations.execute_sql_flush = _flush_as_owner(original)
+    yield
+    DatabaseOperations.execute_sql_flush = original
+    _use_role("owner")  # the owner drops the test database
 
 
 @pytest.fixture
@@ -90,7 +198,7 @@ def conftest_password() -> str:
 def _sqlite_audit_trigger_vs_flush(request):
     """On SQLite, Django empties tables after a transactional test with DELETE, which the
     append-only trigger rightly refuses. Drop the delete trigger just for that flush and
-    put it back before the next test. PostgreSQL flushes with TRUNCATE and needs none of this."""
+    put it back before the next test. PostgreSQL flushes with TRUNCATE (as the owner, with two roles)."""
     from django.db import connection
 
     marker = request.node.get_closest_marker("django_db")
@@ -99,10 +207,11 @@ def _sqlite_audit_trigger_vs_flush(request):
         yield
         return
     request.getfixturevalue("transactional_db")
-    migration = importlib.import_module("core.migrations.0002_auditevent_append_only")
+    migration = importlib.import_module("core.migrations.0005_audit_chain")
     with connection.cursor() as cursor:
         for sql in migration.SQLITE_FORWARD:
-            cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+            if "CREATE TRIGGER core_auditevent_no_delete" in sql:
+                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
     yield
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")

@@ -33,7 +33,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
         model = Person
 
     id_number = factory.LazyFunction(lambda: make_id_number(birth=dt.date(1980, 1, 1) + dt.timedelta(days=next(_seq))))
-    name = factory.Sequence(lambda n: f"测试{n}")
+    name = factory.Sequence(lambda n: "测试" + "".join("零一二三四五六七八九"[int(d)] for d in str(n)))
     gender = factory.LazyAttribute(lambda p: "M" if int(p.id_number[16]) % 2 else "F")
     birth_date = factory.LazyAttribute(
         lambda p: dt.date(int(p.id_number[6:10]), int(p.id_number[10:12]), int(p.id_number[12:14]))

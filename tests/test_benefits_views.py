@@ -174,7 +174,7 @@ def test_statement_shows_the_amounts_and_the_masked_id_only(client_for, clerk_yu
     ]:
         assert re.search(rf"<th>{label}</th><td[^>]*>{value}</td>", page), label
     assert settled.steps[0] in page
-    assert "window.print()" in page
+    assert "data-print" in page  # the print button (static/js/yibao.js opens the dialog; no inline script)
     assert "冲正原因" not in page  # a clerk may not reverse: no form
 
 
@@ -402,7 +402,8 @@ def test_statement_names_the_issuing_bureau_printer_and_seal(client_for, clerk_y
     assert re.search(r'data-testid="printed-by">clerk_yz<', page)
     assert re.search(r'data-testid="printed-at">\d{4}-\d{2}-\d{2} \d{2}:\d{2}<', page)
     assert "盖章处" in page
-    assert re.search(r"@page\s*\{\s*size:\s*A4", page)
+    assert "css/statement.css" in page  # its print rules: @page A4 (no inline style under the CSP)
+    assert re.search(r"@page\s*\{\s*size:\s*A4", (settings.BASE_DIR / "static/css/statement.css").read_text())
     assert re.search(r'data-testid="pooled_ratio">70%<', page)  # level-2 inpatient, not 0.7000
     assert "× 70%" in settled.steps[0] and "10,000.00 元" in settled.steps[0]
     assert "0.7000" not in page

@@ -489,7 +489,7 @@ def test_lists_use_cursor_pagination_without_count(yz_client, districts):
         person_register(
             actor=None,
             id_number=make_id_number(birth=dt.date(1990, 1, 1) + dt.timedelta(days=i)),
-            name=f"分页{i}",
+            name="分页" + "甲乙丙"[i],
             district_id=districts["500103"].pk,
         ).pk
         for i in range(3)

@@ -58,7 +58,7 @@ def upload(actor, rows, *, mode="atomic", name="名单.csv", district_id=None, c
 
 def good_rows(employer, n=3):
     ids = [make_id_number(birth=dt.date(1970 + i, 3, 4), seq=100 + i) for i in range(n)]
-    rows = [row(f"张{i}", ids[i]) for i in range(n - 1)]
+    rows = [row("张" + "伟芳娜秀英敏静丽"[i], ids[i]) for i in range(n - 1)]
     rows.append(
         row("李四", ids[-1], scheme="职工医保", category="在职", tier="", employer=employer.credit_code, base="6500.50")
     )
@@ -178,7 +178,7 @@ def test_duplicate_enrollment_against_the_database_is_refused(
     with django_capture_on_commit_callbacks(execute=True):
         import_batch_confirm(actor=clerk_yuzhong, batch=batch)
     # The same person now listed as tier 2: a second, different enrollment is 重复参保.
-    changed = [row("张0", rows[0][1], tier="二档")]
+    changed = [row("张伟", rows[0][1], tier="二档")]
     with django_capture_on_commit_callbacks(execute=True):
         again = upload(clerk_yuzhong, changed)
     again.refresh_from_db()

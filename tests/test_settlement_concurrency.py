@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from benefits.models import AccountEntry, AnnualAccumulator, PersonalAccount, Settlement
 from benefits.services import family_binding_create
+from core.api_tokens import api_token_create
 from tests.benefits_support import SETTLEMENTS, claim, employee, fund_account, ledger_sum, outpatient, resident
 
 ON_SQLITE = connection.vendor == "sqlite"
@@ -30,14 +30,14 @@ pytestmark = [
 def _post_in_parallel(user, bodies: list[dict]) -> list:
     """POST every body at the same moment, one thread and one connection each. Returns the responses,
     or the exception a request raised (the test client re-raises a view's exception: a 500)."""
-    token, _ = Token.objects.get_or_create(user=user)
+    _, key = api_token_create(actor=None, user=user)
     barrier = threading.Barrier(len(bodies))
     answers: list = [None] * len(bodies)
 
     def send(i: int, body: dict) -> None:
         try:
             client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
             barrier.wait(timeout=30)
             answers[i] = client.post(SETTLEMENTS, body, format="json")
         except Exception as exc:  # handed back to the test
@@ -153,12 +153,12 @@ def test_parallel_settlements_on_one_personal_account_never_take_it_below_zero(
 def test_parallel_reversals_of_one_settlement_restore_the_year_once(districts, policy_2023, institution_user):
     person = resident(tier=1)
     first = APIClient()
-    first.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=institution_user)[0].key}")
+    token = api_token_create(actor=None, user=institution_user)[1]
+    first.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     kept = first.post(SETTLEMENTS, claim(person, "KEEP"), format="json").json()
     target = first.post(
         SETTLEMENTS, claim(person, "UNDO", service_date="2023-05-01", discharge_date="2023-05-03"), format="json"
     ).json()
-    token = Token.objects.get(user=institution_user).key
     barrier = threading.Barrier(N)
     codes: list = []
 

@@ -90,7 +90,7 @@ def test_statement_prints_on_one_a4_page_with_the_bureau_and_readable_figures(
 
     html = page.content()
     assert s.person.id_number not in html
-    assert "size: A4" in html
+    assert "css/statement.css" in html  # @page { size: A4 } lives there (CSP: no inline style)
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
     assert page_count(pdf) == 1

@@ -18,6 +18,7 @@ from django.utils import timezone
 from contributions.models import ContributionBill
 from contributions.services import payment_record
 from core.chunks import id_chunks
+from core.db_roles import analyze_tables
 from core.models import AuditEvent, User
 from core.money import to_fen
 from core.scope import require_edit_for_scope, require_edit_in_district
@@ -289,7 +290,7 @@ def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district
         cursor.execute(_OPEN_SQL.format(district=district), params)
         if cursor.rowcount > 10_000:
             # Many new accounts (a first run): fresh statistics, or the credit join plans for an empty table.
-            cursor.execute("ANALYZE benefits_personalaccount")
+            analyze_tables("benefits_personalaccount")
         cursor.execute(_CREDIT_DUE_SQL.format(district=district), params)
         cursor.execute(_CREDIT_SQL, params)
         credited = cursor.rowcount

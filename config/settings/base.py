@@ -34,13 +34,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
     "django_celery_beat",
     "axes",
+    "csp",
     # Ours, bottom layer first (README: Layers).
     "core",
     "enrollment",
@@ -53,6 +53,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Under /api/ every error is JSON, also the ones Django answers itself (unmatched URL, lockout, 500).
+    "core.api_errors.ApiJsonErrorsMiddleware",
+    # Security headers: Content-Security-Policy and Permissions-Policy (settings below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.StaffLanguageMiddleware",
@@ -143,16 +148,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after 5 failures per user name; an admin unlocks with `axes_reset_username`.
+# Lockout after 5 failures of one user name from one client address, for 30 minutes; an admin
+# unlocks early with `axes_reset_username` (or `axes_reset_ip`). Keyed on the pair, not the name alone,
+# so a stranger's wrong passwords cannot lock a clerk out of the office; not on the address alone,
+# because a district office reaches us through one NAT address. Failed API basic auth counts the same
+# way (it goes through django.contrib.auth.authenticate). The address is ours (core.context.client_ip:
+# X-Forwarded-For only from YIBAO_TRUSTED_PROXIES), not django-ipware's guess.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.context.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Lockout is per account on purpose: a district office reaches us through one NAT
-# address, so locking by IP would lock out every clerk after one colleague's typos.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Idle timeout: 30 minutes without a request of the user's own (IdleTimeoutMiddleware; progress-bar
 # polling does not count). The cookie itself lasts a working day at most.
@@ -183,13 +191,65 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own origin, no inline
+# code, no eval. Templates keep scripts in static/js and styles in static/css; data reaches scripts
+# through data-* attributes or json_script. htmx is told not to inject its indicator <style> and
+# not to eval (the htmx-config meta in base.html). Chart.js sizes canvases through the CSSOM,
+# which CSP allows. The Swagger UI page of the API docs ships inline code of its own and is left
+# out (EXCLUDE_URL_PREFIXES); it is staff-only and holds no user data.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy: the portal needs no device or sensor APIs.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "browsing-topics": [],
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Institutions' systems: "Authorization: Token <key>", stored hashed, with expiry and revocation
+        # (manage.py institution_api_account). First, so a request without credentials answers 401.
+        "core.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
-        # Institutions' systems: one token per institution account (manage.py institution_api_account).
-        "rest_framework.authentication.TokenAuthentication",
+        # Basic auth under the same lockout as the login page (django-axes, AXES_* above).
+        "core.authentication.LockoutAwareBasicAuthentication",
     ],
+    # Rate limits (core/throttling.py), counted in CACHES["default"]; over the rate: 429, JSON, Chinese.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonymousRateThrottle",
+        "core.throttling.StaffRateThrottle",
+        "core.throttling.TokenRateThrottle",
+    ],
+    # Requests per period (s, min, hour, day). Configurable defaults, not from the policy seeds:
+    # anon: without credentials, per client address; staff: session or basic auth, per account;
+    # token: an institution's system, per account; settlements at its cash desks, so higher.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("YIBAO_API_RATE_ANON", "30/min"),
+        "staff": os.environ.get("YIBAO_API_RATE_STAFF", "300/min"),
+        "token": os.environ.get("YIBAO_API_RATE_TOKEN", "1200/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "core.permissions.HasStaffRole",
@@ -209,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "core.permissions.HasStaffRole"],
+    # Every operation documents the error answers it can give (core.api_errors).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_errors.schema_error_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -237,6 +302,51 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Stuck work (core.jobs). acks_late: a task's Redis message is acknowledged only when the task ends, so a
+# worker killed mid-job (kill -9, OOM, power) leaves it unacknowledged. reject_on_worker_lost: when the
+# worker's main process sees a pool child die, the message goes back to the queue at once and the run is
+# resumed (a run executes under a PostgreSQL lock, so a resumed run never overlaps a live one). A whole
+# worker killed reports nothing: Redis hands its unacknowledged message out again only after the
+# visibility timeout. That timeout must exceed the longest job (年度缴费征收 on a city: hours), or a job
+# still running would be handed to a second worker; 6 hours by default. Meanwhile the heartbeat tells a
+# dead run sooner: a running run beats at least every YIBAO_JOB_HEARTBEAT_SECONDS (and at each progress
+# report); one silent for YIBAO_JOB_STALE_SECONDS whose worker holds no lock is failed in words by the
+# reaper (beat entry every minute, and on viewing its page), its import batch made actionable again, and a
+# message of it handed out later runs nothing. Keep STALE well above HEARTBEAT.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("YIBAO_CELERY_VISIBILITY_TIMEOUT", str(6 * 3600))),
+}
+YIBAO_JOB_HEARTBEAT_SECONDS = int(os.environ.get("YIBAO_JOB_HEARTBEAT_SECONDS", "30"))
+YIBAO_JOB_STALE_SECONDS = int(os.environ.get("YIBAO_JOB_STALE_SECONDS", "300"))
+
+# Cache shared by every server process (the API's rate-limit counters): Redis from CACHE_URL, else the
+# broker's Redis (keys prefixed "yibao"); process memory only in the embedded default (one process).
+CACHE_URL = os.environ.get("CACHE_URL", "") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "yibao",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Import files (issue 13): refused at upload, before any parser reads them, over these limits
+# (core/importing/limits.py says why each default).
+YIBAO_IMPORT_MAX_BYTES = int(os.environ.get("YIBAO_IMPORT_MAX_BYTES", 512 * 1024 * 1024))
+YIBAO_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("YIBAO_IMPORT_MAX_UNCOMPRESSED_BYTES", 800 * 1024 * 1024))
+YIBAO_IMPORT_MAX_RATIO = int(os.environ.get("YIBAO_IMPORT_MAX_RATIO", 100))
+YIBAO_IMPORT_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("YIBAO_IMPORT_MAX_SHARED_STRINGS_BYTES", 128 * 1024 * 1024))
+YIBAO_IMPORT_MAX_ROWS = int(os.environ.get("YIBAO_IMPORT_MAX_ROWS", 2_000_000))
+YIBAO_IMPORT_MAX_COLUMNS = int(os.environ.get("YIBAO_IMPORT_MAX_COLUMNS", 50))
+YIBAO_IMPORT_MAX_CELL_CHARS = int(os.environ.get("YIBAO_IMPORT_MAX_CELL_CHARS", 1000))
+# Admin exports (django-import-export): a leading "=" is dropped; our resources also prefix = + - @.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,

@@ -20,3 +20,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Static files: `manage.py collectstatic` writes hashed, compressed copies and a manifest to
+# STATIC_ROOT; whitenoise (MIDDLEWARE) serves them from there with far-future cache headers.
+# No finders at run time: a file missing from the manifest is an error at collectstatic, not a 404.
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", str(STATIC_ROOT))  # noqa: F405
+WHITENOISE_USE_FINDERS = False

@@ -122,7 +122,7 @@ def batch_confirm_and_queue(
         if not batch.valid_rows:
             raise ValidationError({"file": "没有可导入的有效行"})
         import_batch_transition(batch, Status.IMPORTING)
-        ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=acting_user(actor))
+        ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=acting_user(actor), error="")
         audit_event_record(
             actor=actor, action=AuditEvent.Action.STATUS, obj=batch, new_values={"status": Status.IMPORTING}
         )
@@ -133,6 +133,40 @@ def batch_confirm_and_queue(
             district_id=batch.district_id,
         )
         ImportBatch.objects.filter(pk=batch.pk).update(job_run=run)
+        enqueue_job(run, inline=inline)
+    return run
+
+
+def import_batch_retry(*, actor: User | None, batch: ImportBatch, inline: bool = False) -> JobRun:
+    """重试 a 失败 batch (its check died with its worker, or failed): check it again from the file.
+
+    A kind with its own 重新校验 (the enrollee list) uses it. Any other runs its last job again as a new
+    run with the same parameters, an apply step turned back into the check (预览): the file is checked
+    again against the data as it is now and the batch stops at 待确认; rows an interrupted 逐行 apply had
+    committed are found already recorded (idempotent on the file's key), never written twice."""
+    require_edit_for_scope(actor=actor, district_id=batch.district_id)
+    importer = importer_for(batch.kind)
+    if importer.revalidate is not None:
+        return importer.revalidate(actor=actor, batch=batch, inline=inline)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().select_related("job_run").get(pk=batch.pk)
+        last = batch.job_run
+        if batch.status != Status.FAILED or last is None:
+            raise ValidationError({"status": f"导入批次当前状态为“{batch.get_status_display()}”，不能重试"})
+        params = {**(last.params or {}), "batch_id": batch.pk}
+        if params.get("step") == "apply":
+            params["step"] = "preview"
+        import_batch_transition(batch, Status.VALIDATING)
+        run = job_run_create(actor=actor, kind=last.kind, params=params, district_id=batch.district_id)
+        ImportBatch.objects.filter(pk=batch.pk).update(job_run=run, error="")
+        audit_event_record(
+            actor=actor,
+            action=AuditEvent.Action.STATUS,
+            obj=batch,
+            old_values={"status": Status.FAILED},
+            new_values={"status": Status.VALIDATING, "job_run": run.pk},
+            note="重试",
+        )
         enqueue_job(run, inline=inline)
     return run
 

@@ -12,6 +12,7 @@ from typing import BinaryIO
 from openpyxl import load_workbook
 
 from ..failures import XLSX_INVALID, StaffError
+from .limits import ImportLimits, LimitExceeded, file_limits_check, import_limits
 
 
 class FileProblem(StaffError, ValueError):
@@ -27,7 +28,16 @@ def _open_workbook(path: Path, **options):
 
 
 def check_readable(path: Path | BinaryIO, original_name: str) -> None:
-    """At upload: an XLSX file must open as a workbook with a sheet (a CSV is read as it comes)."""
+    """At upload: the file is within the stated limits (limits.py), checked before any parser reads it;
+    then an XLSX file must open as a workbook with a sheet (a CSV is read as it comes)."""
+    try:
+        if isinstance(path, Path):
+            with open(path, "rb") as fh:
+                file_limits_check(fh, original_name)
+        else:
+            file_limits_check(path, original_name)
+    except LimitExceeded as exc:
+        raise FileProblem(str(exc)) from None
     if not original_name.lower().endswith(".xlsx"):
         return
     workbook = _open_workbook(path)
@@ -82,13 +92,52 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def _over_limits(cells: list[str], row_number: int, limits: ImportLimits) -> str:
+    """Why a row breaks the column or cell limit, in words ("" if it does not)."""
+    if len(cells) > limits.max_columns and any(cells[limits.max_columns :]):
+        width = max(i for i, cell in enumerate(cells) if cell) + 1
+        return f"第 {row_number:,} 行有 {width} 列，超过 {limits.max_columns} 列的上限"
+    longest = max(map(len, cells), default=0)
+    if longest > limits.max_cell_chars:
+        limit = limits.max_cell_chars
+        return f"第 {row_number:,} 行有一个单元格长 {longest:,} 个字符，超过每个单元格 {limit:,} 个字符的上限"
+    return ""
+
+
+def _limited(rows: Generator[list[str], None, None], limits: ImportLimits) -> Generator[list[str], None, None]:
+    """Enforce the row, column and cell limits exactly while streaming (the upload checked them roughly)."""
+    for row_number, cells in enumerate(rows, start=1):
+        if row_number - 1 > limits.max_rows:
+            raise FileProblem(f"文件超过 {limits.max_rows:,} 行数据的上限，请拆分后导入")
+        if problem := _over_limits(cells, row_number, limits):
+            raise FileProblem(problem)
+        yield cells
+
+
 def iter_rows(path: Path, original_name: str) -> Generator[list[str], None, None]:
-    """Yield every row, the header first, as a list of stripped strings."""
+    """Yield every row, the header first, as a list of stripped strings, within the stated limits."""
+    rows = _raw_rows(path, original_name)
+    try:
+        yield from _limited(rows, import_limits())
+    finally:
+        rows.close()
+
+
+def _raw_rows(path: Path, original_name: str) -> Generator[list[str], None, None]:
     name = original_name.lower()
     if name.endswith(".xlsx"):
         workbook = _open_workbook(path, data_only=True)
         try:
-            for values in workbook.worksheets[0].iter_rows(values_only=True):
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # rows as long as their cells, not as the sheet's claimed size
+            values_rows = sheet.iter_rows(values_only=True)
+            while True:
+                try:
+                    values = next(values_rows)
+                except StopIteration:
+                    break
+                except Exception:  # noqa: BLE001 - a damaged part, or XML defusedxml refuses (DTD, entities)
+                    raise FileProblem(XLSX_INVALID) from None
                 yield [_cell_text(v) for v in values]
         finally:
             workbook.close()
@@ -103,7 +152,9 @@ def iter_rows(path: Path, original_name: str) -> Generator[list[str], None, None
         except UnicodeDecodeError:
             raise FileProblem("文件编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV") from None
         except csv.Error:
-            raise FileProblem("CSV 格式错误（引号不配对或含有无法识别的字符），请用 Excel 另存为 CSV 后重试") from None
+            raise FileProblem(
+                "CSV 格式错误（引号不配对、单元格过长或含有无法识别的字符），请用 Excel 另存为 CSV 后重试"
+            ) from None
 
 
 def header_index(header: list[str], known: dict[str, str], required: tuple[str, ...]) -> dict[str, int]:

@@ -27,10 +27,19 @@ class JobRun(models.Model):
     done = models.BigIntegerField(_("已完成"), default=0)
     counts = models.JSONField(_("计数"), default=dict, blank=True)
     error = models.TextField(_("错误"), blank=True)
+    # Written with every progress report and at least every YIBAO_JOB_HEARTBEAT_SECONDS while the run
+    # executes; a running run whose heartbeat is older than YIBAO_JOB_STALE_SECONDS (and whose executor
+    # holds no lock) lost its worker, and the reaper (core.jobs.job_runs_reap) fails it in words.
+    heartbeat_at = models.DateTimeField(_("最后心跳"), null=True, blank=True)
+    # Which queueing of the run a task message belongs to: re-queueing (重试/继续) counts it up, so a
+    # message of an earlier queueing that Redis hands out again later (visibility timeout) runs nothing.
+    attempt = models.PositiveIntegerField(_("第几次执行"), default=1)
 
     class Meta:
         verbose_name = _("批处理运行记录")
         verbose_name_plural = _("批处理运行记录")
+        # The reaper's question, "running, heartbeat older than …", reads this index alone.
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="jobrun_status_heartbeat_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.status}"

@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """操作日志: append-only. Services write it in the same transaction as the change.
 
-    A database trigger rejects UPDATE and DELETE (see migration 0002), so not even
-    a superuser with a SQL shell through the application role can rewrite history.
+    A database trigger rejects UPDATE and DELETE (see migrations 0002 and 0005_audit_chain), the
+    runtime role may only SELECT and INSERT it (core/db_roles.py), and each event is chained to the one
+    before it by a hash (core/audit_chain.py), so a change made around all that is found by audit_verify.
+    Events are kept at least 180 days (等保 2.0); nothing in the code deletes them.
     """
 
     class Action(models.TextChoices):
@@ -39,6 +41,10 @@ class AuditEvent(models.Model):
     new_values = models.JSONField(_("新值"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True)
+    # Tamper evidence (core/audit_chain.py): empty until the seal step chains the event, then written
+    # once; the trigger refuses any other change.
+    chain_seq = models.BigIntegerField(_("链序号"), null=True, blank=True, unique=True)
+    chain_hash = models.CharField(_("链哈希"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("操作日志")
@@ -47,6 +53,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="auditevent_object_idx"),
             models.Index(fields=["district", "-id"], name="auditevent_district_idx"),
             models.Index(fields=["actor", "-id"], name="auditevent_actor_idx"),
+            models.Index(fields=["id"], condition=models.Q(chain_seq__isnull=True), name="auditevent_unsealed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from ..validators import (
     normalize_id_number,
     validate_credit_code,
     validate_id_number,
+    validate_person_name,
     validate_phone,
 )
 from .columns import CATEGORIES, GENDERS, SCHEME_CATEGORY_NAMES, SCHEMES, TIERS
@@ -84,10 +85,10 @@ class EnrolleeRowChecker:
             errors.append((row_number, "", "", "该行含有不可见的控制字符（NUL），请检查文件"))
             return None
 
-        if not name:
-            errors.append((row_number, "姓名", "", "姓名不能为空"))
-        elif len(name) > 50:
-            errors.append((row_number, "姓名", name[:20], "姓名不能超过50个字符"))
+        try:
+            name = validate_person_name(name)
+        except InvalidValue as exc:
+            errors.append((row_number, "姓名", name[:20], str(exc)))
 
         id_number = ""
         if raw_id.startswith("#NUMERIC:"):

@@ -2,6 +2,7 @@
 
 from django.db import connection
 
+from core.db_roles import analyze_tables
 from core.importing.staging import StagingWriter
 
 from .columns import STAGING_COLUMNS
@@ -32,9 +33,7 @@ def staged_id_numbers(*, batch_id: int, row_numbers: list[int]) -> dict[int, str
 
 def analyze_staging() -> None:
     """Fresh statistics after a big load, so the planner picks hash joins over nested loops."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {TABLE}")
+    analyze_tables(TABLE)
 
 
 def big_query_memory() -> None:
@@ -47,6 +46,4 @@ def big_query_memory() -> None:
 
 def analyze_targets() -> None:
     """After a big apply, refresh statistics of the tables it grew (autovacuum would, later)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE enrollment_person, enrollment_enrollment")
+    analyze_tables("enrollment_person", "enrollment_enrollment")

@@ -34,6 +34,7 @@ from ..validators import (
     id_gender,
     validate_credit_code,
     validate_id_number,
+    validate_person_name,
     validate_phone,
 )
 
@@ -48,12 +49,11 @@ def _invalid(field: str, exc: InvalidValue) -> ValidationError:
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "姓名不能为空"})
-    if len(name) > 50:
-        raise ValidationError({"name": "姓名不能超过50个字符"})
-    return name
+    """One rule on every path (forms, API, service callers): the name as stored, or a field error."""
+    try:
+        return validate_person_name(name)
+    except InvalidValue as exc:
+        raise ValidationError({"name": str(exc)}) from None
 
 
 @transaction.atomic

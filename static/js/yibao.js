@@ -1,4 +1,5 @@
-/* Yibao page chrome: error summary focus, the collapsible menu, the idle-logout warning.
+/* Yibao page chrome: error summary focus, the collapsible menu, the idle-logout warning,
+   the language switch and print buttons.
    No dependencies; loaded with `defer` from base.html. */
 (function () {
   "use strict";
@@ -108,10 +109,29 @@
     restart();
   }
 
+  // Inline handlers (onclick, onchange) are forbidden by the Content-Security-Policy, so the
+  // two behaviours that used them are wired here: <select data-auto-submit> submits its form
+  // on change (the language switch); <button data-print> opens the print dialog (statements).
+  function setUpDataBehaviours() {
+    document.querySelectorAll("select[data-auto-submit]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.form) {
+          select.form.submit();
+        }
+      });
+    });
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
+  }
+
   function start() {
     focusErrorSummary();
     setUpMenu();
     setUpIdleWarning();
+    setUpDataBehaviours();
   }
 
   if (document.readyState === "loading") {
