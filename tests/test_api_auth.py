@@ -242,13 +242,14 @@ def test_the_command_prints_the_key_once_and_can_list_rotate_and_revoke(hospital
 
 @pytest.mark.django_db(transaction=True)
 def test_old_plaintext_tokens_are_hashed_and_deleted_by_the_migration(institution_user, owner_db):
-    """Migration 0007 carries DRF authtoken keys over as hashes that expire in 90 days."""
+    """Migration 0007 carries DRF authtoken keys over as hashes that expire in 90 days (a naive `created`,
+    as SQLite hands it back, included: upgrading a demo database failed on it)."""
     legacy_key = "0123456789abcdef0123456789abcdef01234567"  # authtoken's format: 40 hex digits
     created = "authtoken_token" not in connection.introspection.table_names()  # app already uninstalled
     if created:  # as the owner: the runtime role may not CREATE (the owner's default privileges grant rows)
         with owner_db.cursor() as cursor:
             cursor.execute(
-                "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz, user_id bigint)"
+                "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp, user_id bigint)"
             )
     try:
         _migrate_legacy_token(legacy_key, institution_user)

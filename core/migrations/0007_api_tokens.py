@@ -15,12 +15,22 @@ import datetime as dt
 import hashlib
 
 import django.db.models.deletion
+import django.utils.dateparse
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
 LEGACY_DAYS = 90
 PREFIX_LENGTH = 8  # core.api_tokens.PREFIX_LENGTH at the time of writing
+
+
+def _aware(value):
+    """authtoken's `created` as an aware time: SQLite hands raw SQL back naive (stored in UTC) or as text."""
+    if isinstance(value, str):
+        value = django.utils.dateparse.parse_datetime(value)
+    if value is not None and django.utils.timezone.is_naive(value):
+        value = django.utils.timezone.make_aware(value, dt.UTC)
+    return value
 
 
 def hash_plaintext_tokens(apps, schema_editor):
@@ -34,7 +44,8 @@ def hash_plaintext_tokens(apps, schema_editor):
         rows = cursor.fetchall()
     seen_prefixes = set()
     carried = 0
-    for key, user_id, created in rows:
+    for key, user_id, raw_created in rows:
+        created = _aware(raw_created)
         prefix = key[:PREFIX_LENGTH]
         if prefix in seen_prefixes:  # two legacy keys sharing a prefix: the later one is dropped
             continue
