@@ -41,6 +41,7 @@ class StaffLanguageMiddleware(MiddlewareMixin):
 
 
 IDLE_KEY = "yibao_last_activity"
+IDLE_STAMP_SECONDS = 60
 
 
 class IdleTimeoutMiddleware:
@@ -64,6 +65,8 @@ class IdleTimeoutMiddleware:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
                     return response
-            elif not request.headers.get("X-Yibao-Poll"):
+            elif not request.headers.get("X-Yibao-Poll") and (last is None or now - last >= IDLE_STAMP_SECONDS):
+                # Stamped at most once a minute: each stamp is a session write (a database UPDATE), and
+                # a 30-minute timeout needs no finer clock than that.
                 request.session[IDLE_KEY] = now
         return self.get_response(request)

@@ -57,6 +57,18 @@ def test_thirty_idle_minutes_log_the_user_out(client, clerk_yuzhong, conftest_pa
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT, actor=clerk_yuzhong).exists()
 
 
+def test_activity_is_stamped_at_most_once_a_minute(client, clerk_yuzhong, conftest_password):
+    """Each stamp is a session write (an UPDATE); a 30-minute timeout needs no finer clock."""
+    client.post(reverse("login"), {"username": "clerk_yz", "password": conftest_password})
+    _idle_for(client, 0)
+    stamped = client.session["yibao_last_activity"]
+    assert client.get(reverse("home")).status_code == 200
+    assert client.session["yibao_last_activity"] == stamped  # seconds later: not written again
+    _idle_for(client, 2)
+    assert client.get(reverse("home")).status_code == 200
+    assert time.time() - client.session["yibao_last_activity"] < 5  # two minutes later: stamped
+
+
 def test_progress_polling_does_not_keep_an_idle_session_alive(client, municipal_admin, conftest_password):
     from core.services import job_run_create
 

@@ -24,3 +24,9 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "staff": "100000/min", "token": "100000/min"},
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, as the embedded default is, not Django's shared-cache in-memory database: there a job thread
+    # and a page poll meet table locks (SQLITE_LOCKED) that no busy timeout waits out, so a browser test
+    # of a background job failed at random. The file runs with the base settings' WAL and IMMEDIATE mode.
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
