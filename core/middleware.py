@@ -41,7 +41,6 @@ class StaffLanguageMiddleware(MiddlewareMixin):
 
 
 IDLE_KEY = "yibao_last_activity"
-IDLE_STAMP_SECONDS = 60
 
 
 class IdleTimeoutMiddleware:
@@ -65,7 +64,9 @@ class IdleTimeoutMiddleware:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
                     return response
-            elif not request.headers.get("X-Yibao-Poll") and (last is None or now - last >= IDLE_STAMP_SECONDS):
+            elif not request.headers.get("X-Yibao-Poll") and (
+                last is None or now - last >= settings.SESSION_IDLE_STAMP_SECONDS
+            ):
                 # Stamped at most once a minute: each stamp is a session write (a database UPDATE), and
                 # a 30-minute timeout needs no finer clock than that.
                 request.session[IDLE_KEY] = now

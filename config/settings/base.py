@@ -165,6 +165,8 @@ AXES_VERBOSE = False
 # Idle timeout: 30 minutes without a request of the user's own (IdleTimeoutMiddleware; progress-bar
 # polling does not count). The cookie itself lasts a working day at most.
 SESSION_IDLE_SECONDS = 30 * 60
+# The last-activity stamp is a session write (an UPDATE); written at most this often.
+SESSION_IDLE_STAMP_SECONDS = 60
 SESSION_COOKIE_AGE = 10 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -17,6 +17,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # stepped between two requests of one test would log the test user out (seen once: a 67-minute jump), so
 # tests get a day; tests/test_security.py sets the real 30 minutes where it tests the timeout itself.
 SESSION_IDLE_SECONDS = 24 * 60 * 60
+# Every request stamps, so tests that count a page's queries see the same session write each time;
+# tests/test_security.py sets the real minute where it tests the stamp itself.
+SESSION_IDLE_STAMP_SECONDS = 0
 # API rate limits: counters in this process's memory (not a Redis shared with other runs), and rates no
 # test reaches by accident; tests/test_api_auth.py sets small ones where it tests throttling itself.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "yibao-tests"}}
