@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.models import ApiToken, AuditEvent, User
-from core.services import audit_event_record
+from core.services import acting_user, audit_event_record
 
 PREFIX_LENGTH = 8
 DEFAULT_DAYS = 365
@@ -49,7 +49,7 @@ def api_token_create(*, actor: User | None, user: User, days: int = DEFAULT_DAYS
                     prefix=key[:PREFIX_LENGTH],
                     digest=token_digest(key),
                     created_at=now,
-                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    created_by=acting_user(actor),
                     expires_at=now + dt.timedelta(days=days),
                 )
                 audit_event_record(
@@ -75,7 +75,7 @@ def api_token_revoke(*, actor: User | None, token_id: int) -> ApiToken:
         return token
     old = _audit_values(token)
     token.revoked_at = timezone.now()
-    token.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+    token.revoked_by = acting_user(actor)
     token.save(update_fields=["revoked_at", "revoked_by"])
     audit_event_record(
         actor=actor,

@@ -14,22 +14,13 @@ from playwright.sync_api import Page, expect
 from benefits.models import AnnualAccumulator, Settlement
 from core.models import AuditEvent
 from tests.benefits_support import resident
+from tests.browser_support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 D = Decimal
 
 
 paid_resident = resident  # a resident who paid for the year (tests/benefits_support.py)
-
-
-def log_in(page: Page, live_server, username: str, password: str) -> None:
-    """Through the login form, as staff do; land on the home page."""
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
 def nav_link(page: Page, name: str):

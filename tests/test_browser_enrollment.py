@@ -15,21 +15,12 @@ from core.models import AuditEvent, ImportBatch
 from enrollment import services
 from enrollment.models import Enrollment, Person
 from enrollment.validators import ID_CHECK_CHARS
+from tests.browser_support import log_in
 from tests.factories import ResidentEnrollmentFactory, make_id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 IMPORT_HEADER = "姓名,身份证号,性别,出生日期,区县代码,险种,人员类别,档次,联系电话,单位信用代码,缴费基数"
-
-
-def log_in(page: Page, live_server, username: str, password: str) -> None:
-    """Through the login form, as staff do; land on the home page."""
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
 def log_out(page: Page) -> None:

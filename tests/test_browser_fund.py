@@ -12,8 +12,9 @@ from audit.models import Inspection
 from core.models import AuditEvent
 from core.roles import Role
 from tests.benefits_support import resident
+from tests.browser_support import log_in
 from tests.supervision_support import pay, settle
-from tests.test_browser_benefits import log_in, nav_link
+from tests.test_browser_benefits import nav_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 D = Decimal
