@@ -19,12 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contributions.models import ContributionBill, ContributionPayment
+from contributions.postings import paid_on_for
 from contributions.services import bill_status, channel_invalid_message
 from core.export import FORMULA_STARTS
 from core.importing.batches import batch_confirm_and_queue, batch_store_and_queue
 from core.importing.registry import Importer
 from core.importing.rowfile import APPLY, PREVIEW, RUN, row_file_apply, row_file_batch_run
 from core.importing.rows import RowError
+from core.ledger import records_post
 from core.models import ImportBatch, JobRun, User
 from enrollment.validators import InvalidValue, mask_id_number, validate_id_number
 
@@ -169,6 +171,7 @@ def _apply_chunk(
             continue
         bill.paid_amount += amount
         bill.status = bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
+        bill.paid_on = paid_on_for(status=bill.status, day=paid_on)
         touched[bill.pk] = bill
         new_payments.append(
             ContributionPayment(
@@ -186,7 +189,18 @@ def _apply_chunk(
         now = timezone.now()
         for bill in touched.values():
             bill.updated_at = now
-        ContributionBill.objects.bulk_update(touched.values(), ["paid_amount", "status", "updated_at"], batch_size=2000)
+        ContributionBill.objects.bulk_update(
+            touched.values(), ["paid_amount", "status", "paid_on", "updated_at"], batch_size=2000
+        )
+        # The chunk's summary in the fund books, in its transaction: its payments, and the fiscal subsidy of
+        # the bills it paid in full (a chunk is at most a few thousand rows).
+        memo = f"缴费记录导入 第{batch.pk}批"
+        if new_payments:
+            ids = [p.pk for p in new_payments]
+            records_post(source="payment", memo=memo, import_batch_id=batch.pk, pk__gte=min(ids), pk__lte=max(ids))
+        paid = [b.pk for b in touched.values() if b.paid_on is not None]
+        if paid:
+            records_post(source="fiscal_subsidy", memo=memo, pk__in=paid)
     counts["payments_created"] += len(new_payments)
     counts["bills_updated"] += len(touched)
 

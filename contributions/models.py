@@ -72,6 +72,12 @@ class ContributionBill(TimeStampedModel):
     subsidy_amount = models.DecimalField(_("资助参保金额"), max_digits=12, decimal_places=2, default=0)
     paid_amount = models.DecimalField(_("已缴金额"), max_digits=12, decimal_places=2, default=0)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.UNPAID)
+    # For the fund books: the employer's share of the due amount (employees), the year's fiscal subsidy
+    # for this person (residents, from the standard; income of the fund once the bill is paid), and the
+    # day the bill became fully paid (the fiscal subsidy's accounting date).
+    employer_due = models.DecimalField(_("其中单位缴费"), max_digits=12, decimal_places=2, default=0)
+    fiscal_subsidy = models.DecimalField(_("财政补助"), max_digits=12, decimal_places=2, default=0)
+    paid_on = models.DateField(_("缴清日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("缴费单")

@@ -14,12 +14,15 @@ from assistance.subsidies import SUBSIDY_SQL, contribution_subsidies, subsidy_am
 from contributions.models import ContributionBill, ContributionPayment, ContributionStandard
 from core.access import district_in_scope
 from core.chunks import id_chunks
+from core.ledger import event_post, records_post
 from core.models import AuditEvent, User
 from core.money import to_fen
 from core.parallel import batch_workers, run_side_by_side
 from core.scope import require_edit_for_scope, require_edit_in_district
 from core.services import acting_user, audit_event_record, snapshot
 from enrollment.models import Enrollment, Scheme
+
+from .postings import paid_on_for
 
 MONTHS = 12
 BILL_CHUNK = 20_000
@@ -30,6 +33,17 @@ def bill_due_amount(*, standard: ContributionStandard, scheme: str, contribution
     if scheme == Scheme.RESIDENT:
         return to_fen(standard.individual_amount)
     return to_fen((contribution_base or Decimal(0)) * (standard.employer_rate + standard.individual_rate) * MONTHS)
+
+
+def bill_amounts(*, standard: ContributionStandard, scheme: str, contribution_base: Decimal | None) -> dict:
+    """A bill's due amount with the fund books' parts: the employer's share and the fiscal subsidy."""
+    resident = scheme == Scheme.RESIDENT
+    employer = to_fen((contribution_base or Decimal(0)) * standard.employer_rate * MONTHS)
+    return {
+        "due_amount": bill_due_amount(standard=standard, scheme=scheme, contribution_base=contribution_base),
+        "employer_due": Decimal("0.00") if resident else employer,
+        "fiscal_subsidy": to_fen(standard.fiscal_subsidy) if resident else Decimal("0.00"),
+    }
 
 
 def coverage_year_bounds(year: int) -> tuple[dt.date, dt.date]:
@@ -82,19 +96,24 @@ def contribution_bill_issue(*, actor: User | None, enrollment: Enrollment, cover
     standard = _standard_for(
         year=coverage_year, scheme=enrollment.scheme, category=enrollment.category, tier=enrollment.tier
     )
-    due = bill_due_amount(standard=standard, scheme=enrollment.scheme, contribution_base=enrollment.contribution_base)
+    amounts = bill_amounts(standard=standard, scheme=enrollment.scheme, contribution_base=enrollment.contribution_base)
+    due = amounts["due_amount"]
     policies = _subsidies(rows=[{"person_id": enrollment.person_id, "scheme": enrollment.scheme}], year=coverage_year)
     subsidy = subsidy_amount(due=due, policies=policies.get(enrollment.person_id, []))
+    status = bill_status(due=due, subsidy=subsidy, paid=Decimal(0))
     bill = ContributionBill.objects.create(
         person_id=enrollment.person_id,
         enrollment=enrollment,
         district_id=enrollment.district_id,
         coverage_year=coverage_year,
         scheme=enrollment.scheme,
-        due_amount=due,
         subsidy_amount=subsidy,
-        status=bill_status(due=due, subsidy=subsidy, paid=Decimal(0)),
+        status=status,
+        paid_on=paid_on_for(status=status, day=timezone.localdate()),
+        **amounts,
     )
+    event_post(source="bill", record_id=bill.pk, actor=actor)
+    event_post(source="fiscal_subsidy", record_id=bill.pk, actor=actor)
     audit_event_record(actor=actor, action=AuditEvent.Action.CREATE, obj=bill, new_values=snapshot(bill))
     return bill
 
@@ -102,9 +121,11 @@ def contribution_bill_issue(*, actor: User | None, enrollment: Enrollment, cover
 _ISSUE_SQL = """
 INSERT INTO contributions_contributionbill
     (person_id, enrollment_id, district_id, coverage_year, scheme, due_amount, subsidy_amount, paid_amount,
-     status, created_at, updated_at)
+     status, paid_on, employer_due, fiscal_subsidy, created_at, updated_at)
 SELECT e.person_id, e.id, e.district_id, %(year)s, e.scheme, due.amount, COALESCE(subsidy.amount, 0), 0,
-       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN 'paid' ELSE 'unpaid' END, %(now)s, %(now)s
+       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN 'paid' ELSE 'unpaid' END,
+       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN %(today)s::date END,
+       due.employer, due.fiscal, %(now)s, %(now)s
 FROM enrollment_enrollment e
 JOIN contributions_contributionstandard s
   ON s.year = %(year)s AND s.scheme = e.scheme AND s.category = e.category
@@ -112,7 +133,10 @@ JOIN contributions_contributionstandard s
 CROSS JOIN LATERAL (
     SELECT CASE WHEN e.scheme = 'resident' THEN s.individual_amount
                 ELSE ROUND(COALESCE(e.contribution_base, 0) * (s.employer_rate + s.individual_rate) * 12, 2)
-           END AS amount
+           END AS amount,
+           CASE WHEN e.scheme = 'resident' THEN 0
+                ELSE ROUND(COALESCE(e.contribution_base, 0) * s.employer_rate * 12, 2) END AS employer,
+           CASE WHEN e.scheme = 'resident' THEN s.fiscal_subsidy ELSE 0 END AS fiscal
 ) due
 {subsidy}
 WHERE e.status = 'active' AND e.start_date <= %(last_day)s AND (e.end_date IS NULL OR e.end_date >= %(first_day)s)
@@ -150,10 +174,25 @@ def contribution_bills_issue(
     scope = {"year": coverage_year, "district_id": district_id, "scheme": scheme}
 
     def issue(after: int) -> int:
+        # The chunk's bills are the year's bills of its enrollment range stamped with its own time (SQL
+        # writes the stamp itself; Django stamps the Python path's a moment later, and SQLite runs one
+        # writer at a time); their 资助参保 and fiscal subsidies post with them, summed per district and
+        # day, in the same transaction.
+        stamp = timezone.now()
+        postgres = connection.vendor == "postgresql"
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                return _issue_chunk_sql(**scope, after=after)
-            return _issue_chunk_python(**scope, after=after)
+            if postgres:
+                created = _issue_chunk_sql(**scope, after=after, now=stamp)
+            else:
+                created = _issue_chunk_python(**scope, after=after, now=stamp)
+            if created:
+                mine = {
+                    "coverage_year": coverage_year, "created_at" if postgres else "created_at__gte": stamp,
+                    "enrollment_id__gt": after, "enrollment_id__lte": after + BILL_CHUNK,
+                }  # fmt: skip
+                records_post(source="bill", memo=f"{coverage_year}年度缴费单资助参保", actor=actor, **mine)
+                records_post(source="fiscal_subsidy", memo=f"{coverage_year}年度财政补助", actor=actor, **mine)
+            return created
 
     # Chunks cover disjoint enrollment ids, and a person has one active enrollment, so chunks side by side
     # never insert the same (person, year). They go in waves; the checkpoint after a wave is its last
@@ -188,7 +227,7 @@ def _waves(chunks: Iterable[tuple], *, size: int) -> Iterator[list[tuple]]:
         yield wave
 
 
-def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: str | None) -> int:
+def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: str | None, now: dt.datetime) -> int:
     where = ("AND e.district_id = %(district)s " if district_id else "") + (
         "AND e.scheme = %(scheme)s" if scheme else ""
     )
@@ -198,7 +237,8 @@ def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: 
         "year": year,
         "first_day": first_day,
         "last_day": last_day,
-        "now": timezone.now(),
+        "now": now,
+        "today": timezone.localdate(now),
         "after": after,
         "upto": after + BILL_CHUNK,
         "district": district_id,
@@ -209,7 +249,7 @@ def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: 
         return cursor.rowcount
 
 
-def _issue_chunk_python(*, year: int, after: int, district_id: int | None, scheme: str | None) -> int:
+def _issue_chunk_python(*, year: int, after: int, district_id: int | None, scheme: str | None, now: dt.datetime) -> int:
     standards = {(s.scheme, s.category, s.tier): s for s in ContributionStandard.objects.filter(year=year)}
     rows = billable_enrollments(coverage_year=year).filter(id__gt=after, id__lte=after + BILL_CHUNK)
     if district_id:
@@ -229,8 +269,9 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None, schem
         standard = standards.get((e["scheme"], e["category"], e["tier"]))
         if standard is None or e["person_id"] in have:
             continue
-        due = bill_due_amount(standard=standard, scheme=e["scheme"], contribution_base=e["contribution_base"])
-        subsidy = subsidy_amount(due=due, policies=subsidies.get(e["person_id"], []))
+        amounts = bill_amounts(standard=standard, scheme=e["scheme"], contribution_base=e["contribution_base"])
+        subsidy = subsidy_amount(due=amounts["due_amount"], policies=subsidies.get(e["person_id"], []))
+        status = bill_status(due=amounts["due_amount"], subsidy=subsidy, paid=Decimal(0))
         bills.append(
             ContributionBill(
                 person_id=e["person_id"],
@@ -238,9 +279,10 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None, schem
                 district_id=e["district_id"],
                 coverage_year=year,
                 scheme=e["scheme"],
-                due_amount=due,
                 subsidy_amount=subsidy,
-                status=bill_status(due=due, subsidy=subsidy, paid=Decimal(0)),
+                status=status,
+                paid_on=paid_on_for(status=status, day=timezone.localdate(now)),
+                **amounts,
             )
         )
     ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
@@ -319,7 +361,11 @@ def payment_record(
     old = {"paid_amount": str(bill.paid_amount), "status": bill.status}
     bill.paid_amount += amount
     bill.status = bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
-    bill.save(update_fields=["paid_amount", "status", "updated_at"])
+    bill.paid_on = paid_on_for(status=bill.status, day=paid_on)
+    bill.save(update_fields=["paid_amount", "status", "paid_on", "updated_at"])
+    event_post(source="payment", record_id=payment.pk, actor=actor)
+    if bill.paid_on is not None:
+        event_post(source="fiscal_subsidy", record_id=bill.pk, actor=actor)
     audit_event_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,

@@ -15,6 +15,7 @@ class CoreConfig(AppConfig):
         from .audit_chain import JOB_KIND, seal_on_save
         from .audit_checks import audit_verify_job
         from .jobs import JobKind, housekeeping, register_count_labels, register_jobs
+        from .ledger_jobs import BACKFILL_KIND, RECONCILE_KIND, fund_books_backfill_job, fund_books_reconcile_job
         from .models import AuditEvent
         from .receivers import connect_login_receivers
         from .workqueue import core_queue_items, register_queue_item
@@ -25,6 +26,11 @@ class CoreConfig(AppConfig):
             {"checked_events": _("校验的事件"), "chain_length": _("链长（环）"), "chain_tip": _("链尾哈希")},
             kind=JOB_KIND,
         )
+        register_jobs(
+            JobKind(RECONCILE_KIND, fund_books_reconcile_job, _("基金账簿对账"), start="year"),
+            JobKind(BACKFILL_KIND, fund_books_backfill_job, _("基金账簿补记"), start="plain"),
+        )
+        register_count_labels({"differences": _("差额处数"), "entries_posted": _("补记凭证数")})
         post_save.connect(seal_on_save, sender=AuditEvent, dispatch_uid="core.audit_chain.seal_on_save")
         for item in core_queue_items():
             register_queue_item(item)

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 AUDIT_TABLE = "core_auditevent"
+LEDGER_TABLES = ("core_journalentry", "core_journalline")
 SEAL_FUNCTION = "core_auditevent_seal(bigint[], bigint[], text[])"
 
 ANALYZE_FUNCTION = """
@@ -79,6 +80,8 @@ def grant_statements(
         f"REVOKE ALL ON {audit} FROM {app}",
         f"REVOKE ALL ON {audit} FROM PUBLIC",
         f"GRANT SELECT, INSERT ON {audit} TO {app}",
+        # The fund books: append-only too (a correction is a reversing entry).
+        *(f"REVOKE UPDATE, DELETE ON {sch}.{q(table)} FROM {app}" for table in LEDGER_TABLES),
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {sch} FROM {app}",
         # UPDATE: setval(), which django-import-export runs after the admin imports new rows.
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {sch} TO {app}",

@@ -19,6 +19,7 @@ from contributions.models import ContributionBill
 from contributions.services import payment_record
 from core.chunks import id_chunks
 from core.db_roles import analyze_tables
+from core.ledger import event_post, records_post
 from core.models import AuditEvent, User
 from core.money import to_fen
 from core.scope import require_edit_for_scope, require_edit_in_district
@@ -34,6 +35,16 @@ from enrollment.validators import InvalidValue, validate_id_number
 from ..models import AccountCreditRule, AccountEntry, FamilyBinding, PersonalAccount
 
 CREDIT_CHUNK = 50_000
+
+
+def credit_purpose(category: str) -> str:
+    """001: active employees' accounts are credited from their contributions; "退休人员个人账户原则上由统筹
+    基金按定额划入" (the fund books report the two apart)."""
+    if category == Category.RETIRED:
+        return AccountEntry.Purpose.CREDIT_FIXED
+    return AccountEntry.Purpose.CREDIT_CONTRIBUTION
+
+
 FORBIDDEN_USES = {
     "public_health": "公共卫生费用",
     "fitness": "体育健身消费",
@@ -181,6 +192,7 @@ def account_payment_record(
             reference=f"ACCOUNT-{entry.pk}",
             channel="counter",
         )
+    event_post(source="account_spending", record_id=entry.pk, actor=actor)
     audit_event_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -206,7 +218,8 @@ ON CONFLICT (person_id) DO NOTHING
 # rescan its own new lines once per row.
 _CREDIT_DUE_SQL = """
 CREATE TEMPORARY TABLE account_credit_due ON COMMIT DROP AS
-SELECT a.id AS account_id, ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2) AS amount
+SELECT a.id AS account_id, ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2) AS amount,
+       CASE WHEN e.category = 'retired' THEN 'credit_fixed' ELSE 'credit_contribution' END AS purpose
 FROM enrollment_enrollment e
 JOIN benefits_accountcreditrule r ON r.year = %(year)s AND r.category = e.category
 JOIN benefits_personalaccount a ON a.person_id = e.person_id
@@ -221,10 +234,10 @@ _CREDIT_SQL = """
 WITH moved AS (
     UPDATE benefits_personalaccount a SET balance = a.balance + c.amount, updated_at = %(now)s
     FROM account_credit_due c WHERE a.id = c.account_id AND c.amount > 0
-    RETURNING a.id, a.balance, c.amount
+    RETURNING a.id, a.balance, c.amount, c.purpose
 )
 INSERT INTO benefits_accountentry (account_id, kind, purpose, amount, balance_after, period, note, created_at)
-SELECT id, 'credit', '', amount, balance, %(period)s, '', %(now)s FROM moved
+SELECT id, 'credit', purpose, amount, balance, %(period)s, '', %(now)s FROM moved
 """
 
 
@@ -246,13 +259,22 @@ def account_credits_post(
     if district_id:
         base = base.filter(district_id=district_id)
     credited = 0
+    postgres = connection.vendor == "postgresql"
     for after, upto, done, total in id_chunks(base, size=CREDIT_CHUNK):
+        # The chunk's credits carry its own time stamp (see contribution_bills_issue): they post to the fund
+        # books, summed per district, in the chunk's transaction.
+        stamp = timezone.now()
         with transaction.atomic():
-            chunk = {"year": year, "period": period, "after": after, "upto": upto}
-            if connection.vendor == "postgresql":
-                credited += _credit_chunk_sql(**chunk, district_id=district_id)
+            chunk = {"year": year, "period": period, "after": after, "upto": upto, "now": stamp}
+            if postgres:
+                new = _credit_chunk_sql(**chunk, district_id=district_id)
             else:
-                credited += _credit_chunk_python(**chunk, district_id=district_id)
+                new = _credit_chunk_python(**chunk, district_id=district_id)
+            if new:
+                mine = {"kind": AccountEntry.Kind.CREDIT, "period": period}
+                mine["created_at" if postgres else "created_at__gte"] = stamp
+                records_post(source="account_credit", memo=f"{period} 个人账户划入", actor=actor, **mine)
+            credited += new
         if progress:
             progress(done=done, total=total)
     with transaction.atomic():
@@ -273,7 +295,9 @@ def _month_end(period: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district_id: int | None) -> int:
+def _credit_chunk_sql(
+    *, year: int, period: int, after: int, upto: int, district_id: int | None, now: dt.datetime
+) -> int:
     district = "AND e.district_id = %(district)s" if district_id else ""
     params = {
         "year": year,
@@ -281,7 +305,7 @@ def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district
         "after": after,
         "upto": upto,
         "district": district_id,
-        "now": timezone.now(),
+        "now": now,
         "month_end": _month_end(period),
     }
     with connection.cursor() as cursor:
@@ -300,7 +324,9 @@ def _credit_chunk_sql(*, year: int, period: int, after: int, upto: int, district
         return credited
 
 
-def _credit_chunk_python(*, year: int, period: int, after: int, upto: int, district_id: int | None) -> int:
+def _credit_chunk_python(
+    *, year: int, period: int, after: int, upto: int, district_id: int | None, now: dt.datetime
+) -> int:
     """The same for SQLite, the embedded demo database, which has no exact decimals in SQL."""
     rules = {r.category: r for r in AccountCreditRule.objects.filter(year=year)}
     rows = Enrollment.objects.filter(
@@ -323,7 +349,6 @@ def _credit_chunk_python(*, year: int, period: int, after: int, upto: int, distr
         ).values_list("account_id", flat=True)
     )
     entries, changed = [], []
-    now = timezone.now()
     for r in rows:
         account, rule = accounts[r["person_id"]], rules[r["category"]]
         amount = to_fen((r["contribution_base"] or Decimal(0)) * rule.rate + rule.fixed_amount)
@@ -336,6 +361,7 @@ def _credit_chunk_python(*, year: int, period: int, after: int, upto: int, distr
             AccountEntry(
                 account=account,
                 kind=AccountEntry.Kind.CREDIT,
+                purpose=credit_purpose(r["category"]),
                 amount=amount,
                 balance_after=account.balance,
                 period=period,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from assistance.selectors import aid_settlement_terms
 from contributions.models import ContributionBill
 from core.access import require_capability
+from core.ledger import event_post
 from core.models import AuditEvent, User
 from core.money import to_fen
 from core.roles import Capability
@@ -367,6 +368,7 @@ def _settle(
             settlement=settlement,
             actor=actor,
         )
+    event_post(source="settlement", record_id=settlement.pk, actor=actor)
     audit_event_record(
         actor=actor, action=AuditEvent.Action.CREATE, obj=settlement, new_values=snapshot(settlement, fields=AUDITED)
     )
@@ -442,6 +444,7 @@ def settlement_reverse(*, actor: User | None, settlement: Settlement, reason: st
     settlement.reversed_by = user
     settlement.reversal_reason = reason[:200]
     settlement.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason", "updated_at"])
+    event_post(source="reversal", record_id=settlement.pk, actor=actor, memo=settlement.reversal_reason)
     audit_event_record(
         actor=actor,
         action=AuditEvent.Action.STATUS,

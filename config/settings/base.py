@@ -128,9 +128,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Reverse proxies whose X-Forwarded-For we believe (comma-separated addresses); none by default.
 YIBAO_TRUSTED_PROXIES = env_list("YIBAO_TRUSTED_PROXIES", "")
-# 基金运行分析: the pooled funds' reserve (yuan) before the first month recorded in Yibao, per scheme, for the
-# city ("city") and optionally per district code. 0 until the bureau enters its audited closing balances.
-YIBAO_FUND_OPENING_RESERVE = {"city": {"employee": "0.00", "resident": "0.00"}}
+# 居民大病保险筹资 (yuan per insured resident per year), passed from the resident fund to 居民大病保险 as each
+# bill is paid in full. A configurable default, not a seed figure: 002 only says "统筹考虑确定大病保险筹资
+# 标准". Per year ("2023": "...") or "default". Changing a past year makes `fund_books reconcile` differ.
+YIBAO_CRITICAL_FINANCING = {"default": os.environ.get("YIBAO_CRITICAL_FINANCING", "60.00")}
 # Batch jobs on PostgreSQL (疑点筛查 rules, 年度缴费征收 chunks): how many statements run side by side,
 # one connection and about one core each. 1 runs them one after the other.
 YIBAO_BATCH_WORKERS = int(os.environ.get("YIBAO_BATCH_WORKERS", "2"))
