@@ -7,11 +7,14 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import connection
+from import_export.admin import ImportExportModelAdmin
 
 from core.admin import AuditedModelAdmin, ReadOnlyAdmin
+from core.models import LedgerAccount
 
 from .fraud_sql import BUILDERS, Dialect
-from .models import CreditRating, FraudRule, Inspection, Suspicion
+from .fund_resources import BUDGETED, FundBudgetResource
+from .models import CreditRating, FraudRule, FundBudget, FundRiskRule, Inspection, Suspicion
 
 
 class FraudRuleForm(forms.ModelForm):
@@ -59,3 +62,35 @@ class InspectionAdmin(ReadOnlyAdmin):
 class CreditRatingAdmin(ReadOnlyAdmin):
     list_display = ["institution", "year", "score", "grade"]
     list_filter = ["year", "grade"]
+
+
+@admin.register(FundBudget)
+class FundBudgetAdmin(ImportExportModelAdmin, AuditedModelAdmin):
+    """基金预算: entered line by line or imported (年度, 基金代码, 科目代码, 预算金额) by municipal admins."""
+
+    resource_classes = [FundBudgetResource]
+    list_display = ["year", "fund", "account", "amount", "updated_by", "updated_at"]
+    list_filter = ["year", "fund"]
+    exclude = ["updated_by"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "account":
+            kwargs["queryset"] = LedgerAccount.objects.filter(kind__in=BUDGETED).select_related("fund")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if obj.account_id and obj.fund_id and obj.account.fund_id != obj.fund_id:
+            obj.fund_id = obj.account.fund_id  # the account names its fund
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(FundRiskRule)
+class FundRiskRuleAdmin(AuditedModelAdmin):
+    """风险预警规则: thresholds as data; switch a rule off with "active" rather than deleting it."""
+
+    list_display = ["kind", "fund", "threshold", "level", "active", "note"]
+    list_filter = ["kind", "level", "active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,8 @@
-"""GET /api/v1/fund-analysis/?year=2023[&district=500103]: the fund dashboard's figures as JSON."""
+"""GET /api/v1/fund/books/?year=2023[&district=500103]: the fund books of a year, per fund, as JSON.
+
+Per fund: opening balance, income and expense by line, closing balance, months of payment, months, the
+budget's execution (city-wide) and the warnings with the rule that raised each. Amounts are strings, exact
+to the fen. District staff get their district whatever they ask; city-wide users the city or one district."""
 
 from decimal import Decimal
 from typing import Any
@@ -9,7 +13,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .fund_selectors import fund_analysis
+from .fund_indicators import fund_indicators
+from .fund_selectors import fund_books
 from .fund_views import FundFilterForm
 
 
@@ -24,7 +29,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class FundAnalysisApi(APIView):
+class FundBooksApi(APIView):
     permission_classes = [IsAuthenticated]  # the selector checks view_audit or supervise
 
     @extend_schema(
@@ -40,7 +45,7 @@ class FundAnalysisApi(APIView):
             del form.fields["district"]
         if not form.is_valid():
             raise ValidationError(form.errors)
-        analysis = fund_analysis(
-            fetched_by=request.user, year=form.cleaned_data["year"], district=form.cleaned_data.get("district")
-        )
-        return Response(_plain(analysis))
+        year, district = form.cleaned_data["year"], form.cleaned_data.get("district")
+        books = fund_books(fetched_by=request.user, year=year, district=district)
+        books["indicators"] = fund_indicators(fetched_by=request.user, year=year, district=district)
+        return Response(_plain(books))

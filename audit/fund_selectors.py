@@ -1,21 +1,18 @@
-"""基金运行分析: income, spending, balance and months of reserve per scheme and month, with risk warnings.
+"""基金运行分析, read from the fund books: per fund, the year's opening balance, income and expense by line,
+closing balance, months of payment, monthly execution against the budget, and risk warnings as data.
 
-What counts (kept deliberately simple; the bureau's accounts remain the reference):
+What the figures mean (docs/fund-books.md has the whole story):
 
-* income (收入) of a month = contributions paid that month (`ContributionPayment.amount` by `paid_on`,
-  under the bill's scheme) + contributions paid by medical aid (资助参保, `ContributionBill.subsidy_amount`),
-  booked in January of the bill's coverage year. Fiscal subsidies (财政补助) are not recorded in Yibao
-  and are therefore not in the figures.
-* spending (支出) of a month = `pooled_paid + critical_paid` of settled (not reversed) settlements by
-  `service_date`. Medical aid (`aid_paid`) and personal accounts are other funds and are left out.
-* balance (累计结存) = the opening reserve (settings.YIBAO_FUND_OPENING_RESERVE: the reserve before the
-  first recorded month, per scheme, for the city under "city" and optionally per district code; 0 when
-  not configured) + all income - all spending up to the end of the month.
-* reserve months (可支付月数) = balance / average monthly spending of the 12 months ending with that
-  month (months without spending count as 0); none when there was no spending.
+* the year is the coverage year (accrual, 权责发生制): a 2023 contribution paid in December 2022 is 2023
+  income; the month of a line is its accounting month, counted in January when it fell before the year;
+* opening balance = the fund's bank balance from every earlier year + the year's 上年结转 entries;
+  closing balance = opening + income - expense;
+* months of payment (累计结余可支付月数) = closing balance / average monthly expense of the 12 months
+  ending with the year's last month (the current month for the current year), by accounting date (cash);
+  none when nothing was spent.
 
-Every figure comes from three GROUP BY queries (payments, aid subsidies, settlements), grouped by
-scheme and month; the few dozen result rows are carried forward in Python.
+Five GROUP BY queries over the journal lines whatever the size of the city; the few hundred result rows are
+arranged in Python.
 """
 
 import datetime as dt
@@ -23,24 +20,22 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import DecimalField, F, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.models import Settlement
-from contributions.models import ContributionBill, ContributionPayment
-from core.models import District
+from core.ledger_chart import BANK
+from core.ledger_jobs import RECONCILE_KIND
+from core.models import District, Fund, JobRun, JournalLine, LedgerAccount
 from core.roles import Capability
-from enrollment.models.people import Scheme
 
-FEN = Decimal("0.01")
+from .fund_models import FundBudget, FundRiskRule
+
 ZERO = Decimal("0.00")
-MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
-WARN_MONTHS = Decimal(6)
-DANGER_MONTHS = Decimal(3)
+TENTH = Decimal("0.1")
+Kind = LedgerAccount.Kind
 
 
 def require_fund_access(user: Any) -> None:
@@ -51,167 +46,230 @@ def require_fund_access(user: Any) -> None:
         raise PermissionDenied(_("您的角色无权执行此操作。"))
 
 
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(FEN, rounding=ROUND_HALF_UP)
+def _months_in(year: int, today: dt.date) -> int:
+    return 12 if year < today.year else (today.month if year == today.year else 0)
 
 
-def _month_key(value: dt.date | dt.datetime) -> tuple[int, int]:
-    return value.year, value.month
+def _shift(year: int, month: int, back: int) -> dt.date:
+    index = year * 12 + (month - 1) - back
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def opening_reserve(*, district: District | None) -> dict[str, Decimal]:
-    config = getattr(settings, "YIBAO_FUND_OPENING_RESERVE", {}) or {}
-    scoped = config.get(district.code if district else "city", {}) or {}
-    return {scheme: _money(scoped.get(scheme, 0)) for scheme in Scheme.values}
+def _lines(district_id: int | None):
+    lines = JournalLine.objects.all()
+    return lines.filter(district_id=district_id) if district_id is not None else lines
 
 
-def _monthly_sums(*, district_id: int | None, until: dt.date) -> dict[str, dict[tuple[int, int], list[Decimal]]]:
-    """{scheme: {(year, month): [income, spending]}} for every month up to `until`, three GROUP BY queries."""
-    sums: dict[str, dict[tuple[int, int], list[Decimal]]] = {
-        s: defaultdict(lambda: [ZERO, ZERO]) for s in Scheme.values
+def _ratio(part: Decimal, whole: Decimal, places: Decimal = TENTH) -> Decimal | None:
+    return (part / whole * 100).quantize(places, rounding=ROUND_HALF_UP) if whole else None
+
+
+def _book(fund: Fund, accounts: list[LedgerAccount], data: dict, year: int, months: int) -> dict[str, Any]:
+    amounts, monthly = data["year"], data["monthly"]
+
+    def lines_of(kind: str) -> list[dict[str, Any]]:
+        sign = -1 if kind == Kind.INCOME else 1
+        return [
+            {"account": a.code, "name": a.name, "amount": sign * amounts.get(a.pk, ZERO) + ZERO}  # no -0.00
+            for a in accounts
+            if a.kind == kind
+        ]
+
+    income, expense = lines_of(Kind.INCOME), lines_of(Kind.EXPENSE)
+    carried = -sum((amounts.get(a.pk, ZERO) for a in accounts if a.kind == Kind.EQUITY), ZERO)
+    opening = data["bank_before"].get(fund.pk, ZERO) + carried
+    income_total = sum((x["amount"] for x in income), ZERO)
+    expense_total = sum((x["amount"] for x in expense), ZERO)
+    closing = opening + income_total - expense_total
+    average = data["last12"].get(fund.pk, ZERO) / 12
+    reserve = (closing / average).quantize(TENTH, rounding=ROUND_HALF_UP) if average > 0 else None
+    kinds = {a.pk: a.kind for a in accounts}
+    rows, balance, cum_in, cum_out = [], opening, ZERO, ZERO
+    for month in range(1, months + 1):
+        month_in = -sum((v for pk, v in monthly.get(month, {}).items() if kinds.get(pk) == Kind.INCOME), ZERO)
+        month_out = sum((v for pk, v in monthly.get(month, {}).items() if kinds.get(pk) == Kind.EXPENSE), ZERO)
+        cum_in, cum_out = cum_in + month_in, cum_out + month_out
+        balance += month_in - month_out
+        rows.append({"month": f"{year}-{month:02d}", "income": month_in, "expense": month_out,
+                     "cumulative_income": cum_in, "cumulative_expense": cum_out, "balance": balance})  # fmt: skip
+    return {
+        "fund": fund.code,
+        "name": fund.name,
+        "financing": fund.note,
+        "opening_balance": opening,
+        "income": income,
+        "expense": expense,
+        "income_total": income_total,
+        "expense_total": expense_total,
+        "closing_balance": closing,
+        "average_monthly_expense": average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "months_of_payment": reserve,
+        "months": rows,
     }
-    payments = ContributionPayment.objects.filter(paid_on__lte=until)
-    bills = ContributionBill.objects.filter(coverage_year__lte=until.year, subsidy_amount__gt=0)
-    spent = Settlement.objects.filter(status=Settlement.Status.SETTLED, service_date__lte=until)
-    if district_id is not None:
-        payments = payments.filter(bill__district_id=district_id)
-        bills = bills.filter(district_id=district_id)
-        spent = spent.filter(district_id=district_id)
-    rows = (
-        payments.annotate(month=TruncMonth("paid_on"))
-        .values("bill__scheme", "month")
+
+
+def _budget(book: dict, budget: dict[str, Decimal], months: int) -> dict[str, Any] | None:
+    """Execution against the year's budget, by month: cumulative actual / annual budget."""
+    if not budget:
+        return None
+    accounts = {x["account"]: x for x in book["income"] + book["expense"]}
+    income_codes = {x["account"] for x in book["income"]}
+    budget_in = sum((v for k, v in budget.items() if k in income_codes), ZERO)
+    budget_out = sum((v for k, v in budget.items() if k not in income_codes), ZERO)
+    lines = [
+        {"account": code, "name": accounts[code]["name"] if code in accounts else code, "budget": amount,
+         "actual": accounts[code]["amount"] if code in accounts else ZERO,
+         "rate": _ratio(accounts[code]["amount"] if code in accounts else ZERO, amount)}
+        for code, amount in budget.items()
+    ]  # fmt: skip
+    by_month = [
+        {"month": r["month"], "income_rate": _ratio(r["cumulative_income"], budget_in),
+         "expense_rate": _ratio(r["cumulative_expense"], budget_out),
+         "expected_rate": _ratio(Decimal(n), Decimal(12))}
+        for n, r in enumerate(book["months"], start=1)
+    ]  # fmt: skip
+    return {"income": budget_in, "expense": budget_out, "lines": lines, "months": by_month, "elapsed": months}
+
+
+def _gather(*, year: int, district_id: int | None, months: int, today: dt.date) -> dict[str, Any]:
+    lines = _lines(district_id)
+    data: dict[str, Any] = {
+        "year": defaultdict(lambda: ZERO),
+        "monthly": defaultdict(lambda: defaultdict(lambda: ZERO)),
+    }
+    first = dt.date(year, 1, 1)
+    grouped = (
+        lines.filter(year=year)
+        .annotate(month=TruncMonth("accounting_date"))
+        .values("account_id", "month")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    for row in rows:
-        if row["bill__scheme"] in sums:
-            sums[row["bill__scheme"]][_month_key(row["month"])][0] += _money(row["total"])
-    for row in bills.values("scheme", "coverage_year").annotate(total=Sum("subsidy_amount")).order_by():
-        if row["scheme"] in sums:
-            sums[row["scheme"]][(row["coverage_year"], 1)][0] += _money(row["total"])
-    fund_paid = Coalesce(Sum(F("pooled_paid") + F("critical_paid"), output_field=MONEY_FIELD), ZERO)
-    rows = (
-        spent.annotate(month=TruncMonth("service_date")).values("scheme", "month").annotate(total=fund_paid).order_by()
+    for g in grouped:
+        data["year"][g["account_id"]] += g["total"]
+        # Accrual: what was paid before the year counts in its January; after its end, in December.
+        month = 1 if g["month"] < first else (12 if g["month"].year > year else g["month"].month)
+        data["monthly"][min(month, max(months, 1))][g["account_id"]] += g["total"]
+    before = lines.filter(year__lt=year, account__code=BANK).values("account__fund_id").annotate(total=Sum("amount"))
+    data["bank_before"] = {g["account__fund_id"]: g["total"] for g in before.order_by()}
+    end_month = 12 if year < today.year else max(months, 1)
+    window = (_shift(year, end_month, 11), _shift(year, end_month, -1))
+    spent = (
+        lines.filter(account__kind=Kind.EXPENSE, accounting_date__gte=window[0], accounting_date__lt=window[1])
+        .values("account__fund_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
     )
-    for row in rows:
-        if row["scheme"] in sums:
-            sums[row["scheme"]][_month_key(row["month"])][1] += _money(row["total"])
-    return sums
+    data["last12"] = {g["account__fund_id"]: g["total"] for g in spent}
+    return data
 
 
-def _previous(year: int, month: int, back: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) - back
-    return index // 12, index % 12 + 1
+def _rule_text(rule: FundRiskRule) -> str:
+    text = f"{rule.get_kind_display()} {rule.threshold.normalize():f}"
+    if rule.kind == FundRiskRule.Kind.BUDGET_DEVIATION:
+        text += "%"
+    elif rule.kind in (FundRiskRule.Kind.MONTHS_BELOW, FundRiskRule.Kind.MONTHS_ABOVE):
+        text += _(" 个月")
+    elif rule.kind == FundRiskRule.Kind.CURRENT_DEFICIT:
+        text = rule.get_kind_display()
+    return f"{text}（{rule.note}）" if rule.note else text
 
 
-def _pct(new: Decimal, old: Decimal) -> Decimal | None:
-    return ((new - old) / old * 100).quantize(Decimal("0.1")) if old > 0 else None
+def _warning(rule: FundRiskRule, book: dict, figure: str) -> dict[str, str]:
+    return {"level": rule.level, "fund": book["name"], "rule": _rule_text(rule), "figure": figure,
+            "level_label": str(rule.get_level_display())}  # fmt: skip
 
 
-def _scheme_analysis(scheme: str, year: int, months: int, sums: dict, opening: Decimal) -> dict[str, Any]:
-    before = sum((inc - out for (y, _m), (inc, out) in sums.items() if y < year), ZERO)
-    balance = opening + before
-    rows = []
-    for month in range(1, months + 1):
-        income, spending = sums.get((year, month), (ZERO, ZERO))
-        balance += income - spending
-        last12 = sum((sums.get(_previous(year, month, back), (ZERO, ZERO))[1] for back in range(12)), ZERO)
-        average = last12 / 12
-        reserve = (balance / average).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if average > 0 else None
-        rows.append(
-            {"month": f"{year}-{month:02d}", "income": income, "spending": spending, "balance": balance,
-             "reserve_months": reserve}
-        )  # fmt: skip
-    income_total = sum((r["income"] for r in rows), ZERO)
-    spending_total = sum((r["spending"] for r in rows), ZERO)
-    last_year = [sums.get((year - 1, m), (ZERO, ZERO)) for m in range(1, months + 1)]
-    growth = {
-        "income": _pct(income_total, sum((p[0] for p in last_year), ZERO)),
-        "spending": _pct(spending_total, sum((p[1] for p in last_year), ZERO)),
-    }
-    label = Scheme(scheme).label
-    return {
-        "scheme": scheme,
-        "label": str(label),
-        "opening_balance": opening + before,
-        "months": rows,
-        "income_total": income_total,
-        "spending_total": spending_total,
-        "closing_balance": balance,
-        "growth": growth,
-        "warnings": _warnings(str(label), rows, growth),
-    }
+def _warnings(book: dict, rules: list[FundRiskRule], fund_id: int) -> list[dict[str, str]]:
+    found = []
+    mine = [r for r in rules if r.fund_id in (None, fund_id)]
+    reserve = book["months_of_payment"]
+    if reserve is not None:
+        below = sorted((r for r in mine if r.kind == FundRiskRule.Kind.MONTHS_BELOW), key=lambda r: r.threshold)
+        hit = next((r for r in below if reserve < r.threshold), None)
+        if hit:
+            found.append(_warning(hit, book, _("可支付月数 %(m)s 个月") % {"m": reserve}))
+        for r in mine:
+            if r.kind == FundRiskRule.Kind.MONTHS_ABOVE and reserve > r.threshold:
+                found.append(_warning(r, book, _("可支付月数 %(m)s 个月") % {"m": reserve}))
+    gap = book["expense_total"] - book["income_total"]
+    for r in mine:
+        if r.kind == FundRiskRule.Kind.CURRENT_DEFICIT and gap > r.threshold:
+            found.append(_warning(r, book, _("本年收入 %(i)s 元，支出 %(e)s 元，缺口 %(g)s 元")
+                                  % {"i": book["income_total"], "e": book["expense_total"], "g": gap}))  # fmt: skip
+    budget = book.get("budget")
+    if budget and budget["elapsed"]:
+        share = Decimal(budget["elapsed"]) / 12
+        last = book["months"][-1]
+        for r in mine:
+            if r.kind != FundRiskRule.Kind.BUDGET_DEVIATION:
+                continue
+            for label, actual, planned in ((_("收入"), last["cumulative_income"], budget["income"]),
+                                           (_("支出"), last["cumulative_expense"], budget["expense"])):  # fmt: skip
+                expected = planned * share
+                off = _ratio(abs(actual - expected), expected)
+                if off is not None and off > r.threshold:
+                    found.append(_warning(r, book, _("%(what)s预算进度 %(exp)s 元，实际 %(act)s 元，偏离 %(off)s%%")
+                                          % {"what": label, "exp": expected.quantize(Decimal("0.01")),
+                                             "act": actual, "off": off}))  # fmt: skip
+    return found
 
 
-def _warnings(label: str, rows: list[dict[str, Any]], growth: dict[str, Decimal | None]) -> list[dict[str, str]]:
-    warnings = []
-    if rows:
-        last = rows[-1]
-        reserve = last["reserve_months"]
-        if reserve is not None and reserve < DANGER_MONTHS:
-            level = "danger"
-        elif reserve is not None and reserve < WARN_MONTHS:
-            level = "warning"
-        else:
-            level = ""
-        if level:
-            warnings.append({
-                "level": level, "kind": "reserve",
-                "message": _("%(scheme)s %(month)s 累计结存可支付月数为 %(months)s 个月，低于 %(limit)s 个月")
-                % {"scheme": label, "month": last["month"], "months": reserve,
-                   "limit": DANGER_MONTHS if level == "danger" else WARN_MONTHS},
-            })  # fmt: skip
-    if growth["income"] is not None and growth["spending"] is not None and growth["spending"] > growth["income"]:
-        warnings.append({
-            "level": "warning", "kind": "growth",
-            "message": _("%(scheme)s 支出同比增长 %(spending)s%%，高于收入同比增长 %(income)s%%")
-            % {"scheme": label, "spending": growth["spending"], "income": growth["income"]},
-        })  # fmt: skip
-    deficits = [r for r in rows if r["spending"] > r["income"]]
-    gap = _("缺口")  # outside the f-string, where makemessages can find it
-    if deficits:
-        warnings.append({
-            "level": "warning", "kind": "deficit",
-            "message": _("%(scheme)s 当期支出大于收入的月份：%(months)s")
-            % {"scheme": label, "months": "、".join(
-                f"{r['month']}（{gap} {r['spending'] - r['income']}）" for r in deficits)},
-        })  # fmt: skip
-    return warnings
+def reconcile_warning() -> dict[str, str] | None:
+    """The last nightly reconciliation, if it found a difference: a red warning of its own."""
+    run = JobRun.objects.filter(kind=RECONCILE_KIND, finished_at__isnull=False).order_by("-finished_at").first()
+    if run is None or run.status != JobRun.Status.FAILED:
+        return None
+    when = timezone.localtime(run.finished_at).strftime("%Y-%m-%d %H:%M")
+    return {"level": "red", "fund": _("全部基金"), "rule": _("基金账簿与明细记录对账不符"),
+            "figure": f"{when}：{run.error}", "level_label": _("红色预警")}  # fmt: skip
 
 
-def fund_analysis(*, fetched_by: Any, year: int, district: District | None = None) -> dict[str, Any]:
-    """The year's analysis in the user's scope: district staff always their district; city-wide users the
-    city, or one `district` they pick. Months after the current one are not shown."""
+def fund_books(*, fetched_by: Any, year: int, district: District | None = None) -> dict[str, Any]:
+    """The year's books in the user's scope: district staff always their district; city-wide users the city,
+    or one `district` they pick. The budget is the pooling area's (the city's), shown city-wide only."""
     require_fund_access(fetched_by)
     if not fetched_by.is_city_wide:
         district = fetched_by.district
     today = timezone.localdate()
-    months = 12 if year < today.year else (today.month if year == today.year else 0)
-    sums = _monthly_sums(district_id=district.pk if district else None, until=dt.date(year, 12, 31))
-    opening = opening_reserve(district=district)
-    schemes = [_scheme_analysis(s, year, months, sums[s], opening[s]) for s in Scheme.values]
+    months = _months_in(year, today)
+    data = _gather(year=year, district_id=district.pk if district else None, months=months, today=today)
+    charts: dict[int, list[LedgerAccount]] = defaultdict(list)
+    for account in LedgerAccount.objects.order_by("fund__position", "position"):
+        charts[account.fund_id].append(account)
+    budgets: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    if district is None:
+        for b in FundBudget.objects.filter(year=year).select_related("account"):
+            budgets[b.fund_id][b.account.code] = b.amount
+    rules = list(FundRiskRule.objects.filter(active=True))
+    books = []
+    for fund in Fund.objects.all():
+        book = _book(fund, charts[fund.pk], data, year, months)
+        book["budget"] = _budget(book, budgets.get(fund.pk, {}), months)
+        book["warnings"] = _warnings(book, rules, fund.pk)
+        books.append(book)
+    warnings = [w for b in books for w in b["warnings"]]
+    reconciled = reconcile_warning()
+    if reconciled:
+        warnings.insert(0, reconciled)
     return {
         "year": year,
         "district_code": district.code if district else None,
         "scope": district.name if district else str(_("全市")),
-        "schemes": schemes,
-        "warnings": [w for s in schemes for w in s["warnings"]],
+        "funds": books,
+        "warnings": warnings,
     }
 
 
-def chart_data(analysis: dict[str, Any]) -> dict[str, Any]:
-    """What the page's charts draw (numbers as strings, exact to the fen; the script converts)."""
-    return {
-        "schemes": [
-            {
-                "label": s["label"],
-                "months": [r["month"] for r in s["months"]],
-                "income": [str(r["income"]) for r in s["months"]],
-                "spending": [str(r["spending"]) for r in s["months"]],
-                "reserve_months": [
-                    None if r["reserve_months"] is None else str(r["reserve_months"]) for r in s["months"]
-                ],
-            }
-            for s in analysis["schemes"]
-        ]
-    }
+def chart_data(books: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the page's charts draw, per fund: monthly income and expense, and the balance."""
+    return [
+        {
+            "label": b["name"],
+            "months": [r["month"] for r in b["months"]],
+            "income": [str(r["income"]) for r in b["months"]],
+            "expense": [str(r["expense"]) for r in b["months"]],
+            "balance": [str(r["balance"]) for r in b["months"]],
+        }
+        for b in books["funds"]
+    ]

@@ -1,4 +1,5 @@
-"""基金运行分析 page: per scheme and month of a year, with charts drawn by the vendored Chart.js."""
+"""基金运行分析 page: the fund books of a year per fund, budget execution, risk warnings and indicators,
+with charts drawn by the vendored Chart.js."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -8,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from contributions.selectors import coverage_year_default
 from core.forms import DistrictChoiceField
 from core.models import District
+from core.roles import Capability
 
-from .fund_selectors import chart_data, fund_analysis, require_fund_access
+from .fund_indicators import fund_indicators
+from .fund_selectors import chart_data, fund_books, require_fund_access
 
 
 class FundFilterForm(forms.Form):
@@ -30,10 +33,13 @@ def fund_dashboard(request):
     form = FundFilterForm(data)
     if not request.user.is_city_wide:
         del form.fields["district"]
-    analysis = None
+    books = indicators = None
     if form.is_valid():
-        analysis = fund_analysis(
-            fetched_by=request.user, year=form.cleaned_data["year"], district=form.cleaned_data.get("district")
-        )
-    context = {"form": form, "analysis": analysis, "charts": chart_data(analysis) if analysis else None}
-    return render(request, "audit/fund_dashboard.html", context, status=200 if analysis else 400)
+        year, district = form.cleaned_data["year"], form.cleaned_data.get("district")
+        books = fund_books(fetched_by=request.user, year=year, district=district)
+        indicators = fund_indicators(fetched_by=request.user, year=year, district=district)
+    context = {
+        "form": form, "books": books, "indicators": indicators, "charts": chart_data(books) if books else None,
+        "can_post": request.user.has_capability(Capability.ADMINISTER),
+    }  # fmt: skip
+    return render(request, "audit/fund_dashboard.html", context, status=200 if books else 400)

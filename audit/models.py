@@ -163,3 +163,8 @@ class CreditRating(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.institution_id} {self.year} {self.grade}"
+
+
+from .fund_models import FundBudget, FundRiskRule  # noqa: E402  (the app's models live in two modules)
+
+__all__ = ["CreditRating", "FraudRule", "FundBudget", "FundRiskRule", "Inspection", "Suspicion"]

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import fund_views, inspection_views, supervision_views, views
+from . import fund_entry_views, fund_views, inspection_views, supervision_views, views
 
 app_name = "audit"
 urlpatterns = [
     path("events/", views.event_list, name="event_list"),
     path("fund/", fund_views.fund_dashboard, name="fund_dashboard"),
+    path("fund/entries/", fund_entry_views.manual_entries, name="fund_entries"),
+    path("fund/entries/<int:entry_id>/reverse/", fund_entry_views.manual_entry_reverse_view, name="fund_entry_reverse"),
     path("inspections/", inspection_views.inspection_list, name="inspection_list"),
     path("inspections/new/", inspection_views.inspection_new, name="inspection_new"),
     path("inspections/<int:inspection_id>/", inspection_views.inspection_detail, name="inspection_detail"),

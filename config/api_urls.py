@@ -70,7 +70,7 @@ urlpatterns = [
     path("inspections/", inspection_api.InspectionListApi.as_view(), name="inspection-list"),
     path("inspections/<int:pk>/", inspection_api.InspectionDetailApi.as_view(), name="inspection-detail"),
     path("credit-ratings/", inspection_api.CreditRatingListApi.as_view(), name="creditrating-list"),
-    path("fund-analysis/", fund_api.FundAnalysisApi.as_view(), name="fund-analysis"),
+    path("fund/books/", fund_api.FundBooksApi.as_view(), name="fund-books"),
 ]
 
 
@@ -123,7 +123,7 @@ API_NAMES = {
     "inspection-list": N_("飞行检查"),
     "inspection-detail": N_("检查详情"),
     "creditrating-list": N_("信用评价"),
-    "fund-analysis": N_("基金运行分析"),
+    "fund-books": N_("基金账簿"),
 }
 
 

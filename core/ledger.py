@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -330,5 +330,34 @@ def manual_entry_post(
     return entry
 
 
-def local_date(value: dt.datetime | None) -> dt.date:
-    return timezone.localdate(value) if value else timezone.localdate()
+def manual_entry_reverse(*, actor: User | None, entry: JournalEntry, reason: str) -> JournalEntry:
+    """冲销 a manual entry posted in error: a new entry with every line negated, dated today, naming the
+    original. The original stays (append-only); an entry is reversed once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写冲销原因"})
+    if entry.source != Source.MANUAL or entry.reverses_id is not None:
+        raise ValidationError({"entry": "只能冲销手工记账凭证"})
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError({"entry": "该凭证已冲销"})
+    try:
+        reversal = _reverse(actor=actor, entry=entry, reason=reason)
+    except IntegrityError:  # a second reversal racing the first: the unique "reverses" refuses it
+        raise ValidationError({"entry": "该凭证已冲销"}) from None
+    return reversal
+
+
+@transaction.atomic
+def _reverse(*, actor: User | None, entry: JournalEntry, reason: str) -> JournalEntry:
+    today = timezone.localdate()
+    sums = {
+        (line.account.fund.code, line.account.code, line.district_id, entry.year, today): -line.amount
+        for line in entry.lines.select_related("account__fund")
+    }
+    (reversal,) = _write(source=Source.MANUAL, sums=sums, memo=f"冲销第{entry.pk}号凭证：{reason}", actor=actor,
+                         reverses=entry)  # fmt: skip
+    audit_event_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=reversal,
+        new_values={"reverses": entry.pk, "reason": reason},
+    )  # fmt: skip
+    return reversal

@@ -196,25 +196,38 @@ def conftest_password() -> str:
 
 @pytest.fixture(autouse=True)
 def _sqlite_audit_trigger_vs_flush(request):
-    """On SQLite, Django empties tables after a transactional test with DELETE, which the
-    append-only trigger rightly refuses. Drop the delete trigger just for that flush and
-    put it back before the next test. PostgreSQL flushes with TRUNCATE (as the owner, with two roles)."""
+    """Transactional tests end with a flush that empties every table, migrated reference rows included.
+
+    * The fund books' chart and the default risk rules are loaded again before each such test.
+    * On SQLite, Django empties tables with DELETE, which the append-only triggers (audit trail, journal)
+      rightly refuse: drop the delete triggers just for that flush and put them back before the next
+      test. PostgreSQL flushes with TRUNCATE (as the owner, with two roles)."""
+    from django.apps import apps
     from django.db import connection
+
+    from core.ledger_chart import ledger_chart_sync
 
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames
-    if not transactional or connection.vendor != "sqlite":
+    if not transactional:
         yield
         return
     request.getfixturevalue("transactional_db")
-    migration = importlib.import_module("core.migrations.0005_audit_chain")
+    ledger_chart_sync()
+    importlib.import_module("audit.migrations.0007_default_fund_risk_rules").forward(apps, None)
+    if connection.vendor != "sqlite":
+        yield
+        return
+    audit_chain = importlib.import_module("core.migrations.0005_audit_chain")
+    books = importlib.import_module("core.migrations.0009_fund_books_integrity")
     with connection.cursor() as cursor:
-        for sql in migration.SQLITE_FORWARD:
-            if "CREATE TRIGGER core_auditevent_no_delete" in sql:
+        for sql in audit_chain.SQLITE_FORWARD + books.SQLITE_FORWARD:
+            if "CREATE TRIGGER core_auditevent_no_delete" in sql or "_no_delete BEFORE" in sql:
                 cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
     yield
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
+        for trigger in ("core_auditevent_no_delete", "core_journalentry_no_delete", "core_journalline_no_delete"):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
 
 @pytest.fixture(autouse=True)

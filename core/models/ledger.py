@@ -104,6 +104,10 @@ class JournalEntry(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(source="manual") | ~models.Q(memo=""), name="manual_entry_has_reason"
             ),
+            # An entry is reversed once (a settlement's reversal, or the 冲销 of a manual entry).
+            models.UniqueConstraint(
+                fields=["reverses"], condition=models.Q(reverses__isnull=False), name="one_reversal_per_entry"
+            ),
         ]
 
     def __str__(self) -> str:

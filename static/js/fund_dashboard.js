@@ -6,30 +6,30 @@
   if (!source || !script || typeof Chart === "undefined") return;
   var data = JSON.parse(source.textContent);
   var num = function (v) { return v === null ? null : Number(v); };
-  data.schemes.forEach(function (scheme, i) {
+  data.forEach(function (fund, i) {
     var flow = document.getElementById("chart-flow-" + i);
-    var reserve = document.getElementById("chart-reserve-" + i);
+    var balance = document.getElementById("chart-balance-" + i);
     if (flow) {
       new Chart(flow, {
         type: "bar",
         data: {
-          labels: scheme.months,
+          labels: fund.months,
           datasets: [
-            { label: script.dataset.income, data: scheme.income.map(num), backgroundColor: "#2e7d32" },
-            { label: script.dataset.spending, data: scheme.spending.map(num), backgroundColor: "#c62828" }
+            { label: script.dataset.income, data: fund.income.map(num), backgroundColor: "#2e7d32" },
+            { label: script.dataset.expense, data: fund.expense.map(num), backgroundColor: "#c62828" }
           ]
         },
-        options: { animation: false, plugins: { title: { display: true, text: scheme.label } } }
+        options: { animation: false, plugins: { title: { display: true, text: fund.label } } }
       });
     }
-    if (reserve) {
-      new Chart(reserve, {
+    if (balance) {
+      new Chart(balance, {
         type: "line",
         data: {
-          labels: scheme.months,
-          datasets: [{ label: script.dataset.reserve, data: scheme.reserve_months.map(num), borderColor: "#1565c0" }]
+          labels: fund.months,
+          datasets: [{ label: script.dataset.balance, data: fund.balance.map(num), borderColor: "#1565c0" }]
         },
-        options: { animation: false, scales: { y: { beginAtZero: true } } }
+        options: { animation: false }
       });
     }
   });

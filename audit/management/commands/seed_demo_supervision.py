@@ -3,10 +3,13 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand
+from django.db.models import Sum
 
 from audit.credit_rating import credit_rating_compute
+from audit.demo_books import demo_books_seed, demo_budget_seed
 from audit.fraud import fraud_scan
 from core.management.commands.seed_demo_users import DEMO_YEAR
+from core.models import JournalLine
 
 
 class Command(BaseCommand):
@@ -15,8 +18,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         suspicions = fraud_scan(actor=None, start=dt.date(DEMO_YEAR, 1, 1), end=dt.date(DEMO_YEAR, 12, 31))
         ratings = credit_rating_compute(year=DEMO_YEAR)
+        districts = sorted(set(JournalLine.objects.exclude(district=None).values_list("district__code", flat=True)))
+        entries = demo_books_seed(year=DEMO_YEAR, district_codes=districts)
+        actual: dict = {}
+        for fund, account, total in (
+            JournalLine.objects.filter(year=DEMO_YEAR)
+            .values_list("account__fund__code", "account__code")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        ):
+            actual.setdefault(fund, {})[account] = abs(total)
+        budget = demo_budget_seed(year=DEMO_YEAR, actual=actual)
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo supervision: {suspicions.get('created', 0)} suspicions, {ratings['rated']} institutions rated"
+                f"demo supervision: {suspicions.get('created', 0)} suspicions, {ratings['rated']} institutions rated, "
+                f"{entries} opening and allocation entries, {budget} budget lines"
             )
         )

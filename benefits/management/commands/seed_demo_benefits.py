@@ -1,6 +1,7 @@
 """Demo data for a laptop: institutions, an institution API account, chronic registrations, account
 credits and a year of settlements for the demo people, all through the real services."""
 
+import calendar
 import datetime as dt
 import random
 from decimal import Decimal
@@ -21,6 +22,7 @@ from benefits.services import (
     settlement_reverse,
 )
 from contributions.models import ContributionBill
+from core.demo_clock import demo_clock
 from core.management.commands.seed_demo_users import DEMO_YEAR
 from core.models import District
 from enrollment.models import Enrollment
@@ -57,8 +59,9 @@ class Command(BaseCommand):
             for code, kind, level, name in INSTITUTIONS
         ]
         call_command("institution_api_account", institutions[1].code, stdout=self.stdout)
-        for month in range(1, 13):  # the demo year is over: every month's credit is made
-            account_credits_post(actor=None, year=year, month=month)
+        for month in range(1, 13):  # the demo year is over: every month's credit is made, on its last day
+            with demo_clock(dt.date(year, month, calendar.monthrange(year, month)[1]), hour=20):
+                account_credits_post(actor=None, year=year, month=month)
 
         # Residents who paid for the year, and every employee, can use their benefits.
         paid = set(
@@ -106,13 +109,15 @@ class Command(BaseCommand):
                 chronic_disease_code=hypertension.code if kind == "chronic" else "",
             )
             try:
-                settlement, _ = settlement_create(actor=None, institution=institution, request=request)
+                with demo_clock(request.discharge_date or day):
+                    settlement, _ = settlement_create(actor=None, institution=institution, request=request)
             except ValidationError as exc:  # e.g. an inpatient level the policy does not list
                 self.stdout.write(f"skipped {request.settlement_number}: {'; '.join(exc.messages)}")
                 continue
             settled += 1
             if n == 7:
-                settlement_reverse(actor=None, settlement=settlement, reason="演示：机构重复上传后冲正")
+                with demo_clock(request.discharge_date or day, hour=17):
+                    settlement_reverse(actor=None, settlement=settlement, reason="演示：机构重复上传后冲正")
         # One institution uploads a visit twice under two numbers: the 重复结算 rule finds it.
         first = Settlement.objects.filter(status="settled", benefit_type="outpatient").order_by("id").first()
         if first is not None:
@@ -121,7 +126,8 @@ class Command(BaseCommand):
                 benefit_type=first.benefit_type, service_date=first.service_date,
                 total_cost=first.total_cost, eligible_cost=first.eligible_cost,
             )  # fmt: skip
-            settlement_create(actor=None, institution=first.institution, request=repeat)
+            with demo_clock(first.service_date, hour=17):
+                settlement_create(actor=None, institution=first.institution, request=repeat)
         settled += self._suspicious_patterns(year=year, enrollments=enrollments, institutions=institutions)
         alerts = high_cost_alerts_scan(actor=None, year=year)
         self.stdout.write(
@@ -159,7 +165,8 @@ class Command(BaseCommand):
                 )))  # fmt: skip
         for institution, request in requests:
             try:
-                settlement_create(actor=None, institution=institution, request=request)
+                with demo_clock(request.discharge_date or request.service_date):
+                    settlement_create(actor=None, institution=institution, request=request)
             except ValidationError as exc:
                 self.stdout.write(f"skipped {request.settlement_number}: {'; '.join(exc.messages)}")
                 continue

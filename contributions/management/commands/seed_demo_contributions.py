@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from contributions.models import ContributionBill
 from contributions.services import contribution_bills_issue, payment_record
+from core.demo_clock import demo_clock
 from core.management.commands.seed_demo_users import DEMO_YEAR
 from core.money import to_fen
 from enrollment.models import Scheme
@@ -28,7 +29,8 @@ class Command(BaseCommand):
         if ContributionBill.objects.filter(coverage_year=year).exists():
             self.stdout.write(f"{year} bills already present: demo bills not issued again")
             return
-        bills = contribution_bills_issue(actor=None, coverage_year=year)
+        with demo_clock(dt.date(year - 1, 9, 1)):  # the collection period opens in the autumn before the year
+            bills = contribution_bills_issue(actor=None, coverage_year=year)
         unpaid = ContributionBill.objects.filter(coverage_year=year, status="unpaid").order_by("id")
         payments = 0
         residents = list(unpaid.filter(scheme=Scheme.RESIDENT))[::3]
