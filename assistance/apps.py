@@ -9,10 +9,12 @@ class AssistanceConfig(AppConfig):
     def ready(self) -> None:
         from core.importing.registry import register_importer
         from core.jobs import JobKind, register_count_labels, register_jobs
+        from core.ledger import register_posting_rules
         from core.workqueue import register_queue_item
 
         from .alerts import high_cost_alerts
         from .importing import AID_RECIPIENTS_IMPORTER, aid_recipients_import_job
+        from .postings import POSTING_RULES
         from .queue import assistance_queue_items
         from .selectors import aid_year_default
 
@@ -23,6 +25,7 @@ class AssistanceConfig(AppConfig):
             ),
         )
         register_importer(AID_RECIPIENTS_IMPORTER)
+        register_posting_rules(*POSTING_RULES)
         register_count_labels(
             {
                 "recipients_created": _("新增救助对象"),

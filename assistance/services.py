@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.access import require_capability
+from core.ledger import event_post
 from core.models import AuditEvent, User
 from core.roles import Capability
 from core.scope import require_edit_in_district
@@ -212,6 +213,8 @@ def aid_application_transition(
         fields.append("paid_on")
     application.status = to_status
     application.save(update_fields=fields)
+    if to_status == Status.PAID:
+        event_post(source="aid_application", record_id=application.pk, actor=actor)
     new_values: dict[str, Any] = {"status": to_status}
     if to_status == Status.APPROVED:
         new_values["approved_amount"] = str(application.approved_amount)

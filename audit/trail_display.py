@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from core.access import scope_to_user
 from core.jobs import count_label, job_label
-from core.models import AuditEvent
+from core.models import AuditEvent, JournalEntry
 from core.money import amount_text
 from core.roles import Capability
 from enrollment.validators import mask_id_number
@@ -80,6 +80,12 @@ EXTRA_KEYS = {
     "rows": gettext_lazy("行数"),
     "id_number": gettext_lazy("身份证号"),
     "error": gettext_lazy("错误"),
+    "fund": gettext_lazy("基金"),
+    "account": gettext_lazy("科目"),
+    "amount": gettext_lazy("金额"),
+    "reverses": gettext_lazy("冲销凭证"),
+    # A fund-books backfill counts the entries it posted per source.
+    **{source.value: source.label for source in JournalEntry.Source},
 }
 HIDDEN_KEYS = {"created_at", "updated_at"}  # the event has its own time
 

@@ -126,9 +126,12 @@ def _write(
         return []
     _check_balanced(sums)
     accounts = _accounts()
-    groups: dict[tuple[int, dt.date], list[tuple[Key, Decimal]]] = defaultdict(list)
+    # A single event is one entry (its source_id is unique), even when its lines span two districts (a
+    # relative's account under 家庭共济). A batch's summary is one entry per year, day and district: small
+    # entries keep the database's balance check (run per line at commit) cheap.
+    groups: dict[tuple, list[tuple[Key, Decimal]]] = defaultdict(list)
     for key, amount in sums.items():
-        groups[(key[3], key[4])].append((key, amount))
+        groups[(key[3], key[4], None if source_id else key[2])].append((key, amount))
     entries = JournalEntry.objects.bulk_create(
         [
             JournalEntry(
@@ -141,7 +144,7 @@ def _write(
                 reverses=reverses,
                 created_by=acting_user(actor),
             )
-            for year, on in groups
+            for year, on, _district in groups
         ]
     )
     lines = []

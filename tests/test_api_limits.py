@@ -183,8 +183,8 @@ def test_schema_documents_the_error_answers_of_every_operation(municipal_admin):
         "/api/v1/credit-ratings/?year=99999999999999999999",
         "/api/v1/inspections/?institution=abc",
         "/api/v1/audit-events/?date_from=0001-01-01",
-        "/api/v1/fund-analysis/?year=abc",
-        "/api/v1/fund-analysis/?year=1",
+        "/api/v1/fund/books/?year=abc",
+        "/api/v1/fund/books/?year=1",
     ],
 )
 def test_junk_filters_never_answer_500(municipal_admin, url):

@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.ledger import books_backfill
 from core.models import JobRun
 from core.roles import Role
 from tests.benefits_support import resident
@@ -108,19 +109,20 @@ def test_person_search_swaps_results_under_the_policy(page, live_server, clerk_y
 def test_fund_dashboard_draws_charts_under_the_policy(
     page, live_server, make_user, districts, hospital_yz, conftest_password, settings, watch
 ):
-    settings.YIBAO_FUND_OPENING_RESERVE = {"500103": {"resident": "350.00"}}
     make_user("sup_yz", Role.FUND_SUPERVISOR, "500103")
     person = resident(paid=False)
     pay(person, "350.00", dt.date(2023, 1, 5))
     settle(person, hospital_yz, dt.date(2023, 2, 1), pooled="600.00")
+    books_backfill()  # the builders write records only; post them to the fund books as the nightly job would
     log_in(page, live_server, "sup_yz", conftest_password)
     watch.goto(f"{live_server.url}/audit/fund/?year=2023")
     page.wait_for_function("window.yibaoFundChartsReady === true")
-    assert page.evaluate("Chart.getChart('chart-flow-1').data.datasets[1].data[1]") == 600
+    # 城乡居民 (the third fund): the settlement is dated the day it was written, after 2023: December
+    assert page.evaluate("Chart.getChart('chart-flow-2').data.datasets[1].data[11]") == 600
     # Chart.js sized the canvas through the CSSOM (allowed) and painted it.
     painted = page.evaluate(
         """() => {
-            const canvas = document.getElementById("chart-flow-1");
+            const canvas = document.getElementById("chart-flow-2");
             const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
             let n = 0;
             for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;

@@ -74,6 +74,7 @@ class JournalEntry(models.Model):
         REVERSAL = "reversal", _("结算冲正")
         ACCOUNT_CREDIT = "account_credit", _("个人账户划入")
         ACCOUNT_SPENDING = "account_spending", _("个人账户支付")
+        AID_APPLICATION = "aid_application", _("依申请救助支付")
         MANUAL = "manual", _("手工记账")
 
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
