@@ -13,6 +13,7 @@ from benefits.models import BenefitType, Settlement
 from contributions.models import ContributionBill
 from core.ledger_chart import RESIDENT_POOLED
 from core.models import District, JournalLine
+from core.money import to_fen
 from enrollment.models import Scheme
 
 from .fund_selectors import require_fund_access
@@ -62,7 +63,7 @@ def inpatient_fund_ratio(*, year: int, district_id: int | None, scheme: str) -> 
     if district_id is not None:
         settled = settled.filter(district_id=district_id)
     sums = settled.aggregate(paid=Sum(F("pooled_paid") + F("critical_paid")), eligible=Sum("eligible_cost"))
-    paid, eligible = sums["paid"] or ZERO, sums["eligible"] or ZERO
+    paid, eligible = to_fen(sums["paid"] or ZERO), to_fen(sums["eligible"] or ZERO)
     label = _("职工") if scheme == Scheme.EMPLOYEE else _("城乡居民")
     return {
         "name": _("%(scheme)s基本医疗保险政策范围内住院费用基金支付比例") % {"scheme": label},
@@ -83,7 +84,7 @@ def resident_individual_share(*, year: int, district_id: int | None) -> dict[str
     if district_id is not None:
         lines = lines.filter(district_id=district_id)
     sums = {
-        g["account__code"]: -(g["total"] or ZERO)
+        g["account__code"]: -to_fen(g["total"] or ZERO)
         for g in lines.filter(account__code__in=["individual_contribution", "aid_subsidy_income", "fiscal_subsidy"])
         .values("account__code")
         .annotate(total=Sum("amount"))

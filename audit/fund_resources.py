@@ -6,7 +6,7 @@ written audited. Only income and expense accounts take a budget."""
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from import_export import fields
+from import_export import fields, widgets
 
 from core.models import AuditEvent, Fund, LedgerAccount
 from core.money import to_fen
@@ -18,15 +18,25 @@ from .fund_models import FundBudget
 BUDGETED = (LedgerAccount.Kind.INCOME, LedgerAccount.Kind.EXPENSE)
 
 
+class AccountWidget(widgets.ForeignKeyWidget):
+    """科目代码 names an account within the row's 基金代码 (codes repeat across funds)."""
+
+    def __init__(self) -> None:
+        super().__init__(LedgerAccount, field="code")
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return LedgerAccount.objects.filter(fund__code=str(row.get("基金代码") or "").strip(), kind__in=BUDGETED)
+
+
 class FundBudgetResource(InertExportResource):
     year = fields.Field(attribute="year", column_name="年度")
-    fund_code = fields.Field(attribute="fund__code", column_name="基金代码", readonly=True)
-    account_code = fields.Field(attribute="account__code", column_name="科目代码", readonly=True)
+    fund = fields.Field(attribute="fund", column_name="基金代码", widget=widgets.ForeignKeyWidget(Fund, field="code"))
+    account = fields.Field(attribute="account", column_name="科目代码", widget=AccountWidget())
     amount = fields.Field(attribute="amount", column_name="预算金额")
 
     class Meta:
         model = FundBudget
-        fields = ("year", "fund_code", "account_code", "amount")
+        fields = ("year", "fund", "account", "amount")
         import_id_fields = ("year", "fund", "account")
         skip_unchanged = True
         report_skipped = True
@@ -58,14 +68,10 @@ class FundBudgetResource(InertExportResource):
         if amount < 0 or amount >= Decimal("1e14"):
             raise ValidationError({"预算金额": "预算金额须为 0 至 99999999999999.99 元"})
         row["年度"], row["预算金额"] = year, amount
-        row["fund"], row["account"] = fund.pk, account.pk
-
-    def get_import_id_fields(self):
-        return ["year", "fund", "account"]
+        row["基金代码"], row["科目代码"] = fund.code, account.code
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
-        instance.fund_id, instance.account_id = row["fund"], row["account"]
         instance.updated_by = kwargs.get("user")
 
     def after_save_instance(self, instance, row, **kwargs):

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from core.ledger_chart import BANK
 from core.ledger_jobs import RECONCILE_KIND
 from core.models import District, Fund, JobRun, JournalLine, LedgerAccount
+from core.money import to_fen
 from core.roles import Capability
 
 from .fund_models import FundBudget, FundRiskRule
@@ -146,12 +147,13 @@ def _gather(*, year: int, district_id: int | None, months: int, today: dt.date) 
         .order_by()
     )
     for g in grouped:
-        data["year"][g["account_id"]] += g["total"]
+        total = to_fen(g["total"])  # SQLite sums decimals as floats
+        data["year"][g["account_id"]] += total
         # Accrual: what was paid before the year counts in its January; after its end, in December.
         month = 1 if g["month"] < first else (12 if g["month"].year > year else g["month"].month)
-        data["monthly"][min(month, max(months, 1))][g["account_id"]] += g["total"]
+        data["monthly"][min(month, max(months, 1))][g["account_id"]] += total
     before = lines.filter(year__lt=year, account__code=BANK).values("account__fund_id").annotate(total=Sum("amount"))
-    data["bank_before"] = {g["account__fund_id"]: g["total"] for g in before.order_by()}
+    data["bank_before"] = {g["account__fund_id"]: to_fen(g["total"]) for g in before.order_by()}
     end_month = 12 if year < today.year else max(months, 1)
     window = (_shift(year, end_month, 11), _shift(year, end_month, -1))
     spent = (
@@ -160,7 +162,7 @@ def _gather(*, year: int, district_id: int | None, months: int, today: dt.date) 
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    data["last12"] = {g["account__fund_id"]: g["total"] for g in spent}
+    data["last12"] = {g["account__fund_id"]: to_fen(g["total"]) for g in spent}
     return data
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,7 +28,13 @@ class CoreConfig(AppConfig):
             kind=JOB_KIND,
         )
         register_jobs(
-            JobKind(RECONCILE_KIND, fund_books_reconcile_job, _("基金账簿对账"), start="year"),
+            JobKind(
+                RECONCILE_KIND,
+                fund_books_reconcile_job,
+                _("基金账簿对账"),
+                start="year",
+                default_year=lambda: timezone.localdate().year,  # the nightly run's year
+            ),  # fmt: skip
             JobKind(BACKFILL_KIND, fund_books_backfill_job, _("基金账簿补记"), start="plain"),
         )
         register_count_labels({"differences": _("差额处数"), "entries_posted": _("补记凭证数")})

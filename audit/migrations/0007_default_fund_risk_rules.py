@@ -10,7 +10,7 @@ DEFAULT = "默认值（可配置）：种子文件未规定阈值"
 RULES = [
     ("months_below", "3", "red", DEFAULT),
     ("months_below", "6", "yellow", DEFAULT),
-    ("months_above", "24", "yellow", DEFAULT + "；结余过多"),
+    ("months_above", "24", "yellow", DEFAULT),
     ("current_deficit", "0", "yellow", "003：以收定支、收支平衡"),
     ("budget_deviation", "20", "yellow", DEFAULT + "；按已过月份计算的预算进度与实际偏离的百分比"),
 ]

@@ -18,8 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         suspicions = fraud_scan(actor=None, start=dt.date(DEMO_YEAR, 1, 1), end=dt.date(DEMO_YEAR, 12, 31))
         ratings = credit_rating_compute(year=DEMO_YEAR)
-        districts = sorted(set(JournalLine.objects.exclude(district=None).values_list("district__code", flat=True)))
-        entries = demo_books_seed(year=DEMO_YEAR, district_codes=districts)
+        entries = demo_books_seed(year=DEMO_YEAR)
         actual: dict = {}
         for fund, account, total in (
             JournalLine.objects.filter(year=DEMO_YEAR)
