@@ -11,7 +11,7 @@ from import_export import fields, widgets
 from core.models import AuditEvent, Fund, LedgerAccount
 from core.money import to_fen
 from core.services import audit_event_record, snapshot
-from enrollment.resources import InertExportResource
+from enrollment.resources import WholeFileImportResource
 
 from .fund_models import FundBudget
 
@@ -28,7 +28,7 @@ class AccountWidget(widgets.ForeignKeyWidget):
         return LedgerAccount.objects.filter(fund__code=str(row.get("基金代码") or "").strip(), kind__in=BUDGETED)
 
 
-class FundBudgetResource(InertExportResource):
+class FundBudgetResource(WholeFileImportResource):
     year = fields.Field(attribute="year", column_name="年度")
     fund = fields.Field(attribute="fund", column_name="基金代码", widget=widgets.ForeignKeyWidget(Fund, field="code"))
     account = fields.Field(attribute="account", column_name="科目代码", widget=AccountWidget())
@@ -41,10 +41,6 @@ class FundBudgetResource(InertExportResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
-
-    def import_data(self, dataset, **kwargs):
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, **kwargs)
 
     def before_import_row(self, row, **kwargs):
         try:

@@ -22,7 +22,15 @@ class InertExportResource(resources.ModelResource):
         return cell_inert(super().export_field(field, instance, **kwargs))
 
 
-class EmployerResource(InertExportResource):
+class WholeFileImportResource(InertExportResource):
+    """Imports the whole file or nothing: one bad row leaves the table untouched, as in the staged import."""
+
+    def import_data(self, dataset, **kwargs):
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
+
+
+class EmployerResource(WholeFileImportResource):
     credit_code = fields.Field(attribute="credit_code", column_name="统一社会信用代码")
     name = fields.Field(attribute="name", column_name="单位名称")
     district_code = fields.Field(attribute="district__code", column_name="区县代码", readonly=True)
@@ -34,11 +42,6 @@ class EmployerResource(InertExportResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
-
-    def import_data(self, dataset, **kwargs):
-        # Whole file or nothing: one bad row leaves the table untouched, as in the staged import.
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, **kwargs)
 
     def before_import_row(self, row, **kwargs):
         try:
