@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from core.ledger_chart import BANK
 from core.ledger_jobs import RECONCILE_KIND
 from core.models import District, Fund, JobRun, JournalLine, LedgerAccount
-from core.money import to_fen
+from core.money import amount_text, to_fen
 from core.roles import Capability
 
 from .fund_models import FundBudget, FundRiskRule
@@ -197,8 +197,9 @@ def _warnings(book: dict, rules: list[FundRiskRule], fund_id: int) -> list[dict[
     gap = book["expense_total"] - book["income_total"]
     for r in mine:
         if r.kind == FundRiskRule.Kind.CURRENT_DEFICIT and gap > r.threshold:
-            found.append(_warning(r, book, _("本年收入 %(i)s 元，支出 %(e)s 元，缺口 %(g)s 元")
-                                  % {"i": book["income_total"], "e": book["expense_total"], "g": gap}))  # fmt: skip
+            figures = {"i": amount_text(book["income_total"]), "e": amount_text(book["expense_total"]),
+                       "g": amount_text(gap)}  # fmt: skip
+            found.append(_warning(r, book, _("本年收入 %(i)s 元，支出 %(e)s 元，缺口 %(g)s 元") % figures))
     budget = book.get("budget")
     if budget and budget["elapsed"]:
         share = Decimal(budget["elapsed"]) / 12
@@ -211,9 +212,9 @@ def _warnings(book: dict, rules: list[FundRiskRule], fund_id: int) -> list[dict[
                 expected = planned * share
                 off = _ratio(abs(actual - expected), expected)
                 if off is not None and off > r.threshold:
-                    found.append(_warning(r, book, _("%(what)s预算进度 %(exp)s 元，实际 %(act)s 元，偏离 %(off)s%%")
-                                          % {"what": label, "exp": expected.quantize(Decimal("0.01")),
-                                             "act": actual, "off": off}))  # fmt: skip
+                    figures = {"what": label, "exp": amount_text(expected), "act": amount_text(actual), "off": off}
+                    text = _("%(what)s预算进度 %(exp)s 元，实际 %(act)s 元，偏离 %(off)s%%") % figures
+                    found.append(_warning(r, book, text))
     return found
 
 

@@ -306,9 +306,9 @@ def test_warnings_name_their_rule_and_figure(scenario, auditor, reviewer_yuzhong
     city = staff_client(auditor).get(API, {"year": 2023}).json()
     assert warned(city) == [
         ("yellow", EMPLOYEE, ABOVE_24, "可支付月数 26.1 个月"),
-        ("yellow", EMPLOYEE, DEFICIT, "本年收入 7200.00 元，支出 8568.00 元，缺口 1368.00 元"),
+        ("yellow", EMPLOYEE, DEFICIT, "本年收入 7,200.00 元，支出 8,568.00 元，缺口 1,368.00 元"),
         ("yellow", RESIDENT, BELOW_6, "可支付月数 5.8 个月"),
-        ("yellow", RESIDENT, DEFICIT, "本年收入 4507.34 元，支出 7112.00 元，缺口 2604.66 元"),
+        ("yellow", RESIDENT, DEFICIT, "本年收入 4,507.34 元，支出 7,112.00 元，缺口 2,604.66 元"),
     ]
     # personal accounts: 0.0 months, yet no months rule applies to them (they grow by design)
     assert book(city, "employee_accounts")["warnings"] == []
@@ -341,9 +341,9 @@ def test_a_budget_off_its_time_progress_is_warned(scenario, auditor):
     # a past year: all 12 months elapsed, so the progress is the whole 5000.00; 7200.00 is 44.0 % off.
     # No expense budget, so no expense deviation.
     rule = f"预算执行偏离超过 20%（{DEFAULT}；按已过月份计算的预算进度与实际偏离的百分比）"
-    assert ("yellow", EMPLOYEE, rule, "收入预算进度 5000.00 元，实际 7200.00 元，偏离 44.0%") in warned(body)
+    assert ("yellow", EMPLOYEE, rule, "收入预算进度 5,000.00 元，实际 7,200.00 元，偏离 44.0%") in warned(body)
     assert [w for w in warned(body) if w[2] == rule] == [
-        ("yellow", EMPLOYEE, rule, "收入预算进度 5000.00 元，实际 7200.00 元，偏离 44.0%")
+        ("yellow", EMPLOYEE, rule, "收入预算进度 5,000.00 元，实际 7,200.00 元，偏离 44.0%")
     ]
 
 
