@@ -3,6 +3,8 @@
 The suite runs on PostgreSQL when DATABASE_URL is set (CI), SQLite otherwise.
 """
 
+import os
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -32,4 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # and a page poll meet table locks (SQLITE_LOCKED) that no busy timeout waits out, so a browser test
     # of a background job failed at random. The file runs with the base settings' WAL and IMMEDIATE mode.
     (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
+    # YIBAO_TEST_SQLITE: another file, for two suites side by side on one machine.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.get("YIBAO_TEST_SQLITE", str(BASE_DIR / "var" / "test.sqlite3"))  # noqa: F405
+    }
