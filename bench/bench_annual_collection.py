@@ -67,8 +67,9 @@ def build(n: int) -> int:
 FLOOR_SQL = """
 INSERT INTO contributions_contributionbill
     (person_id, enrollment_id, district_id, coverage_year, scheme, due_amount, subsidy_amount,
-     paid_amount, status, created_at, updated_at)
-SELECT e.person_id, e.id, e.district_id, 2099, e.scheme, s.individual_amount, 0, 0, 'unpaid', now(), now()
+     paid_amount, status, employer_due, fiscal_subsidy, created_at, updated_at)
+SELECT e.person_id, e.id, e.district_id, 2099, e.scheme, s.individual_amount, 0, 0, 'unpaid', 0, s.fiscal_subsidy,
+       now(), now()
 FROM enrollment_enrollment e
 JOIN contributions_contributionstandard s
   ON s.year = 2023 AND s.scheme = e.scheme AND s.category = e.category

@@ -238,6 +238,7 @@ WITH moved AS (
 )
 INSERT INTO benefits_accountentry (account_id, kind, purpose, amount, balance_after, period, note, created_at)
 SELECT id, 'credit', purpose, amount, balance, %(period)s, '', %(now)s FROM moved
+RETURNING id
 """
 
 
@@ -261,20 +262,22 @@ def account_credits_post(
     credited = 0
     postgres = connection.vendor == "postgresql"
     for after, upto, done, total in id_chunks(base, size=CREDIT_CHUNK):
-        # The chunk's credits carry its own time stamp (see contribution_bills_issue): they post to the fund
-        # books, summed per district, in the chunk's transaction.
-        stamp = timezone.now()
+        # The chunk's credits post to the fund books, summed per district, in the chunk's transaction. They
+        # are the month's credits in the id range the chunk wrote (runs of one month take turns, see the
+        # advisory lock): a primary-key range, which the planner reads well even before the new rows are
+        # analysed.
         with transaction.atomic():
-            chunk = {"year": year, "period": period, "after": after, "upto": upto, "now": stamp}
+            chunk = {"year": year, "period": period, "after": after, "upto": upto, "now": timezone.now()}
             if postgres:
-                new = _credit_chunk_sql(**chunk, district_id=district_id)
+                ids = _credit_chunk_sql(**chunk, district_id=district_id)
             else:
-                new = _credit_chunk_python(**chunk, district_id=district_id)
-            if new:
-                mine = {"kind": AccountEntry.Kind.CREDIT, "period": period}
-                mine["created_at" if postgres else "created_at__gte"] = stamp
-                records_post(source="account_credit", memo=f"{period} 个人账户划入", actor=actor, **mine)
-            credited += new
+                ids = _credit_chunk_python(**chunk, district_id=district_id)
+            if ids:
+                records_post(
+                    source="account_credit", memo=f"{period} 个人账户划入", actor=actor,
+                    kind=AccountEntry.Kind.CREDIT, period=period, pk__gte=min(ids), pk__lte=max(ids),
+                )  # fmt: skip
+            credited += len(ids)
         if progress:
             progress(done=done, total=total)
     with transaction.atomic():
@@ -297,7 +300,7 @@ def _month_end(period: int) -> dt.date:
 
 def _credit_chunk_sql(
     *, year: int, period: int, after: int, upto: int, district_id: int | None, now: dt.datetime
-) -> int:
+) -> list[int]:
     district = "AND e.district_id = %(district)s" if district_id else ""
     params = {
         "year": year,
@@ -317,7 +320,7 @@ def _credit_chunk_sql(
             analyze_tables("benefits_personalaccount")
         cursor.execute(_CREDIT_DUE_SQL.format(district=district), params)
         cursor.execute(_CREDIT_SQL, params)
-        credited = cursor.rowcount
+        credited = [row[0] for row in cursor.fetchall()]
         # ON COMMIT DROP alone is not enough: inside an outer transaction the chunk's atomic block is only a
         # savepoint, and the next chunk (or the next month) would find the table still there.
         cursor.execute("DROP TABLE account_credit_due")
@@ -326,7 +329,7 @@ def _credit_chunk_sql(
 
 def _credit_chunk_python(
     *, year: int, period: int, after: int, upto: int, district_id: int | None, now: dt.datetime
-) -> int:
+) -> list[int]:
     """The same for SQLite, the embedded demo database, which has no exact decimals in SQL."""
     rules = {r.category: r for r in AccountCreditRule.objects.filter(year=year)}
     rows = Enrollment.objects.filter(
@@ -369,4 +372,4 @@ def _credit_chunk_python(
         )
     PersonalAccount.objects.bulk_update(changed, ["balance", "updated_at"], batch_size=2000)
     AccountEntry.objects.bulk_create(entries, batch_size=2000)
-    return len(entries)
+    return [entry.pk for entry in entries]
