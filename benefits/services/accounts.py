@@ -64,11 +64,26 @@ def _person_by_id_number(id_number: str, field: str) -> Person:
     return person
 
 
+def holder_death_refusal(holder: Person) -> str | None:
+    """A personal account stops paying once its holder's death is recorded (the balance is settled with
+    the heirs, outside the care it paid for)."""
+    if holder.death_date is None:
+        return None
+    return f"个人账户持有人已于{holder.death_date:%Y-%m-%d}死亡，个人账户停止支付"
+
+
 def account_for_use(*, patient: Person, holder_id_number: str) -> PersonalAccount | None:
-    """The locked account that pays for `patient`: their own, or a family member's they are bound to."""
+    """The locked account that pays for `patient`: their own, or a family member's they are bound to.
+
+    A named holder who has died is refused with the reason; the patient's own account, used by default,
+    simply pays nothing once the patient's death is recorded (the pooled fund still settles care before it)."""
     if not holder_id_number:
+        if patient.death_date is not None:
+            return None
         return PersonalAccount.objects.select_for_update().filter(person=patient).first()
     holder = _person_by_id_number(holder_id_number, "account_holder_id_number")
+    if refusal := holder_death_refusal(holder):
+        raise ValidationError({"account_holder_id_number": refusal})
     account = PersonalAccount.objects.select_for_update().filter(person=holder).first()
     if account is None:
         raise ValidationError({"account_holder_id_number": "该人员没有职工医保个人账户"})
@@ -157,6 +172,8 @@ def account_payment_record(
     account = PersonalAccount.objects.select_for_update().filter(person=holder).first()
     if account is None:
         raise ValidationError({"holder": "该人员没有职工医保个人账户"})
+    if refusal := holder_death_refusal(holder):
+        raise ValidationError({"holder": refusal})
     beneficiary = holder
     if purpose == AccountEntry.Purpose.CRITICAL_CONTRIBUTION:
         if not holder.enrollments.filter(status=Enrollment.Status.ACTIVE, category=Category.RETIRED).exists():
@@ -280,6 +297,10 @@ def account_credits_post(
             credited += len(ids)
         if progress:
             progress(done=done, total=total)
+    if postgres and credited > 10_000:
+        # Next month's "not yet credited" check plans on these statistics: read as an empty ledger (a new
+        # database), it rescans the ledger once per account and a month takes minutes instead of seconds.
+        analyze_tables("benefits_accountentry")
     with transaction.atomic():
         audit_event_record(
             actor=actor,
