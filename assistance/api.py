@@ -1,7 +1,7 @@
 """REST endpoints of medical aid. Each calls a selector or a service, nothing more."""
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -12,11 +12,15 @@ from core.serializers import ImportOutput
 
 from . import selectors, services
 from .importing import aid_recipient_batch_create
-from .models import AidApplication, AidRecipient, HighCostAlert
+from .models import AidApplication, AidEnrollmentItem, AidRecipient, HighCostAlert
 from .serializers import (
     AidApplicationInput,
     AidApplicationOutput,
     AidApplicationTransitionInput,
+    AidCoverageRateOutput,
+    AidEnrollmentItemDismissInput,
+    AidEnrollmentItemEnrollInput,
+    AidEnrollmentItemOutput,
     AidRecipientImportInput,
     AidRecipientInput,
     AidRecipientOutput,
@@ -150,3 +154,84 @@ class HighCostAlertListApi(generics.ListAPIView):
         return selectors.high_cost_alert_list(
             fetched_by=self.request.user, status=params.get("status", ""), year=int(year) if year.isdigit() else None
         )
+
+
+class AidEnrollmentItemListApi(generics.ListAPIView):
+    """The district's 待参保 worklist; `status`, `category` and `q` (ID number or name) filters."""
+
+    queryset = AidEnrollmentItem.objects.none()
+    serializer_class = AidEnrollmentItemOutput
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.aid_enrollment_item_list(
+            fetched_by=self.request.user,
+            status=params.get("status", ""),
+            category=params.get("category", ""),
+            query=params.get("q", ""),
+        )
+
+
+class AidEnrollmentItemDetailApi(generics.RetrieveAPIView):
+    serializer_class = AidEnrollmentItemOutput
+
+    def get_object(self):
+        return selectors.get_aid_enrollment_item_for_user_or_404(
+            fetched_by=self.request.user, item_id=self.kwargs["pk"]
+        )
+
+
+class AidEnrollmentItemEnrollApi(APIView):
+    """Enroll the item's person: person, resident enrollment, aid record and the year's bill, in one go."""
+
+    @extend_schema(request=AidEnrollmentItemEnrollInput, responses=AidEnrollmentItemOutput)
+    def post(self, request, pk: int):
+        item = selectors.get_aid_enrollment_item_for_user_or_404(fetched_by=request.user, item_id=pk)
+        data = AidEnrollmentItemEnrollInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.aid_enrollment_item_enroll(actor=request.user, item=item, **data.validated_data)
+        item = selectors.get_aid_enrollment_item_for_user_or_404(fetched_by=request.user, item_id=pk)
+        return Response(AidEnrollmentItemOutput(item).data)
+
+
+class AidEnrollmentItemDismissApi(APIView):
+    @extend_schema(request=AidEnrollmentItemDismissInput, responses=AidEnrollmentItemOutput)
+    def post(self, request, pk: int):
+        item = selectors.get_aid_enrollment_item_for_user_or_404(fetched_by=request.user, item_id=pk)
+        data = AidEnrollmentItemDismissInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.aid_enrollment_item_dismiss(actor=request.user, item=item, note=data.validated_data["note"])
+        return Response(AidEnrollmentItemOutput(item).data)
+
+
+class AidCoverageRateApi(APIView):
+    """资助困难群众参保率 for `year` per district and aid category (`district_code` to narrow), with who is
+    still missing (masked ID numbers)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("district_code", str)],
+        responses=AidCoverageRateOutput,
+    )
+    def get(self, request):
+        params = request.query_params
+        year = params.get("year", "")
+        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+            raise ValidationError({"year": "年度应在 2000 至 2100 之间"})
+        code = params.get("district_code", "")
+        scope = {"fetched_by": request.user, "year": int(year), "district_id": district_id_for_code(code)}
+        rate = selectors.aid_enrollment_rate(**scope)
+        missing = selectors.aid_enrollment_missing(**scope)
+        rows = [
+            {
+                "kind": "to_enroll", "name": i.name, "id_number_masked": i.masked_id_number, "category": i.category,
+                "district_code": i.district.code, "item_id": i.pk, "person_id": None,
+            }
+            for i in missing["items"]
+        ] + [
+            {
+                "kind": "unpaid", "name": r.person.name, "id_number_masked": r.person.masked_id_number,
+                "category": r.category, "district_code": r.district.code, "item_id": None, "person_id": r.person_id,
+            }
+            for r in missing["recipients"]
+        ]  # fmt: skip
+        return Response(AidCoverageRateOutput({**rate, "missing": rows}).data)

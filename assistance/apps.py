@@ -30,6 +30,8 @@ class AssistanceConfig(AppConfig):
             {
                 "recipients_created": _("新增救助对象"),
                 "recipients_updated": _("更新截止日期的救助对象"),
+                "worklist_created": _("新增待参保人员"),
+                "worklist_updated": _("更新截止日期的待参保人员"),
                 "written": _("写入的预警"),
             }
         )

@@ -1,12 +1,15 @@
 """Staff forms of the assistance app. They only shape input; the services decide what is valid."""
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateField, DistrictChoiceField
 from core.models import District, ImportBatch
+from enrollment.models import SCHEME_CATEGORIES, Category, Scheme
 
-from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
+from .models import AidApplication, AidCategory, AidEnrollmentItem, AidRecipient, HighCostAlert
 from .selectors import aid_year_default
 
 ALL = [("", _("全部"))]
@@ -98,3 +101,43 @@ class AlertHandleForm(forms.Form):
         label=_("跟进结果"), choices=[c for c in HighCostAlert.Status.choices if c[0] != HighCostAlert.Status.OPEN]
     )
     note = forms.CharField(label=_("跟进情况"), max_length=500)
+
+
+class WorklistFilterForm(forms.Form):
+    q = forms.CharField(label=_("身份证号或姓名"), max_length=50, required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=ALL + AidEnrollmentItem.Status.choices, required=False)
+    category = forms.ChoiceField(label=_("救助类别"), choices=ALL + AidCategory.choices, required=False)
+
+
+class WorklistEnrollForm(forms.Form):
+    """What the list does not give and the person register needs; ID number and name come from the list,
+    gender and birth date from the ID number."""
+
+    category = forms.ChoiceField(
+        label=_("居民人员类别"), choices=[(c, Category(c).label) for c in SCHEME_CATEGORIES[Scheme.RESIDENT]]
+    )
+    tier = forms.ChoiceField(label=_("档次"), choices=[("1", _("一档")), ("2", _("二档"))])
+    start_date = DateField(label=_("参保开始日期"), initial=dt.date.today)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    graduation_year = forms.IntegerField(
+        label=_("毕业年份"), required=False, help_text=_("仅在校大学生：毕业当年待遇享受至12月31日")
+    )
+    coverage_year = forms.IntegerField(
+        label=_("缴费年度"), min_value=2000, max_value=2100, help_text=_("按该年度的资助参保政策生成缴费单")
+    )
+
+
+class WorklistDismissForm(forms.Form):
+    note = forms.CharField(
+        label=_("核销原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如：已在外地参保、已迁出本区县、已死亡"),
+    )
+
+
+class CoverageRateForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, initial=aid_year_default)
+    district = DistrictChoiceField(
+        label=_("区县"), queryset=District.objects.order_by("code"), required=False, empty_label=_("全部")
+    )

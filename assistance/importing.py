@@ -1,11 +1,14 @@
 """Aid-recipient lists from a file (civil affairs' 特困/低保 lists, rural revitalisation's monitored people).
 
 One ImportBatch kind of the enrollment import pipeline, checked and applied in one step like payments:
-rows are checked in Python, then chunk by chunk with set-based queries (one lookup of people and of
-existing records per chunk, then bulk insert / bulk update). The person must already be registered
-and the name must match. Re-importing the same list creates nothing: (person, category, valid_from)
-is unique, and a known record is "unchanged" (or gets the file's new end date). In atomic mode any
-refused row cancels the whole batch.
+rows are checked in Python, then chunk by chunk with set-based queries (one lookup of people, of
+existing records and of worklist items per chunk, then bulk insert / bulk update). A registered person
+must have the list's name and belong to the batch's district. An ID number nobody has registered is
+not refused: 002 asks "确保应保尽保、应助尽助", so it becomes a 待参保 worklist item (AidEnrollmentItem) of
+the batch's district (a city-wide list names the district in the optional 区县 column) for a clerk to
+enroll. Re-importing the same list creates nothing: (person, category, valid_from) and (ID number,
+category, valid_from) are unique, and a known record is "unchanged" (or gets the file's new end date).
+In atomic mode any refused row cancels the whole batch.
 """
 
 import datetime as dt
@@ -13,6 +16,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,11 +24,11 @@ from core.importing.batches import batch_store_and_queue
 from core.importing.registry import Importer
 from core.importing.rowfile import row_file_apply, row_file_batch_run
 from core.importing.rows import RowError
-from core.models import ImportBatch, User
+from core.models import District, ImportBatch, User
 from enrollment.models import Person
 from enrollment.validators import InvalidValue, mask_id_number, validate_id_number, validate_person_name
 
-from .models import AidCategory, AidRecipient
+from .models import AidCategory, AidEnrollmentItem, AidRecipient
 
 HEADERS = {
     "姓名": "name",
@@ -33,6 +37,7 @@ HEADERS = {
     "认定开始日期": "valid_from",
     "认定截止日期": "valid_to",
     "数据来源": "source",
+    "区县": "district",
 }
 REQUIRED = ("姓名", "身份证号", "救助类别", "认定开始日期")
 CATEGORIES = {str(label): value for value, label in AidCategory.choices}
@@ -56,6 +61,7 @@ class AidRow(NamedTuple):
     valid_from: dt.date
     valid_to: dt.date | None
     source: str
+    district_id: int | None
 
 
 @transaction.atomic
@@ -95,8 +101,19 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+def _districts() -> dict[str, int]:
+    """区县 as a list may name it: by 6-digit code or by name."""
+    rows = District.objects.values_list("id", "code", "name")
+    return {code: pk for pk, code, _name in rows} | {name: pk for pk, _code, name in rows}
+
+
 def _check_row(
-    row_number: int, cells: list[str], pos: dict[str, int], default_source: str, errors: list[RowError]
+    row_number: int,
+    cells: list[str],
+    pos: dict[str, int],
+    default_source: str,
+    errors: list[RowError],
+    districts: dict[str, int] | None = None,
 ) -> AidRow | None:
     def cell(field: str) -> str:
         i = pos.get(field)
@@ -139,20 +156,25 @@ def _check_row(
     source = SOURCES.get(cell("source")) if cell("source") else default_source
     if source is None:
         errors.append((row_number, "数据来源", cell("source")[:20], "数据来源无效，应为民政、乡村振兴或医保"))
+    district_id = None
+    if cell("district"):
+        district_id = (districts or {}).get(cell("district"))
+        if district_id is None:
+            errors.append((row_number, "区县", cell("district")[:20], "区县无效，应为区县代码或区县名称"))
     if len(errors) != before:
         return None
-    return AidRow(row_number, id_number, name, category, valid_from, valid_to, source)
+    return AidRow(row_number, id_number, name, category, valid_from, valid_to, source, district_id)
 
 
 def _apply_chunk(batch: ImportBatch, rows: list[AidRow], errors: list[RowError], counts: dict[str, int]) -> None:
-    """Match rows to registered people, refuse what must be refused, write the rest in bulk.
+    """Match rows to registered people, refuse what must be refused, put the unregistered on the worklist,
+    write the rest in bulk.
 
     The rows are no repeats of an earlier row (same person, category and start): the floor refused those."""
+    numbers = {r.id_number for r in rows}
     people = {
         p["id_number"]: p
-        for p in Person.objects.filter(id_number__in={r.id_number for r in rows}).values(
-            "id", "id_number", "name", "district_id"
-        )
+        for p in Person.objects.filter(id_number__in=numbers).values("id", "id_number", "name", "district_id")
     }
     existing = {
         (r.person_id, r.category, r.valid_from): r
@@ -160,13 +182,46 @@ def _apply_chunk(batch: ImportBatch, rows: list[AidRow], errors: list[RowError],
         .filter(person_id__in=[p["id"] for p in people.values()], valid_from__in={r.valid_from for r in rows})
         .only("id", "person_id", "category", "valid_from", "valid_to")
     }
-    not_found = "该身份证号未在本区县参保登记" if batch.district_id else "该身份证号未参保登记"
-    new, changed = [], []
-    for row_number, id_number, name, category, valid_from, valid_to, source in rows:
+    items = {
+        (i.district_id, i.id_number, i.category, i.valid_from): i
+        for i in AidEnrollmentItem.objects.select_for_update()
+        .filter(id_number__in=numbers - people.keys(), valid_from__in={r.valid_from for r in rows})
+        .only("id", "id_number", "category", "valid_from", "valid_to", "district_id", "status")
+    }
+    new, changed, new_items, changed_items = [], [], [], []
+    for row_number, id_number, name, category, valid_from, valid_to, source, row_district in rows:
         person = people.get(id_number)
-        # A person of another district is refused exactly like an unknown one: nothing about them shows.
-        if person is None or (batch.district_id and person["district_id"] != batch.district_id):
-            errors.append((row_number, "身份证号", mask_id_number(id_number), not_found))
+        if person is None:
+            district_id = batch.district_id or row_district
+            if district_id is None:
+                errors.append((row_number, "区县", "", "该身份证号未参保登记；全市名单须在“区县”列写明其所在区县"))
+                continue
+            if batch.district_id and row_district and row_district != batch.district_id:
+                errors.append((row_number, "区县", "", "区县与本批次导入的区县不符"))
+                continue
+            item = items.get((district_id, id_number, category, valid_from))
+            if item is None:
+                new_items.append(
+                    AidEnrollmentItem(
+                        id_number=id_number,
+                        name=name,
+                        category=category,
+                        valid_from=valid_from,
+                        valid_to=valid_to,
+                        source=source,
+                        district_id=district_id,
+                        import_batch_id=batch.pk,
+                    )
+                )
+            elif item.valid_to == valid_to or item.status != AidEnrollmentItem.Status.OPEN:
+                counts["unchanged"] += 1
+            else:
+                item.valid_to = valid_to
+                changed_items.append(item)
+            continue
+        # A person of another district is refused: their record is that district's to keep.
+        if batch.district_id and person["district_id"] != batch.district_id:
+            errors.append((row_number, "身份证号", mask_id_number(id_number), "该身份证号未在本区县参保登记"))
             continue
         if person["name"] != name:
             errors.append((row_number, "姓名", name[:20], "姓名与登记信息不符"))
@@ -190,27 +245,51 @@ def _apply_chunk(batch: ImportBatch, rows: list[AidRow], errors: list[RowError],
             old.valid_to = valid_to
             changed.append(old)
     AidRecipient.objects.bulk_create(new, batch_size=2000)
+    _close_items_of_registered(people)
+    AidEnrollmentItem.objects.bulk_create(new_items, batch_size=2000)
     now = timezone.now()
-    for record in changed:
+    for record in [*changed, *changed_items]:
         record.updated_at = now
     AidRecipient.objects.bulk_update(changed, ["valid_to", "updated_at"], batch_size=2000)
+    AidEnrollmentItem.objects.bulk_update(changed_items, ["valid_to", "updated_at"], batch_size=2000)
     counts["recipients_created"] += len(new)
     counts["recipients_updated"] += len(changed)
+    counts["worklist_created"] += len(new_items)
+    counts["worklist_updated"] += len(changed_items)
+
+
+def _close_items_of_registered(people: dict[str, dict]) -> None:
+    """Someone on a worklist who has since been registered the ordinary way is no longer 待参保."""
+    if not people:
+        return
+    AidEnrollmentItem.objects.filter(status=AidEnrollmentItem.Status.OPEN, id_number__in=people.keys()).update(
+        status=AidEnrollmentItem.Status.ENROLLED,
+        person_id=Subquery(Person.objects.filter(id_number=OuterRef("id_number")).values("id")[:1]),
+        note="已另行参保登记（名单再次导入时核对）",
+        closed_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
 
 
 def aid_recipient_batch_run(*, batch_id: int, run_id: int | None = None) -> dict[str, Any]:
     """Check and apply an aid-recipient list (逐行: chunk by chunk; 整批: one transaction, all or nothing)."""
-    counts = {"total_rows": 0, "recipients_created": 0, "recipients_updated": 0, "unchanged": 0}
+    counts = {
+        "total_rows": 0, "recipients_created": 0, "recipients_updated": 0, "worklist_created": 0,
+        "worklist_updated": 0, "unchanged": 0,
+    }  # fmt: skip
 
     def run(batch: ImportBatch) -> tuple[dict[str, int], int, str, str]:
         default_source = (batch.counts or {}).get("default_source", AidRecipient.Source.CIVIL_AFFAIRS)
+        districts = _districts()
         return row_file_apply(
             batch=batch,
             run_id=run_id,
-            check_row=lambda number, cells, pos, errors: _check_row(number, cells, pos, default_source, errors),
+            check_row=lambda number, cells, pos, errors: _check_row(
+                number, cells, pos, default_source, errors, districts
+            ),
             apply_chunk=lambda chunk, errors: _apply_chunk(batch, chunk, errors, counts),
             counts=counts,
-            written=("recipients_created", "recipients_updated"),
+            written=("recipients_created", "recipients_updated", "worklist_created", "worklist_updated"),
         )
 
     return row_file_batch_run(
@@ -230,7 +309,7 @@ AID_RECIPIENTS_IMPORTER = Importer(
     key_columns=("身份证号", "救助类别", "认定开始日期"),
     create=aid_recipient_batch_create,
     on_upload_page=False,
-    example=("张三", "11010519491231002X", "特困人员", "2023-01-01", "", "民政"),
+    example=("张三", "11010519491231002X", "特困人员", "2023-01-01", "", "民政", ""),
     duplicate_message="与文件第{row}行重复（同一人、同一救助类别、同一开始日期）",
     duplicate_shown=lambda row: mask_id_number(row.id_number),
 )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import District, TimeStampedModel
 from enrollment.models import Person
+from enrollment.validators import mask_id_number
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -168,3 +169,79 @@ class HighCostAlert(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.out_of_pocket}"
+
+
+class AidEnrollmentItem(TimeStampedModel):
+    """待参保: a person on an authority's aid list who is not registered yet (002: "确保应保尽保、应助尽助").
+
+    The list import puts them here instead of refusing the row; a clerk of the item's district enrolls them
+    (person, resident enrollment, aid record and the year's bill with its 资助参保, in one go), which closes
+    the item with a link to the person. Until then they count as not insured in the 资助参保率."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待参保")
+        ENROLLED = "enrolled", _("已参保")
+        DISMISSED = "dismissed", _("已核销")
+
+    # The only moves an item may make; both ends are final.
+    TRANSITIONS = {
+        Status.OPEN: {Status.ENROLLED, Status.DISMISSED},
+        Status.ENROLLED: set(),
+        Status.DISMISSED: set(),
+    }
+
+    id_number = models.CharField(_("身份证号"), max_length=18)
+    name = models.CharField(_("姓名"), max_length=50)
+    category = models.CharField(_("救助类别"), max_length=20, choices=AidCategory.choices)
+    valid_from = models.DateField(_("认定开始日期"))
+    valid_to = models.DateField(_("认定截止日期"), null=True, blank=True)
+    source = models.CharField(_("数据来源"), max_length=20, choices=AidRecipient.Source.choices)
+    district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(
+        "core.ImportBatch",
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    person = models.ForeignKey(
+        Person, verbose_name=_("参保人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("办理说明"), max_length=500, blank=True)
+    closed_by = models.ForeignKey(
+        "core.User", verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待参保救助对象")
+        verbose_name_plural = _("待参保救助对象")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["district", "status", "-id"], name="aid_enroll_item_queue_idx"),
+            models.Index(fields=["id_number"], name="aid_enroll_item_id_number_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "id_number", "category", "valid_from"], name="one_aid_enroll_item_per_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                name="aid_enroll_item_valid_to_after_from",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="enrolled") | models.Q(person__isnull=False),
+                name="aid_enroll_item_enrolled_has_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.valid_from} {self.get_status_display()}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)

@@ -1,4 +1,5 @@
-"""工作台 items of medical aid: applications to review, to decide and to pay, high-cost alerts to follow up.
+"""工作台 items of medical aid: applications to review, to decide and to pay, high-cost alerts to follow up,
+aid recipients still to enroll (待参保, 应保尽保).
 
 Counted in the user's district (`scope_to_user`) over the (district, status, -id) queue indexes, at most
 CAP + 1 rows each (core.workqueue.capped_count). Registered in AssistanceConfig.ready()."""
@@ -12,7 +13,7 @@ from core.access import scope_to_user
 from core.roles import Capability
 from core.workqueue import QueueItem, capped_count, has
 
-from .models import AidApplication, HighCostAlert
+from .models import AidApplication, AidEnrollmentItem, HighCostAlert
 
 Status = AidApplication.Status
 
@@ -26,6 +27,12 @@ def _applications(status: str):
 
 def _open_alerts(user: Any) -> int:
     return capped_count(scope_to_user(HighCostAlert.objects.filter(status=HighCostAlert.Status.OPEN), user=user))
+
+
+def _open_worklist(user: Any) -> int:
+    return capped_count(
+        scope_to_user(AidEnrollmentItem.objects.filter(status=AidEnrollmentItem.Status.OPEN), user=user)
+    )
 
 
 def _url(name: str, status: str):
@@ -65,5 +72,13 @@ def assistance_queue_items() -> list[QueueItem]:
             count=_open_alerts,
             url=_url("assistance:alert_list", HighCostAlert.Status.OPEN),
             order=30,
+        ),
+        QueueItem(
+            key="aid_to_enroll",
+            label=_("待参保的医疗救助对象"),
+            visible=has(Capability.EDIT),
+            count=_open_worklist,
+            url=_url("assistance:worklist", AidEnrollmentItem.Status.OPEN),
+            order=23,
         ),
     ]

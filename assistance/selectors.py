@@ -3,18 +3,21 @@ their category's policy gives (the settlement's third tier, the contribution sub
 
 import datetime as dt
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from assistance.terms import AidTerms
 from core.access import get_scoped_or_404, require_capability, scope_to_user
+from core.models import District
 from core.roles import Capability
 from enrollment.models import Person
 from enrollment.validators import normalize_id_number
 
-from .models import AidApplication, AidCategory, AidPolicy, AidRecipient, HighCostAlert
+from .coverage import coverage
+from .models import AidApplication, AidCategory, AidEnrollmentItem, AidPolicy, AidRecipient, HighCostAlert
 
 _ID_PREFIX = re.compile(r"^[0-9]{6,17}[0-9X]?$")
 
@@ -138,3 +141,141 @@ def aid_year_default() -> int:
     this_year = timezone.localdate().year
     year = AidPolicy.objects.filter(year__lte=this_year).order_by("-year").values_list("year", flat=True).first()
     return year or this_year
+
+
+# --- 待参保 worklist and the 资助参保率 (应保尽保) ---
+
+
+def aid_enrollment_item_list(
+    *, fetched_by: Any, status: str = "", category: str = "", query: str = ""
+) -> QuerySet[AidEnrollmentItem]:
+    """Worklist items of the user's district; `query` is an ID number (whole or leading digits) or a name."""
+    require_capability(fetched_by, Capability.VIEW)
+    qs = scope_to_user(AidEnrollmentItem.objects.all(), user=fetched_by).select_related("district", "person")
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    query = (query or "").strip()
+    if query:
+        number = normalize_id_number(query)
+        if _ID_PREFIX.match(number):
+            qs = qs.filter(id_number=number) if len(number) == 18 else qs.filter(id_number__startswith=number)
+        else:
+            qs = qs.filter(name=query)
+    return qs
+
+
+def get_aid_enrollment_item_for_user_or_404(*, fetched_by: Any, item_id: int) -> AidEnrollmentItem:
+    return get_scoped_or_404(
+        AidEnrollmentItem.objects.select_related("district", "person", "closed_by"),
+        user=fetched_by,
+        capability=Capability.VIEW,
+        pk=item_id,
+    )
+
+
+def subsidised_categories(*, year: int) -> list[str]:
+    """The categories whose aid policy of the year pays part of the contribution (资助参保)."""
+    return list(
+        AidPolicy.objects.filter(year=year)
+        .filter(Q(subsidy_ratio__gt=0) | Q(subsidy_amount__gt=0))
+        .values_list("category", flat=True)
+    )
+
+
+def _in_year(qs: QuerySet, year: int) -> QuerySet:
+    return qs.filter(valid_from__lte=dt.date(year, 12, 31)).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=dt.date(year, 1, 1))
+    )
+
+
+def aid_enrollment_rate(*, fetched_by: Any, year: int, district_id: int | None = None) -> dict[str, Any]:
+    """资助困难群众参保率 per district and aid category (004 表2: 100%, binding).
+
+    Per (district, category) of a category the year's policy subsidises: the recipients of the year with a
+    fully paid (or fully subsidised) bill for the year, over the recipients plus the open 待参保 items of
+    the list. A person in two categories counts in both rows, once in the totals. Scoped to the user."""
+    require_capability(fetched_by, Capability.VIEW)
+    categories = subsidised_categories(year=year)
+    covered = coverage().covered_people(year)
+    recipients = _in_year(scope_to_user(AidRecipient.objects.all(), user=fetched_by), year).filter(
+        category__in=categories
+    )
+    items = _in_year(scope_to_user(AidEnrollmentItem.objects.all(), user=fetched_by), year).filter(
+        category__in=categories, status=AidEnrollmentItem.Status.OPEN
+    )
+    if district_id is not None:
+        recipients, items = recipients.filter(district_id=district_id), items.filter(district_id=district_id)
+    recipients = recipients.annotate(covered=Exists(covered.filter(person_id=OuterRef("person_id"))))
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+
+    def row(district: int, category: str) -> dict[str, Any]:
+        return rows.setdefault((district, category), {"recipients": 0, "covered": 0, "to_enroll": 0})
+
+    for district, category, is_covered, n in (
+        recipients.values("district_id", "category", "covered")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("district_id", "category", "covered", "n")
+    ):
+        row(district, category)["recipients"] += n
+        row(district, category)["covered"] += n if is_covered else 0
+    for district, category, n in (
+        items.values("district_id", "category").annotate(n=Count("id")).values_list("district_id", "category", "n")
+    ):
+        row(district, category)["to_enroll"] += n
+    names = dict(District.objects.filter(pk__in={d for d, _c in rows}).values_list("id", "name"))
+    order = {c: i for i, c in enumerate(AidCategory.values)}
+    out = []
+    for (district, category), r in sorted(rows.items(), key=lambda kv: (names.get(kv[0][0], ""), order[kv[0][1]])):
+        whole = r["recipients"] + r["to_enroll"]
+        out.append(
+            {
+                "district_id": district, "district_name": names.get(district, ""), "category": category,
+                "category_label": AidCategory(category).label, **r, "denominator": whole,
+                "rate": _percent(r["covered"], whole),
+            }
+        )  # fmt: skip
+    people = recipients.values("person_id").distinct()
+    total_people = people.count()
+    total_covered = people.filter(covered=True).count()
+    total_items = items.count()
+    return {
+        "year": year,
+        "categories": categories,
+        "rows": out,
+        "total": {
+            "recipients": total_people, "covered": total_covered, "to_enroll": total_items,
+            "denominator": total_people + total_items, "rate": _percent(total_covered, total_people + total_items),
+        },
+    }  # fmt: skip
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def aid_enrollment_missing(*, fetched_by: Any, year: int, district_id: int | None = None, limit: int = 500):
+    """Who is still missing from the 资助参保率 of the year: recipients of subsidised categories without a
+    fully paid bill (link: the person) and open worklist items (link: the item). At most `limit` of each."""
+    require_capability(fetched_by, Capability.VIEW)
+    categories = subsidised_categories(year=year)
+    covered = coverage().covered_people(year)
+    recipients = (
+        _in_year(scope_to_user(AidRecipient.objects.all(), user=fetched_by), year)
+        .filter(category__in=categories)
+        .exclude(Exists(covered.filter(person_id=OuterRef("person_id"))))
+        .select_related("person", "district")
+        .order_by("district__code", "person__name", "id")
+    )
+    items = (
+        _in_year(scope_to_user(AidEnrollmentItem.objects.all(), user=fetched_by), year)
+        .filter(category__in=categories, status=AidEnrollmentItem.Status.OPEN)
+        .select_related("district")
+        .order_by("district__code", "name", "id")
+    )
+    if district_id is not None:
+        recipients, items = recipients.filter(district_id=district_id), items.filter(district_id=district_id)
+    return {"recipients": list(recipients[:limit]), "items": list(items[:limit]), "limit": limit}

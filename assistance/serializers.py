@@ -4,8 +4,9 @@ from rest_framework import serializers
 
 from core.api_fields import date_field, money_field, year_field
 from core.models import ImportBatch
+from enrollment.models import SCHEME_CATEGORIES, Category
 
-from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
+from .models import AidApplication, AidCategory, AidEnrollmentItem, AidRecipient, HighCostAlert
 
 
 class _PersonFields(serializers.ModelSerializer):
@@ -79,3 +80,68 @@ class HighCostAlertOutput(_PersonFields):
             "id", "person_id", "person_name", "id_number_masked", "district_code", "year", "out_of_pocket",
             "threshold", "aid_recipient", "status", "note", "created_at", "updated_at",
         ]  # fmt: skip
+
+
+class AidEnrollmentItemOutput(serializers.ModelSerializer):
+    """A worklist item as the API shows it: the ID number masked, like every person output."""
+
+    id_number_masked = serializers.CharField(source="masked_id_number")
+    district_code = serializers.CharField(source="district.code")
+
+    class Meta:
+        model = AidEnrollmentItem
+        fields = [
+            "id", "name", "id_number_masked", "category", "valid_from", "valid_to", "source", "district_code",
+            "import_batch_id", "status", "person_id", "note", "closed_at", "created_at",
+        ]  # fmt: skip
+
+
+class AidEnrollmentItemEnrollInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=[c for c in Category.choices if c[0] in SCHEME_CATEGORIES["resident"]])
+    tier = serializers.ChoiceField(choices=[1, 2])
+    start_date = date_field()
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    graduation_year = serializers.IntegerField(required=False, allow_null=True, default=None)
+    coverage_year = year_field(required=False)
+
+
+class AidEnrollmentItemDismissInput(serializers.Serializer):
+    note = serializers.CharField(max_length=500)
+
+
+class AidCoverageRateRow(serializers.Serializer):
+    district_id = serializers.IntegerField()
+    district_name = serializers.CharField()
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+    recipients = serializers.IntegerField()
+    covered = serializers.IntegerField()
+    to_enroll = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    rate = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+
+class AidCoverageTotal(serializers.Serializer):
+    recipients = serializers.IntegerField()
+    covered = serializers.IntegerField()
+    to_enroll = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    rate = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+
+class AidCoverageMissing(serializers.Serializer):
+    kind = serializers.CharField(help_text="to_enroll (worklist item) or unpaid (recipient without a paid bill)")
+    name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    category = serializers.CharField()
+    district_code = serializers.CharField()
+    item_id = serializers.IntegerField(allow_null=True)
+    person_id = serializers.IntegerField(allow_null=True)
+
+
+class AidCoverageRateOutput(serializers.Serializer):
+    year = serializers.IntegerField()
+    categories = serializers.ListField(child=serializers.CharField())
+    rows = AidCoverageRateRow(many=True)
+    total = AidCoverageTotal()
+    missing = AidCoverageMissing(many=True)

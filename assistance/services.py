@@ -18,9 +18,11 @@ from core.models import AuditEvent, User
 from core.roles import Capability
 from core.scope import require_edit_in_district
 from core.services import acting_user, audit_event_record
-from enrollment.models import Person
+from enrollment.models import Person, Scheme
+from enrollment.services import enrollment_register, person_register
 
-from .models import AidApplication, AidCategory, AidRecipient, HighCostAlert
+from .coverage import coverage
+from .models import AidApplication, AidCategory, AidEnrollmentItem, AidRecipient, HighCostAlert
 
 Status = AidApplication.Status
 FEN = Decimal("0.01")
@@ -67,6 +69,7 @@ def aid_recipient_register(
     valid_from: dt.date,
     valid_to: dt.date | None = None,
     source: str = AidRecipient.Source.BUREAU,
+    import_batch_id: int | None = None,
 ) -> AidRecipient:
     """Record by hand that a person is an aid recipient in a category from a date (district = the person's)."""
     require_edit_in_district(actor=actor, district_id=person.district_id, field="id_number")
@@ -86,6 +89,7 @@ def aid_recipient_register(
         valid_to=valid_to,
         source=source,
         district_id=person.district_id,
+        import_batch_id=import_batch_id,
     )
     try:
         with transaction.atomic():
@@ -285,3 +289,109 @@ def high_cost_alert_handle(*, actor: User | None, alert: HighCostAlert, to_statu
         new_values={"status": to_status, "note": note},
     )
     return alert
+
+
+# --- 待参保 worklist (应保尽保) ---
+
+Item = AidEnrollmentItem.Status
+
+
+def _item_move(*, actor: User | None, item: AidEnrollmentItem, to_status: str) -> AidEnrollmentItem:
+    """Lock the item and check the move against AidEnrollmentItem.TRANSITIONS (the one gate for both moves)."""
+    if actor is not None:
+        require_capability(actor, Capability.EDIT)
+    require_edit_in_district(actor=actor, district_id=item.district_id)
+    item = AidEnrollmentItem.objects.select_for_update().get(pk=item.pk)
+    if to_status not in AidEnrollmentItem.TRANSITIONS[item.status]:
+        raise ValidationError({"status": f"该待参保事项已{Item(item.status).label}，不能再办理"})
+    return item
+
+
+@transaction.atomic
+def aid_enrollment_item_enroll(
+    *,
+    actor: User | None,
+    item: AidEnrollmentItem,
+    category: str,
+    tier: Any,
+    start_date: dt.date,
+    phone: str = "",
+    graduation_year: Any = None,
+    coverage_year: int | None = None,
+) -> AidEnrollmentItem:
+    """Enroll a person of the worklist, all or nothing: register them (ID and name from the list), open a
+    resident enrollment, record them as an aid recipient of the list's category and period, and issue the
+    coverage year's bill, whose 资助参保 comes from that record. The item closes with a link to the person."""
+    item = _item_move(actor=actor, item=item, to_status=Item.ENROLLED)
+    if start_date is None:
+        raise ValidationError({"start_date": "请填写参保开始日期"})
+    year = coverage_year or timezone.localdate().year
+    if Person.objects.filter(id_number=item.id_number).exists():
+        raise ValidationError(
+            {"id_number": "该身份证号已参保登记：请在参保人页面登记救助对象，或重新导入名单以核对此事项"}
+        )
+    person = person_register(
+        actor=actor, id_number=item.id_number, name=item.name, district_id=item.district_id, phone=phone
+    )
+    enrollment = enrollment_register(
+        actor=actor,
+        person=person,
+        scheme=Scheme.RESIDENT,
+        category=category,
+        district_id=item.district_id,
+        start_date=start_date,
+        tier=tier,
+        graduation_year=graduation_year,
+    )
+    recipient = aid_recipient_register(
+        actor=actor,
+        person=person,
+        category=item.category,
+        valid_from=item.valid_from,
+        valid_to=item.valid_to,
+        source=item.source,
+        import_batch_id=item.import_batch_id,
+    )
+    bill = coverage().issue_bill(actor=actor, enrollment=enrollment, coverage_year=year)
+    item.status, item.person = Item.ENROLLED, person
+    item.closed_by, item.closed_at = acting_user(actor), timezone.now()
+    item.save(update_fields=["status", "person", "closed_by", "closed_at", "updated_at"])
+    # The same person may sit on another district's list too: they are enrolled now, here.
+    AidEnrollmentItem.objects.filter(id_number=item.id_number, status=Item.OPEN).update(
+        status=Item.ENROLLED, person=person, note="已由其他事项办理参保", closed_at=item.closed_at
+    )
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.STATUS,
+        obj=item,
+        old_values={"status": Item.OPEN},
+        new_values={
+            "status": Item.ENROLLED, "person_id": person.pk, "enrollment_id": enrollment.pk,
+            "aid_recipient_id": recipient.pk, "bill_id": bill.pk, "coverage_year": year,
+            "subsidy_amount": str(bill.subsidy_amount),
+        },
+    )  # fmt: skip
+    return item
+
+
+@transaction.atomic
+def aid_enrollment_item_dismiss(*, actor: User | None, item: AidEnrollmentItem, note: str) -> AidEnrollmentItem:
+    """核销 an item that needs no enrollment here (insured elsewhere, moved away, deceased), with the reason."""
+    item = _item_move(actor=actor, item=item, to_status=Item.DISMISSED)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "请填写核销原因"})
+    if len(note) > 500:
+        raise ValidationError({"note": "核销原因不超过500个字"})
+    item.status, item.note = Item.DISMISSED, note
+    item.closed_by, item.closed_at = acting_user(actor), timezone.now()
+    item.save(update_fields=["status", "note", "closed_by", "closed_at", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.STATUS,
+        obj=item,
+        old_values={"status": Item.OPEN},
+        new_values={"status": Item.DISMISSED, "note": note},
+        note=note,
+    )
+    return item

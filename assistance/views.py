@@ -1,5 +1,6 @@
-"""Staff pages of medical aid: recipients (list, register, end, import), applications and their
-workflow, high-cost alerts. Thin: parse input, call a selector or a service, render."""
+"""Staff pages of medical aid: recipients (list, register, end, import), the 待参保 worklist and the
+资助参保率 (应保尽保), applications and their workflow, high-cost alerts. Thin: parse input, call a
+selector or a service, render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,14 +27,18 @@ from .forms import (
     AlertHandleForm,
     ApplicationFilterForm,
     ApplicationSubmitForm,
+    CoverageRateForm,
     RecipientEndForm,
     RecipientFilterForm,
     RecipientImportForm,
     RecipientRegisterForm,
     TransitionForm,
+    WorklistDismissForm,
+    WorklistEnrollForm,
+    WorklistFilterForm,
 )
 from .importing import aid_recipient_batch_create
-from .models import AidApplication
+from .models import AidApplication, AidEnrollmentItem
 
 NOT_REGISTERED = "该身份证号未参保登记"
 
@@ -306,3 +312,96 @@ def alert_handle(request, alert_id: int):
         success=_("已记录跟进情况"),
     )
     return redirect("assistance:alert_list")
+
+
+# --- 待参保 worklist and 资助参保率 ---
+
+
+@login_required
+def worklist(request):
+    require_capability(request.user, Capability.VIEW)
+    form = WorklistFilterForm(request.GET or None)
+    filters = _filters(form)
+    items = selectors.aid_enrollment_item_list(
+        fetched_by=request.user,
+        status=filters.get("status", ""),
+        category=filters.get("category", ""),
+        query=filters.get("q", ""),
+    )
+    context = {"form": form, "page": keyset_page(items, after=request.GET.get("after")), "query": _query(request)}
+    return render(request, "assistance/worklist.html", context)
+
+
+def _item_page(request, item: AidEnrollmentItem, *, enroll_form=None, dismiss_form=None, status: int = 200):
+    can_act = (
+        item.status == AidEnrollmentItem.Status.OPEN
+        and request.user.has_capability(Capability.EDIT)
+        and district_in_scope(user=request.user, district_id=item.district_id)
+    )
+    context = {"item": item, "can_act": can_act}
+    if can_act:
+        context["enroll_form"] = enroll_form or WorklistEnrollForm(
+            initial={"coverage_year": timezone.localdate().year}, auto_id="id_enroll_%s"
+        )
+        context["dismiss_form"] = dismiss_form or WorklistDismissForm(auto_id="id_dismiss_%s")
+    return render(request, "assistance/worklist_item.html", context, status=status)
+
+
+@login_required
+def worklist_item(request, item_id: int):
+    item = selectors.get_aid_enrollment_item_for_user_or_404(fetched_by=request.user, item_id=item_id)
+    return _item_page(request, item)
+
+
+@login_required
+@require_POST
+def worklist_enroll(request, item_id: int):
+    item = selectors.get_aid_enrollment_item_for_user_or_404(fetched_by=request.user, item_id=item_id)
+    require_capability(request.user, Capability.EDIT)
+    form = WorklistEnrollForm(request.POST, auto_id="id_enroll_%s")
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.aid_enrollment_item_enroll(actor=request.user, item=item, **data),
+        success=lambda done: _("已办理参保：%(name)s") % {"name": done.person.name},
+        then=lambda done: redirect("enrollment:person_detail", person_id=done.person_id),
+    ):
+        return response
+    return _item_page(request, item, enroll_form=form, status=400)
+
+
+@login_required
+@require_POST
+def worklist_dismiss(request, item_id: int):
+    item = selectors.get_aid_enrollment_item_for_user_or_404(fetched_by=request.user, item_id=item_id)
+    require_capability(request.user, Capability.EDIT)
+    form = WorklistDismissForm(request.POST, auto_id="id_dismiss_%s")
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.aid_enrollment_item_dismiss(actor=request.user, item=item, note=data["note"]),
+        success=_("已核销该待参保事项"),
+        then=lambda done: redirect("assistance:worklist_item", item_id=done.pk),
+    ):
+        return response
+    return _item_page(request, item, dismiss_form=form, status=400)
+
+
+@login_required
+def coverage_rate(request):
+    """资助困难群众参保率 per district and aid category, and who is still missing."""
+    require_capability(request.user, Capability.VIEW)
+    form = CoverageRateForm(request.GET or None, initial={"year": selectors.aid_year_default()})
+    if not request.user.is_city_wide:
+        form.fields["district"].queryset = District.objects.filter(pk=request.user.district_id)
+    filters = _filters(form) if form.is_bound else {}
+    year = filters.get("year") or selectors.aid_year_default()
+    district = filters.get("district")
+    scope = {"fetched_by": request.user, "year": year, "district_id": district.pk if district else None}
+    context = {
+        "form": form,
+        "year": year,
+        "rate": selectors.aid_enrollment_rate(**scope),
+        "missing": selectors.aid_enrollment_missing(**scope),
+    }
+    return render(request, "assistance/coverage_rate.html", context)

@@ -14,7 +14,7 @@ from core.models import LedgerAccount
 
 from .fraud_sql import BUILDERS, Dialect
 from .fund_resources import BUDGETED, FundBudgetResource
-from .models import CreditRating, FraudRule, FundBudget, FundRiskRule, Inspection, Suspicion
+from .models import CreditConsequence, CreditRating, FraudRule, FundBudget, FundRiskRule, Inspection, Suspicion
 
 
 class FraudRuleForm(forms.ModelForm):
@@ -54,14 +54,28 @@ class SuspicionAdmin(ReadOnlyAdmin):
 
 @admin.register(Inspection)
 class InspectionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "institution", "district", "started_on", "status", "recovered_amount", "penalty_amount"]
-    list_filter = ["status"]
+    list_display = [
+        "id", "kind", "institution", "district", "started_on", "status", "recovered_amount", "penalty_amount",
+    ]  # fmt: skip
+    list_filter = ["kind", "status"]
 
 
 @admin.register(CreditRating)
 class CreditRatingAdmin(ReadOnlyAdmin):
     list_display = ["institution", "year", "score", "grade"]
     list_filter = ["year", "grade"]
+
+
+@admin.register(CreditConsequence)
+class CreditConsequenceAdmin(AuditedModelAdmin):
+    """信用评价结果运用: which grade leads to which measure; the next rating job applies a change.
+    Switch a rule off with "active" rather than deleting it."""
+
+    list_display = ["grade", "action", "active", "source", "updated_at"]
+    list_filter = ["grade", "action", "active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(FundBudget)

@@ -1,15 +1,19 @@
-"""信用评价: the yearly credit rating of designated institutions, as a registered batch job."""
+"""信用评价: the yearly credit rating of designated institutions, and what each grade leads to
+(信用评价结果运用, rules in `CreditConsequence`), as a registered batch job."""
 
+import datetime as dt
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from benefits.models import Institution, Settlement
-from core.services import job_run_progress
+from core.models import AuditEvent
+from core.services import audit_event_record, job_run_progress
 
-from .models import CreditRating, Inspection, Suspicion
+from .models import CreditConsequence, CreditRating, Inspection, Suspicion
 
 ZERO = Decimal("0.00")
 REVERSAL_TOLERANCE = Decimal("2")  # percent of the year's settlements
@@ -109,9 +113,82 @@ def credit_rating_compute(*, year: int) -> dict[str, int]:
     }
 
 
+MEASURE_FIELDS = ("on_inspection_list", "settlement_review_from", "credit_measure_reason")
+AUTO_INSPECTORS = "待指派"
+
+
+def credit_consequence_rules() -> dict[str, list[str]]:
+    """Active consequence actions per grade, e.g. {"D": ["inspection_list", ...]}."""
+    rules: dict[str, list[str]] = {}
+    for grade, action in CreditConsequence.objects.filter(active=True).values_list("grade", "action"):
+        rules.setdefault(grade, []).append(action)
+    return rules
+
+
+@transaction.atomic
+def credit_consequences_apply(*, year: int, on: dt.date | None = None) -> dict[str, int]:
+    """Apply the consequence rules to the ratings of `year`; re-running changes nothing.
+
+    The institution's measures follow its latest rating: a year older than the latest rated year is
+    left alone, and a better grade on a re-run lifts the list entry and the settlement hold. A
+    专项检查 opened for a rating is never closed or removed here (the case is the inspectors' to close).
+    Every change of an institution and every case opened is written to the audit trail.
+    """
+    on = on or timezone.localdate()
+    if CreditRating.objects.filter(year__gt=year).exists():
+        return {"changed": 0, "inspections_opened": 0, "skipped_older_year": 1}
+    rules = credit_consequence_rules()
+    action = CreditConsequence.Action
+    ratings = list(CreditRating.objects.filter(year=year).select_related("institution"))
+    opened_for = set(Inspection.objects.filter(credit_rating__year=year).values_list("credit_rating_id", flat=True))
+    changed: list[Institution] = []
+    opened = 0
+    for rating in ratings:
+        actions = rules.get(rating.grade, [])
+        institution = rating.institution
+        old = {f: getattr(institution, f) for f in MEASURE_FIELDS}
+        hold = action.SETTLEMENT_REVIEW in actions
+        listed = action.INSPECTION_LIST in actions
+        institution.on_inspection_list = listed
+        institution.settlement_review_from = (old["settlement_review_from"] or on) if hold else None
+        institution.credit_measure_reason = (
+            f"{year}年度信用评价{rating.get_grade_display()}" if (hold or listed) else ""
+        )
+        new = {f: getattr(institution, f) for f in MEASURE_FIELDS}
+        if new != old:
+            changed.append(institution)
+            audit_event_record(
+                actor=None, action=AuditEvent.Action.UPDATE, obj=institution,
+                old_values={k: str(v) if isinstance(v, dt.date) else v for k, v in old.items() if v != new[k]},
+                new_values={k: str(v) if isinstance(v, dt.date) else v for k, v in new.items() if v != old[k]},
+                note=f"信用评价结果运用（{year}年度）",
+            )  # fmt: skip
+        if action.SPECIAL_INSPECTION in actions and rating.pk not in opened_for:
+            case = Inspection.objects.create(
+                institution=institution, district_id=institution.district_id, kind=Inspection.Kind.SPECIAL,
+                credit_rating=rating, started_on=on, inspectors=AUTO_INSPECTORS,
+                findings=f"{year}年度信用评价为{rating.get_grade_display()}，按信用评价结果运用规则立案专项检查。",
+            )  # fmt: skip
+            audit_event_record(
+                actor=None, action=AuditEvent.Action.CREATE, obj=case,
+                new_values={"kind": case.kind, "credit_rating": rating.pk, "started_on": str(on)},
+                note=f"信用评价结果运用（{year}年度）",
+            )  # fmt: skip
+            opened += 1
+    if changed:
+        now = timezone.now()
+        for institution in changed:
+            institution.updated_at = now  # bulk_update does not touch auto_now fields
+        Institution.objects.bulk_update(changed, [*MEASURE_FIELDS, "updated_at"], batch_size=1000)
+    return {"changed": len(changed), "inspections_opened": opened}
+
+
 def credit_rating(*, run_id: int, year: int) -> dict[str, Any]:
-    """Yearly job: rate the institutions for `year` (idempotent; a re-run updates the same rows)."""
-    job_run_progress(run_id=run_id, done=0, total=1)
+    """Yearly job: rate the institutions for `year`, then apply the consequences of the grades
+    (idempotent; a re-run updates the same rows and opens no second case)."""
+    job_run_progress(run_id=run_id, done=0, total=2)
     counts = credit_rating_compute(year=year)
     job_run_progress(run_id=run_id, done=1)
-    return counts
+    measures = credit_consequences_apply(year=year)
+    job_run_progress(run_id=run_id, done=2)
+    return counts | {f"consequences_{k}": v for k, v in measures.items()}

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
-from assistance.models import AidPolicy, AidRecipient
+from assistance.models import AidEnrollmentItem, AidPolicy, AidRecipient
 from benefits.models import BenefitType, Settlement
 from contributions.models import ContributionBill
 from core.ledger_chart import RESIDENT_POOLED
@@ -37,7 +37,14 @@ def aid_insured_rate(*, year: int, district_id: int | None) -> dict[str, Any]:
     if district_id is not None:
         recipients = recipients.filter(district_id=district_id)
     people = recipients.values("person_id").distinct()
-    total = people.count()
+    # 应保尽保: people on the civil-affairs list not yet registered wait on the worklist; they count as not insured.
+    waiting = AidEnrollmentItem.objects.filter(
+        status=AidEnrollmentItem.Status.OPEN, category__in=categories.values("category"),
+        valid_from__lte=dt.date(year, 12, 31),
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=dt.date(year, 1, 1)))  # fmt: skip
+    if district_id is not None:
+        waiting = waiting.filter(district_id=district_id)
+    total = people.count() + waiting.count()
     insured = ContributionBill.objects.filter(
         coverage_year=year, status=ContributionBill.Status.PAID, person_id__in=people
     ).count()
@@ -49,7 +56,7 @@ def aid_insured_rate(*, year: int, district_id: int | None) -> dict[str, Any]:
         "target": "100",
         "definition": _(
             "当年认定的、属于当年有资助参保政策类别的医疗救助对象中，当年缴费单已缴清的人数"
-            " ÷ 该类救助对象人数（004 表2，约束性指标 100%）"
+            " ÷（该类救助对象人数 + 待参保人数）（004 表2，约束性指标 100%）"
         ),
     }
 

@@ -1,4 +1,5 @@
-"""REST endpoints of fund supervision: 飞行检查 cases and 信用评价. Each view calls a selector or a service."""
+"""REST endpoints of fund supervision: 监督检查 cases (日常, 专项, 飞行检查) and 信用评价.
+Each view calls a selector or a service."""
 
 from decimal import Decimal
 
@@ -36,11 +37,13 @@ class InspectionOutput(serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name")
     district_code = serializers.CharField(source="district.code")
     suspicion_ids = serializers.SerializerMethodField()
+    kind_display = serializers.CharField(source="get_kind_display")
 
     class Meta:
         model = Inspection
         fields = [
-            "id", "institution_code", "institution_name", "district_code", "started_on", "closed_on", "status",
+            "id", "kind", "kind_display", "credit_rating", "institution_code", "institution_name", "district_code",
+            "started_on", "closed_on", "status",
             "inspectors", "findings", "recovered_amount", "penalty_amount", "suspicion_ids", "created_at",
         ]  # fmt: skip
 
@@ -49,6 +52,9 @@ class InspectionOutput(serializers.ModelSerializer):
 
 
 class InspectionInput(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=Inspection.Kind.choices, default=Inspection.Kind.ROUTINE, help_text="日常检查、专项检查或飞行检查"
+    )
     institution_code = serializers.CharField(max_length=12)
     started_on = date_field()
     inspectors = serializers.CharField(max_length=200)
@@ -68,10 +74,15 @@ class CreditRatingOutput(serializers.ModelSerializer):
     institution_code = serializers.CharField(source="institution.code")
     institution_name = serializers.CharField(source="institution.name")
     district_code = serializers.CharField(source="institution.district.code")
+    on_inspection_list = serializers.BooleanField(source="institution.on_inspection_list")
+    settlement_review_from = serializers.DateField(source="institution.settlement_review_from")
 
     class Meta:
         model = CreditRating
-        fields = ["id", "year", "institution_code", "institution_name", "district_code", "score", "grade", "basis"]
+        fields = [
+            "id", "year", "institution_code", "institution_name", "district_code", "score", "grade", "basis",
+            "on_inspection_list", "settlement_review_from",
+        ]  # fmt: skip
 
 
 class InspectionListApi(generics.ListCreateAPIView):
@@ -80,7 +91,7 @@ class InspectionListApi(generics.ListCreateAPIView):
     permission_classes = [IsAuthenticated, CanSupervise]
 
     def get_queryset(self):
-        filters = {k: self.request.query_params.get(k) for k in ("status", "institution")}
+        filters = {k: self.request.query_params.get(k) for k in ("status", "kind", "institution")}
         return selectors.inspection_list(fetched_by=self.request.user, filters=filters).prefetch_related("suspicions")
 
     @extend_schema(request=InspectionInput, responses={201: InspectionOutput})

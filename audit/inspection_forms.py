@@ -32,15 +32,26 @@ def parse_ids(value: str) -> list[int]:
 
 
 class InspectionFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("检查类型"), required=False, choices=[("", _("全部"))] + Inspection.Kind.choices)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + Inspection.Status.choices)
     institution = forms.CharField(label=_("机构编码"), required=False, max_length=12)
 
 
 class InspectionOpenForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("检查类型"),
+        choices=Inspection.Kind.choices,
+        initial=Inspection.Kind.ROUTINE,
+        required=False,  # a select always sends one; a scripted POST without it means 日常检查, as in the API
+        help_text=_("飞行检查指事先不通知的突击检查；专项检查针对某一类问题或某一领域"),
+    )
     institution_code = forms.CharField(label=_("机构编码"), max_length=12)
     started_on = DateField(label=_("检查日期"), initial=dt.date.today)
     inspectors = forms.CharField(label=_("检查人员"), max_length=200)
     findings = forms.CharField(label=_("检查发现"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or Inspection.Kind.ROUTINE
 
 
 class InspectionUpdateForm(forms.Form):

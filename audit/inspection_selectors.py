@@ -14,7 +14,7 @@ from benefits.models import Institution
 from contributions.selectors import coverage_year_default
 
 from .fund_selectors import require_fund_access
-from .models import CreditRating, Inspection, Suspicion
+from .models import CreditConsequence, CreditRating, Inspection, Suspicion
 
 
 def _scoped(queryset: QuerySet, user: Any, district_field: str = "district") -> QuerySet:
@@ -27,6 +27,8 @@ def inspection_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -
     qs = _scoped(Inspection.objects.select_related("institution", "district"), fetched_by)
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
     if filters.get("institution"):
         qs = qs.filter(institution__code=str(filters["institution"]).strip().upper())
     return qs.order_by("-id")
@@ -72,6 +74,14 @@ def credit_rating_list(*, fetched_by: Any, filters: dict[str, Any] | None = None
     if filters.get("grade"):
         qs = qs.filter(grade=filters["grade"])
     return qs.order_by("-id")
+
+
+def credit_consequence_labels() -> dict[str, list[str]]:
+    """The active consequence rules as labels per grade, e.g. {"D": ["列入重点检查名单", ...]}."""
+    labels: dict[str, list[str]] = {}
+    for rule in CreditConsequence.objects.filter(active=True).order_by("grade", "action"):
+        labels.setdefault(rule.grade, []).append(rule.get_action_display())
+    return labels
 
 
 def credit_rating_year_default() -> int:

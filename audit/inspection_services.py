@@ -1,4 +1,5 @@
-"""飞行检查 (飞检) writes: open a case, record findings and money, link confirmed suspicions, close.
+"""监督检查 writes (日常检查, 专项检查, 飞行检查): open a case, record findings and money, link confirmed
+suspicions, close.
 
 Only staff with the supervise capability, and district-bound supervisors only for institutions of their
 own district. Every change is written to the audit trail in the same transaction.
@@ -20,7 +21,9 @@ from core.models import AuditEvent, User
 from core.roles import Capability
 from core.services import audit_event_record, changed_values, snapshot
 
-AUDITED_FIELDS = ("inspectors", "findings", "recovered_amount", "penalty_amount", "status", "started_on", "closed_on")
+AUDITED_FIELDS = (
+    "kind", "inspectors", "findings", "recovered_amount", "penalty_amount", "status", "started_on", "closed_on",
+)  # fmt: skip
 # Allowed status changes: an open case may be closed; a closed case stays closed.
 TRANSITIONS = {Inspection.Status.OPEN: {Inspection.Status.CLOSED}, Inspection.Status.CLOSED: set()}
 MAX_MONEY = Decimal("999999999999.99")
@@ -64,14 +67,23 @@ def _audit(actor: User | None, inspection: Inspection, old: dict[str, Any], acti
 
 @transaction.atomic
 def inspection_open(
-    *, actor: User | None, institution: Institution, started_on: dt.date, inspectors: str, findings: str = ""
+    *,
+    actor: User | None,
+    institution: Institution,
+    started_on: dt.date,
+    inspectors: str,
+    findings: str = "",
+    kind: str = Inspection.Kind.ROUTINE,
 ) -> Inspection:
     _require_supervisor_of(actor, institution.district_id)
+    if kind not in Inspection.Kind.values:
+        raise ValidationError({"kind": _("请选择检查类型：日常检查、专项检查或飞行检查")})
     if started_on is None:
         raise ValidationError({"started_on": _("请填写检查日期")})
     inspection = Inspection.objects.create(
         institution=institution,
         district_id=institution.district_id,
+        kind=kind,
         started_on=started_on,
         inspectors=_inspectors(inspectors),
         findings=(findings or "").strip(),

@@ -1,4 +1,5 @@
-"""Staff pages of fund supervision: 飞行检查 cases and institutions' 信用评价. Thin: parse, call, render."""
+"""Staff pages of fund supervision: 监督检查 cases (日常, 专项, 飞行检查) and institutions' 信用评价.
+Thin: parse, call, render."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -53,18 +54,18 @@ def inspection_new(request):
             raise ValidationError({"institution_code": _("机构编码不存在或不在您的管辖范围内")})
         return services.inspection_open(
             actor=request.user, institution=institution, started_on=data["started_on"],
-            inspectors=data["inspectors"], findings=data["findings"],
+            inspectors=data["inspectors"], findings=data["findings"], kind=data["kind"],
         )  # fmt: skip
 
     if response := form_submit(
         request,
         form,
         call=open_case,
-        success=_("已立案飞行检查"),
+        success=lambda inspection: _("已立案%(kind)s") % {"kind": inspection.get_kind_display()},
         then=lambda inspection: redirect("audit:inspection_detail", inspection_id=inspection.pk),
     ):
         return response
-    return render(request, "audit/inspection_form.html", {"form": form, "title": _("新建飞行检查")},
+    return render(request, "audit/inspection_form.html", {"form": form, "title": _("新建监督检查")},
                   status=400 if form.errors else 200)  # fmt: skip
 
 
@@ -132,5 +133,8 @@ def credit_rating_list(request):
     filters = form.cleaned_data if form.is_valid() else {"year": -1}
     page = keyset_page(selectors.credit_rating_list(fetched_by=request.user, filters=filters),
                        after=request.GET.get("after"))  # fmt: skip
-    context = {"form": form, "page": page, "query": _query(request)}
+    rules = selectors.credit_consequence_labels()
+    for rating in page.items:
+        rating.consequences = rules.get(rating.grade, [])
+    context = {"form": form, "page": page, "query": _query(request), "rules": sorted(rules.items())}
     return render(request, "audit/credit_rating_list.html", context, status=200 if form.is_valid() else 400)

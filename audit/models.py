@@ -95,7 +95,13 @@ class Suspicion(TimeStampedModel):
 
 
 class Inspection(TimeStampedModel):
-    """飞行检查 (飞检): an unannounced inspection of an institution, its findings and recovered money."""
+    """监督检查 of an institution, its findings and recovered money. Three kinds, from 002: "持续强化日常监管
+    全覆盖，组织开展市级飞检" and "开展医保基金专项检查"; only an unannounced one is a 飞行检查 (飞检)."""
+
+    class Kind(models.TextChoices):
+        ROUTINE = "routine", _("日常检查")
+        SPECIAL = "special", _("专项检查")
+        FLIGHT = "flight", _("飞行检查")
 
     class Status(models.TextChoices):
         OPEN = "open", _("检查中")
@@ -105,6 +111,12 @@ class Inspection(TimeStampedModel):
         "benefits.Institution", verbose_name=_("定点医药机构"), on_delete=models.PROTECT, related_name="inspections"
     )
     district = models.ForeignKey("core.District", verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("检查类型"), max_length=10, choices=Kind.choices, default=Kind.ROUTINE)
+    # Set when the case was opened by a credit-rating consequence (专项检查 of a D-rated institution).
+    credit_rating = models.ForeignKey(
+        "CreditRating", verbose_name=_("信用评价"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="inspections",
+    )  # fmt: skip
     started_on = models.DateField(_("检查日期"))
     closed_on = models.DateField(_("结案日期"), null=True, blank=True)
     inspectors = models.CharField(_("检查人员"), max_length=200)
@@ -118,8 +130,8 @@ class Inspection(TimeStampedModel):
     )
 
     class Meta:
-        verbose_name = _("飞行检查")
-        verbose_name_plural = _("飞行检查")
+        verbose_name = _("监督检查")
+        verbose_name_plural = _("监督检查")
         ordering = ["-started_on", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -129,6 +141,8 @@ class Inspection(TimeStampedModel):
                 condition=models.Q(closed_on__isnull=True) | models.Q(closed_on__gte=models.F("started_on")),
                 name="inspection_closed_after_start",
             ),
+            # A rating opens at most one case; re-running the rating job finds it instead of opening another.
+            models.UniqueConstraint(fields=["credit_rating"], name="one_inspection_per_credit_rating"),
         ]
 
     def __str__(self) -> str:
@@ -165,6 +179,31 @@ class CreditRating(TimeStampedModel):
         return f"{self.institution_id} {self.year} {self.grade}"
 
 
+class CreditConsequence(TimeStampedModel):
+    """信用评价结果运用: what a grade leads to, as data a municipal admin edits. 004 (Chengdu) asks to link
+    "信用评价结果、综合绩效考核结果与预算管理、检查稽核、定点协议管理"; 002 only "研究建立医保信用监管制度".
+    Neither names a measure per grade, so the seeded rules are 可配置默认值."""
+
+    class Action(models.TextChoices):
+        INSPECTION_LIST = "inspection_list", _("列入重点检查名单")
+        SPECIAL_INSPECTION = "special_inspection", _("立案专项检查")
+        SETTLEMENT_REVIEW = "settlement_review", _("暂缓结算并逐笔审核")
+
+    grade = models.CharField(_("等级"), max_length=1, choices=CreditRating.Grade.choices)
+    action = models.CharField(_("措施"), max_length=20, choices=Action.choices)
+    active = models.BooleanField(_("启用"), default=True)
+    source = models.CharField(_("依据"), max_length=200)
+
+    class Meta:
+        verbose_name = _("信用评价结果运用")
+        verbose_name_plural = _("信用评价结果运用")
+        ordering = ["grade", "action"]
+        constraints = [models.UniqueConstraint(fields=["grade", "action"], name="one_credit_consequence")]
+
+    def __str__(self) -> str:
+        return f"{self.grade} {self.get_action_display()}"
+
+
 from .fund_models import FundBudget, FundRiskRule  # noqa: E402  (the app's models live in two modules)
 
-__all__ = ["CreditRating", "FraudRule", "FundBudget", "FundRiskRule", "Inspection", "Suspicion"]
+__all__ = ["CreditConsequence", "CreditRating", "FraudRule", "FundBudget", "FundRiskRule", "Inspection", "Suspicion"]

@@ -50,6 +50,8 @@ OBJECT_PAGES: dict[str, ObjectPage] = {
     "assistance.aidrecipient": ObjectPage("assistance:recipient_detail"),
     "assistance.aidapplication": ObjectPage("assistance:application_detail"),
     "assistance.highcostalert": ObjectPage("enrollment:person_detail", "person_id", "person__district"),
+    "assistance.aidenrollmentitem": ObjectPage("assistance:worklist_item"),
+    "benefits.chronicapplication": ObjectPage("benefits:chronic_application_detail"),
     "audit.suspicion": ObjectPage("audit:suspicion_detail", capability=Capability.VIEW_AUDIT),
     "audit.inspection": ObjectPage("audit:inspection_detail", capability=Capability.VIEW_AUDIT),
     "core.importbatch": ObjectPage("core:import_detail"),

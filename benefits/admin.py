@@ -3,6 +3,7 @@ from django.contrib import admin
 from core.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 from .models import AccountCreditRule, BenefitPolicy, ChronicDisease, CriticalIllnessPolicy, Institution, Settlement
+from .models.chronic import ChronicApplication
 
 
 @admin.register(BenefitPolicy)
@@ -24,8 +25,8 @@ class CriticalIllnessPolicyAdmin(AuditedModelAdmin):
 class ChronicDiseaseAdmin(AuditedModelAdmin):
     """The 门诊慢特病 catalogue: municipal admins add diseases or retire them (active off)."""
 
-    list_display = ["code", "name", "active", "source"]
-    list_filter = ["active"]
+    list_display = ["code", "name", "kind", "active", "source"]
+    list_filter = ["active", "kind"]
 
 
 @admin.register(AccountCreditRule)
@@ -49,3 +50,11 @@ class SettlementAdmin(ReadOnlyAdmin):
     list_display = ["settlement_number", "institution", "benefit_type", "service_date", "total_cost", "status"]
     list_filter = ["status", "benefit_type", "year"]
     raw_id_fields = ["person", "enrollment", "institution", "account", "policy"]
+
+
+# Moves only through the workflow service (separation of duties, audit): readable here, not editable.
+@admin.register(ChronicApplication)
+class ChronicApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "person", "disease", "hospital", "district", "status", "created_at"]
+    list_filter = ["status", "disease"]
+    raw_id_fields = ["person", "hospital", "registration"]

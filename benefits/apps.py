@@ -9,8 +9,10 @@ class BenefitsConfig(AppConfig):
     def ready(self) -> None:
         from core.jobs import JobKind, register_count_labels, register_jobs
         from core.ledger import register_posting_rules
+        from core.workqueue import register_queue_item
         from enrollment.panels import PersonPanel, register_person_panel
 
+        from .chronic_applications import chronic_queue_items
         from .jobs import account_credits
         from .person_views import person_panel_loader
         from .postings import POSTING_RULES
@@ -19,3 +21,5 @@ class BenefitsConfig(AppConfig):
         register_count_labels({"credited": _("划入人次")})
         register_person_panel(PersonPanel(order=20, render=person_panel_loader))
         register_posting_rules(*POSTING_RULES)
+        for item in chronic_queue_items():
+            register_queue_item(item)

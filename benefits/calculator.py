@@ -4,13 +4,17 @@ Order, as the policy documents lay it out (seed 000: basic + 大病/大额 + 医
 
 1. Basic pooled fund (统筹基金, ``pooled_paid``): on the eligible cost (政策范围内费用) above the
    deductible (起付线: once a year for outpatient pooling, per admission for inpatient care), at the
-   policy ratio, never beyond what is left of the annual cap (支付限额).
-2. Critical illness (大病保险 / 大额医疗, ``critical_paid``): the eligible cost the basic fund left to the
-   patient accumulates over the calendar year; above the critical-illness deductible (16,901 yuan for
-   residents from 2023, seed 002) it pays by bands. Aid recipients get the tilt (倾斜支付, seed 004):
-   deductible halved, every band ratio plus 5 points.
-3. Medical aid (医疗救助, ``aid_paid``), for aid recipients only: a ratio (>= 75% in seed 004) of the
-   eligible self-pay still left, above the aid deductible, within the annual aid limit.
+   policy ratio, never beyond what is left of the annual cap (支付限额). Outpatient pooling is one pot:
+   hospital visits and designated-pharmacy purchases share its deductible and cap (seed 001), so the
+   caller passes the pot's year-to-date for either channel.
+2. Tier 2 (``critical_paid``): 大病保险 for residents, 职工大额医疗互助 for employees (``CriticalTerms.label``).
+   The eligible cost the basic fund left to the patient accumulates over the calendar year; above the
+   deductible (16,901 yuan for residents from 2023, seed 002) it pays by bands. Aid recipients get the
+   tilt (倾斜支付, seed 002 names it; its size, deductible halved and every band ratio plus 5 points, is
+   a configurable default taken from Chengdu's plan, seed 004).
+3. Medical aid (医疗救助, ``aid_paid``), for aid recipients only: a ratio of the eligible self-pay still
+   left, above the aid deductible, within the annual aid limit. The ratio is the aid category's (75% is
+   a configurable default after Chengdu's ">= 75%", seed 004) or the claim type's (pharmacy: none).
 4. Personal account (个人账户, ``account_paid``), employee scheme: what is left of the total cost, up
    to the balance.
 5. Out of pocket (个人自付, ``out_of_pocket``): the rest. The five parts always add up to the total cost.
@@ -57,8 +61,10 @@ class CriticalTerms:
     deductible: Decimal
     bands: tuple[CriticalBand, ...]
     annual_cap: Decimal | None = None
+    # 可配置默认值（参考成都市004 成医保发〔2021〕21号）: Chongqing's 002 orders a tilt without its size.
     tilt_deductible_factor: Decimal = Decimal("0.5")
     tilt_ratio_bonus: Decimal = Decimal("0.05")
+    label: str = "大病保险"  # employees: 职工大额医疗互助
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ def settle(
         critical_paid = min(critical_paid, left_after_basic)
         tilt_note = f"（倾斜支付，各段比例加 {pct(bonus)}）" if tilted else ""
         steps.append(
-            f"大病保险：年度累计 {yuan(critical_base)}，起付 {yuan(fen(threshold))}{tilt_note}，"
+            f"{critical.label}：年度累计 {yuan(critical_base)}，起付 {yuan(fen(threshold))}{tilt_note}，"
             f"支付 {yuan(critical_paid)}"
         )
 

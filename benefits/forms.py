@@ -127,14 +127,14 @@ class AccountPaymentForm(forms.Form):
     )
     amount = forms.DecimalField(label=_("金额"), **MONEY)
     beneficiary_id_number = forms.CharField(
-        label=_("缴费人员身份证号"), max_length=40, required=False, help_text=_("为近亲属缴纳居民医保时填写")
+        label=_("缴费人员身份证号"), max_length=40, required=False, help_text=_("为配偶、父母、子女缴纳居民医保时填写")
     )
     bill_id = forms.TypedChoiceField(
         label=_("居民医保缴费单"),
         coerce=int,
         empty_value=None,
         required=False,
-        help_text=_("为近亲属缴纳居民医保时选择"),
+        help_text=_("为配偶、父母、子女缴纳居民医保时选择"),
     )
 
     def __init__(self, *args, bills=(), **kwargs):

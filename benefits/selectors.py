@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
+from assistance.terms import DEFAULT_CLAIM_RATIOS
 from core.access import get_scoped_or_404, require_capability, scope_to_user
 from core.filters import int_filter
 from core.roles import Capability
@@ -17,6 +18,7 @@ from .models import (
     AccountEntry,
     AnnualAccumulator,
     BenefitPolicy,
+    BenefitType,
     ChronicDisease,
     ChronicRegistration,
     CriticalIllnessPolicy,
@@ -25,25 +27,37 @@ from .models import (
     PersonalAccount,
     Settlement,
 )
-from .policy_format import BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
+from .models.policy import ClaimAidRatio, critical_label
+from .policy_format import AID_VALUES, BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
 
 
 def _current(rows):
     """The highest version of each key."""
     latest: dict = {}
     for row in rows:
-        key = tuple(getattr(row, k) for k in ("year", *BENEFIT_KEY)) if isinstance(row, BenefitPolicy) else (
-            row.year, row.scheme
-        )  # fmt: skip
+        if isinstance(row, BenefitPolicy):
+            key = tuple(getattr(row, k) for k in ("year", *BENEFIT_KEY))
+        elif isinstance(row, ClaimAidRatio):
+            key = (row.year, row.benefit_type)
+        else:
+            key = (row.year, row.scheme)
         if key not in latest or row.version > latest[key].version:
             latest[key] = row
     return list(latest.values())
 
 
 def benefit_policy_for(
-    *, year: int, scheme: str, category: str, tier: int | None, benefit_type: str, institution_level: int | None
+    *,
+    year: int,
+    scheme: str,
+    category: str,
+    tier: int | None,
+    benefit_type: str,
+    institution_level: int | None,
+    disease_code: str = "",
 ) -> BenefitPolicy:
-    """The most specific current line: an exact category beats "any", then tier, then level."""
+    """The most specific current line: a named disease beats "any disease" (门诊慢特病), then an exact
+    category beats "any", then tier, then level."""
     candidates = _current(BenefitPolicy.objects.filter(year=year, scheme=scheme, benefit_type=benefit_type))
     fitting = [
         p
@@ -51,34 +65,60 @@ def benefit_policy_for(
         if p.category in ("", category)
         and p.tier in (0, tier or 0)
         and p.institution_level in (0, institution_level or 0)
+        and p.disease_code in ("", disease_code or "")
     ]
     if not fitting:
         raise LookupError(f"no benefit policy for {year} {scheme} {category} {benefit_type}")
-    return max(fitting, key=lambda p: (p.category != "", p.tier != 0, p.institution_level != 0))
+    return max(fitting, key=lambda p: (p.disease_code != "", p.category != "", p.tier != 0, p.institution_level != 0))
 
 
-def pooled_terms(policy: BenefitPolicy) -> PooledTerms:
+def pooled_terms(policy: BenefitPolicy, pot: BenefitPolicy | None = None) -> PooledTerms:
+    """Calculator terms of a line. `pot`: the outpatient pot's line (its hospital channel at level 0),
+    whose deductible and cap every channel of the pot shares; the ratio stays the channel's own."""
+    anchor = pot or policy
     return PooledTerms(
-        deductible=policy.deductible,
+        deductible=anchor.deductible,
         ratio=policy.ratio,
-        annual_cap=policy.annual_cap,
-        deductible_per_admission=policy.deductible_per == BenefitPolicy.DeductiblePer.ADMISSION,
+        annual_cap=anchor.annual_cap,
+        deductible_per_admission=anchor.deductible_per == BenefitPolicy.DeductiblePer.ADMISSION,
+    )
+
+
+def outpatient_pot_for(*, year: int, scheme: str, category: str, tier: int | None) -> BenefitPolicy:
+    """The line that holds the 普通门诊统筹 pot's deductible and cap for a person: the hospital channel at
+    level 0 (every pot has one; the loader refuses a pot without). 001: "医保基金对不同的门诊共济保障方式不重复支付"."""
+    return benefit_policy_for(
+        year=year, scheme=scheme, category=category, tier=tier, benefit_type=BenefitType.OUTPATIENT, institution_level=0
     )
 
 
 def benefit_terms(
-    *, year: int, scheme: str, category: str, tier: int | None, benefit_type: str, institution_level: int | None
+    *,
+    year: int,
+    scheme: str,
+    category: str,
+    tier: int | None,
+    benefit_type: str,
+    institution_level: int | None,
+    disease_code: str = "",
 ) -> PooledTerms:
-    return pooled_terms(
-        benefit_policy_for(
-            year=year,
-            scheme=scheme,
-            category=category,
-            tier=tier,
-            benefit_type=benefit_type,
-            institution_level=institution_level,
-        )
+    """The calculator terms for a claim type (outpatient channels with their pot's deductible and cap)."""
+    policy = benefit_policy_for(
+        year=year,
+        scheme=scheme,
+        category=category,
+        tier=tier,
+        benefit_type=benefit_type,
+        institution_level=institution_level,
+        disease_code=disease_code,
     )
+    pot = None
+    if benefit_type in POT_CHANNELS:
+        pot = outpatient_pot_for(year=year, scheme=scheme, category=category, tier=tier)
+    return pooled_terms(policy, pot)
+
+
+POT_CHANNELS = (BenefitType.OUTPATIENT, BenefitType.PHARMACY)
 
 
 def critical_terms(*, year: int, scheme: str) -> CriticalTerms | None:
@@ -95,24 +135,76 @@ def critical_terms(*, year: int, scheme: str) -> CriticalTerms | None:
         annual_cap=policy.annual_cap,
         tilt_deductible_factor=policy.tilt_deductible_factor,
         tilt_ratio_bonus=policy.tilt_ratio_bonus,
+        label=critical_label(scheme),
     )
+
+
+def claim_aid_ratio(*, year: int, benefit_type: str) -> Decimal | None:
+    """The aid ratio of a claim type in a year (None: the aid category's own ratio). Without a line in the
+    year's policy file, assistance.terms.DEFAULT_CLAIM_RATIOS (pharmacy 0)."""
+    current = _current(ClaimAidRatio.objects.filter(year=year, benefit_type=benefit_type))
+    if current:
+        return current[0].ratio
+    return DEFAULT_CLAIM_RATIOS.get(benefit_type)
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _pot_lines(rows: list[BenefitPolicy]) -> list[dict]:
+    """Outpatient and pharmacy rows back into pots with channels, the shape the loader reads."""
+    pots: dict[tuple, dict] = {}
+    ordered = sorted(rows, key=lambda p: (p.benefit_type != BenefitType.OUTPATIENT, p.institution_level))
+    for p in ordered:
+        key = (p.scheme, p.category, p.tier)
+        if key not in pots:
+            pots[key] = {"scheme": p.scheme, "category": p.category, "tier": p.tier, "benefit_type": "outpatient",
+                         "deductible": None, "deductible_per": "year", "annual_cap": None, "source": p.source,
+                         "channels": []}  # fmt: skip
+        pot = pots[key]
+        if p.benefit_type == BenefitType.OUTPATIENT and p.institution_level == 0:
+            pot.update(deductible=_plain(p.deductible), annual_cap=_plain(p.annual_cap), source=p.source)
+        channel = {"channel": "hospital" if p.benefit_type == BenefitType.OUTPATIENT else "pharmacy"}
+        if p.benefit_type == BenefitType.OUTPATIENT:
+            channel["institution_level"] = p.institution_level
+        channel["ratio"] = _plain(p.ratio)
+        if p.source != pot["source"]:
+            channel["source"] = p.source
+        pot["channels"].append(channel)
+    return list(pots.values())
 
 
 def benefit_policy_document(*, year: int) -> dict:
     """The current policy of a year in the file format `benefit_policy_load` reads."""
-
-    def plain(value):
-        return str(value) if isinstance(value, Decimal) else value
-
+    current = _current(BenefitPolicy.objects.filter(year=year))
+    pot_rows = [p for p in current if p.benefit_type in POT_CHANNELS]
+    lines = []
+    for p in current:
+        if p.benefit_type in POT_CHANNELS:
+            continue
+        line = {k: _plain(getattr(p, k)) for k in (*BENEFIT_KEY, *BENEFIT_VALUES)}
+        if p.like_inpatient:
+            for k in ("deductible", "deductible_per", "ratio", "annual_cap"):
+                line.pop(k)
+        if p.benefit_type != BenefitType.CHRONIC:
+            line.pop("disease_code")
+            line.pop("like_inpatient")
+        lines.append(line)
     benefits = sorted(
-        _current(BenefitPolicy.objects.filter(year=year)), key=lambda p: tuple(str(getattr(p, k)) for k in BENEFIT_KEY)
+        _pot_lines(pot_rows) + lines,
+        key=lambda line: tuple(str(line.get(k, "")) for k in BENEFIT_KEY),
     )
     critical = sorted(_current(CriticalIllnessPolicy.objects.filter(year=year)), key=lambda p: p.scheme)
+    aid = sorted(_current(ClaimAidRatio.objects.filter(year=year)), key=lambda p: p.benefit_type)
     return {
         "format": FORMAT,
         "year": year,
-        "benefits": [{k: plain(getattr(p, k)) for k in (*BENEFIT_KEY, *BENEFIT_VALUES)} for p in benefits],
-        "critical_illness": [{k: plain(getattr(p, k)) for k in ("scheme", *CRITICAL_VALUES)} for p in critical],
+        "benefits": benefits,
+        "critical_illness": [{k: _plain(getattr(p, k)) for k in ("scheme", *CRITICAL_VALUES)} for p in critical],
+        "medical_aid": [
+            {"benefit_type": p.benefit_type, **{k: _plain(getattr(p, k)) for k in AID_VALUES}} for p in aid
+        ],
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import person_views, views
+from . import chronic_views, person_views, views
 
 app_name = "benefits"
 urlpatterns = [
@@ -17,6 +17,18 @@ urlpatterns = [
         "people/<int:person_id>/chronic/<int:registration_id>/revoke/",
         person_views.chronic_revoke,
         name="chronic_revoke",
+    ),
+    path("chronic-applications/", chronic_views.chronic_application_list, name="chronic_application_list"),
+    path("chronic-applications/new/", chronic_views.chronic_application_submit, name="chronic_application_submit"),
+    path(
+        "chronic-applications/<int:application_id>/",
+        chronic_views.chronic_application_detail,
+        name="chronic_application_detail",
+    ),
+    path(
+        "chronic-applications/<int:application_id>/transition/",
+        chronic_views.chronic_application_transition,
+        name="chronic_application_transition",
     ),
     path("people/<int:person_id>/account/", person_views.account_detail, name="account_detail"),
     path("people/<int:person_id>/account/family/", person_views.family_add, name="family_add"),

@@ -12,6 +12,7 @@ from assistance import api as assistance_api
 from audit import api as audit_api
 from audit import fund_api, inspection_api, supervision_api
 from benefits import api as benefits_api
+from benefits import chronic_api
 from contributions import api as contributions_api
 from core import api as core_api
 from core import import_api
@@ -24,6 +25,7 @@ urlpatterns = [
     path("persons/<int:pk>/", enrollment_api.PersonDetailApi.as_view(), name="person-detail"),
     path("persons/<int:pk>/reveal-id/", enrollment_api.PersonRevealIdApi.as_view(), name="person-reveal-id"),
     path("persons/<int:pk>/enrollments/", enrollment_api.PersonEnrollApi.as_view(), name="person-enroll"),
+    path("persons/<int:pk>/death/", enrollment_api.PersonDeathApi.as_view(), name="person-death"),
     path("enrollments/", enrollment_api.EnrollmentListApi.as_view(), name="enrollment-list"),
     path(
         "enrollments/<int:pk>/terminate/", enrollment_api.EnrollmentTerminateApi.as_view(), name="enrollment-terminate"
@@ -46,6 +48,17 @@ urlpatterns = [
     path("settlements/<int:pk>/reversal/", benefits_api.SettlementReversalApi.as_view(), name="settlement-reversal"),
     path("persons/<int:pk>/accumulators/", benefits_api.PersonAccumulatorApi.as_view(), name="person-accumulators"),
     path("persons/<int:pk>/chronic/", benefits_api.PersonChronicApi.as_view(), name="person-chronic"),
+    path("chronic-applications/", chronic_api.ChronicApplicationListApi.as_view(), name="chronicapplication-list"),
+    path(
+        "chronic-applications/<int:pk>/",
+        chronic_api.ChronicApplicationDetailApi.as_view(),
+        name="chronicapplication-detail",
+    ),
+    path(
+        "chronic-applications/<int:pk>/transition/",
+        chronic_api.ChronicApplicationTransitionApi.as_view(),
+        name="chronicapplication-transition",
+    ),
     path("persons/<int:pk>/account/", benefits_api.PersonAccountApi.as_view(), name="person-account"),
     path("persons/<int:pk>/account/entries/", benefits_api.AccountEntryListApi.as_view(), name="account-entries"),
     path("persons/<int:pk>/account/family/", benefits_api.AccountFamilyApi.as_view(), name="account-family"),
@@ -60,6 +73,21 @@ urlpatterns = [
         name="aidapplication-transition",
     ),
     path("high-cost-alerts/", assistance_api.HighCostAlertListApi.as_view(), name="highcostalert-list"),
+    path("aid-worklist/", assistance_api.AidEnrollmentItemListApi.as_view(), name="aidenrollmentitem-list"),
+    path(
+        "aid-worklist/<int:pk>/", assistance_api.AidEnrollmentItemDetailApi.as_view(), name="aidenrollmentitem-detail"
+    ),
+    path(
+        "aid-worklist/<int:pk>/enroll/",
+        assistance_api.AidEnrollmentItemEnrollApi.as_view(),
+        name="aidenrollmentitem-enroll",
+    ),
+    path(
+        "aid-worklist/<int:pk>/dismiss/",
+        assistance_api.AidEnrollmentItemDismissApi.as_view(),
+        name="aidenrollmentitem-dismiss",
+    ),
+    path("aid-coverage-rate/", assistance_api.AidCoverageRateApi.as_view(), name="aidcoveragerate"),
     path("audit-events/", audit_api.AuditEventListApi.as_view(), name="auditevent-list"),
     path("audit-events/<int:pk>/", audit_api.AuditEventDetailApi.as_view(), name="auditevent-detail"),
     path("jobs/<int:pk>/", core_api.JobRunDetailApi.as_view(), name="jobrun-detail"),
@@ -77,6 +105,12 @@ urlpatterns = [
 # What the browsable API calls each endpoint (its page title), instead of the class name in English.
 API_NAMES = {
     "root": N_("接口目录"),
+    "person-death": N_("死亡登记"),
+    "aidenrollmentitem-list": N_("待参保名单"),
+    "aidenrollmentitem-detail": N_("待参保人员"),
+    "aidenrollmentitem-enroll": N_("办理参保"),
+    "aidenrollmentitem-dismiss": N_("核销待参保事项"),
+    "aidcoveragerate": N_("资助参保率"),
     "me": N_("当前用户"),
     "district-list": N_("区县"),
     "person-list": N_("参保人"),
@@ -103,6 +137,9 @@ API_NAMES = {
     "settlement-reversal": N_("冲正"),
     "person-accumulators": N_("年度累计"),
     "person-chronic": N_("门诊慢特病登记"),
+    "chronicapplication-list": N_("门诊慢特病申请"),
+    "chronicapplication-detail": N_("门诊慢特病申请详情"),
+    "chronicapplication-transition": N_("门诊慢特病评定与审批"),
     "person-account": N_("个人账户"),
     "account-entries": N_("个人账户明细"),
     "account-family": N_("家庭共济"),
@@ -120,7 +157,7 @@ API_NAMES = {
     "suspicion-detail": N_("疑点详情"),
     "suspicion-review": N_("疑点核查"),
     "fraud-scan": N_("疑点筛查"),
-    "inspection-list": N_("飞行检查"),
+    "inspection-list": N_("监督检查"),
     "inspection-detail": N_("检查详情"),
     "creditrating-list": N_("信用评价"),
     "fund-books": N_("基金账簿"),

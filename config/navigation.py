@@ -23,7 +23,7 @@ NAVIGATION = [
     ("audit:suspicion_list", gettext_noop("疑点核查"), Capability.VIEW_AUDIT),
     ("audit:event_list", gettext_noop("操作日志"), Capability.VIEW_AUDIT),
     ("audit:fund_dashboard", gettext_noop("基金运行"), Capability.VIEW_AUDIT),
-    ("audit:inspection_list", gettext_noop("飞行检查"), Capability.SUPERVISE),
+    ("audit:inspection_list", gettext_noop("监督检查"), Capability.SUPERVISE),
     ("audit:credit_rating_list", gettext_noop("信用评价"), Capability.SUPERVISE),
 ]
 

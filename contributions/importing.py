@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contributions.models import ContributionBill, ContributionPayment
 from contributions.postings import paid_on_for
-from contributions.services import bill_status, channel_invalid_message
+from contributions.selectors import coverage_window_for
+from contributions.services import bill_cover_from, bill_status, channel_invalid_message
 from core.export import FORMULA_STARTS
 from core.importing.batches import batch_confirm_and_queue, batch_store_and_queue
 from core.importing.registry import Importer
@@ -146,13 +147,15 @@ def _apply_chunk(
     keys = {(r.id_number, r.coverage_year) for r in rows}
     if not keys:
         return
-    bills_query = ContributionBill.objects.select_related("person").filter(
+    bills_query = ContributionBill.objects.select_related("person", "enrollment").filter(
         person__id_number__in={k[0] for k in keys}, coverage_year__in={k[1] for k in keys}
     )
     if write:
         bills_query = bills_query.select_for_update(of=("self",))
     bills = {(b.person.id_number, b.coverage_year): b for b in bills_query}
     existing = {p.reference: p for p in ContributionPayment.objects.filter(reference__in=[r.reference for r in rows])}
+    # The counter's rule for the start of cover (enrollment window, waiting period), once per year in the chunk.
+    windows = {year: coverage_window_for(year=year) for year in {k[1] for k in keys}}
     new_payments, touched = [], {}
     for row_number, id_number, year, amount, reference, paid_on, channel in rows:
         bill = bills.get((id_number, year))
@@ -172,6 +175,7 @@ def _apply_chunk(
         bill.paid_amount += amount
         bill.status = bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
         bill.paid_on = paid_on_for(status=bill.status, day=paid_on)
+        bill.cover_from = bill_cover_from(bill=bill, category=bill.enrollment.category, window=windows[year])
         touched[bill.pk] = bill
         new_payments.append(
             ContributionPayment(
@@ -190,7 +194,7 @@ def _apply_chunk(
         for bill in touched.values():
             bill.updated_at = now
         ContributionBill.objects.bulk_update(
-            touched.values(), ["paid_amount", "status", "paid_on", "updated_at"], batch_size=2000
+            touched.values(), ["paid_amount", "status", "paid_on", "cover_from", "updated_at"], batch_size=2000
         )
         # The chunk's summary in the fund books, in its transaction: its payments, and the fiscal subsidy of
         # the bills it paid in full (a chunk is at most a few thousand rows).

@@ -49,6 +49,37 @@ class ContributionStandard(models.Model):
         return f"{self.year} {self.get_scheme_display()} {self.get_category_display()} {self.tier or ''}"
 
 
+class CoverageWindow(models.Model):
+    """集中参保期 and 待遇等待期 of one resident coverage year.
+
+    A resident bill paid in full by the window's end covers the whole benefit period; paid later, cover
+    starts `waiting_days` after the payment day. Employees are not bound by it: no seed gives employees
+    an enrollment window (their cover follows the enrollment).
+    """
+
+    year = models.PositiveSmallIntegerField(_("参保年度"), unique=True)
+    window_start = models.DateField(_("集中参保期开始日期"))
+    window_end = models.DateField(_("集中参保期截止日期"))
+    waiting_days = models.PositiveSmallIntegerField(_("待遇等待期（天）"))
+    source = models.CharField(_("集中参保期依据"), max_length=200)
+    waiting_source = models.CharField(
+        _("等待期依据"), max_length=200, help_text=_("政策文件；种子文件未规定的写“可配置默认值”")
+    )
+
+    class Meta:
+        verbose_name = _("集中参保期与等待期")
+        verbose_name_plural = _("集中参保期与等待期")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_end__gte=models.F("window_start")), name="coverage_window_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.window_start}~{self.window_end}"
+
+
 class ContributionBill(TimeStampedModel):
     """缴费单: what one person owes for one coverage year, and what was paid."""
 
@@ -78,6 +109,9 @@ class ContributionBill(TimeStampedModel):
     employer_due = models.DecimalField(_("其中单位缴费"), max_digits=12, decimal_places=2, default=0)
     fiscal_subsidy = models.DecimalField(_("财政补助"), max_digits=12, decimal_places=2, default=0)
     paid_on = models.DateField(_("缴清日期"), null=True, blank=True)
+    # 待遇起始日: the first day of care this bill pays for, set when it becomes fully paid (start of the
+    # benefit period, or after the waiting period when paid after the enrollment window; CoverageWindow).
+    cover_from = models.DateField(_("待遇起始日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("缴费单")

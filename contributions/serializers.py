@@ -37,6 +37,7 @@ class BillOutput(serializers.ModelSerializer):
             "paid_amount",
             "outstanding",
             "status",
+            "cover_from",
             "payments",
         ]
 

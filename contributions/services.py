@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assistance.subsidies import SUBSIDY_SQL, contribution_subsidies, subsidy_amount
-from contributions.models import ContributionBill, ContributionPayment, ContributionStandard
+from contributions.models import ContributionBill, ContributionPayment, ContributionStandard, CoverageWindow
 from core.access import district_in_scope
 from core.chunks import id_chunks
 from core.ledger import event_post, records_post
@@ -20,9 +20,10 @@ from core.money import to_fen
 from core.parallel import batch_workers, run_side_by_side
 from core.scope import require_edit_for_scope, require_edit_in_district
 from core.services import acting_user, audit_event_record, snapshot
-from enrollment.models import Enrollment, Scheme
+from enrollment.models import Category, Enrollment, Scheme
 
 from .postings import paid_on_for
+from .selectors import coverage_window_for
 
 MONTHS = 12
 BILL_CHUNK = 20_000
@@ -49,6 +50,49 @@ def bill_amounts(*, standard: ContributionStandard, scheme: str, contribution_ba
 def coverage_year_bounds(year: int) -> tuple[dt.date, dt.date]:
     """The first and last day of a coverage year (a calendar year)."""
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def cover_period_start(*, category: str, coverage_year: int) -> dt.date:
+    """The first day of a coverage year's benefit period: 1 Jan; university students' academic year from
+    1 Sept of the year before (the rule of benefits.periods.benefit_period, an app above this one)."""
+    return dt.date(coverage_year - 1, 9, 1) if category == Category.STUDENT else dt.date(coverage_year, 1, 1)
+
+
+def cover_from_for(
+    *,
+    scheme: str,
+    category: str,
+    coverage_year: int,
+    status: str,
+    paid_on: dt.date | None,
+    subsidised: bool,
+    window: CoverageWindow | None,
+) -> dt.date | None:
+    """待遇起始日 of a bill: none until it is fully paid. 渝医保发〔2022〕25号: "集中参保期为文件下发之日起至
+    2022年12月31日": a resident paid in full by the window's end is covered for the whole benefit period;
+    paid later, from `waiting_days` after the payment day (the waiting period's length is a configurable
+    default, CoverageWindow.waiting_source). 资助参保 residents are covered from the start ("确保应保尽保、
+    应助尽助": the aid decides their enrollment, not their own timing). Employees follow their enrollment: no
+    seed gives them a window. A year without a CoverageWindow row has no waiting period."""
+    if status != ContributionBill.Status.PAID:
+        return None
+    start = cover_period_start(category=category, coverage_year=coverage_year)
+    late = window is not None and paid_on is not None and paid_on > window.window_end
+    if scheme != Scheme.RESIDENT or subsidised or not late:
+        return start
+    return max(start, paid_on + dt.timedelta(days=window.waiting_days))
+
+
+def bill_cover_from(*, bill: ContributionBill, category: str, window: CoverageWindow | None) -> dt.date | None:
+    return cover_from_for(
+        scheme=bill.scheme,
+        category=category,
+        coverage_year=bill.coverage_year,
+        status=bill.status,
+        paid_on=bill.paid_on,
+        subsidised=bill.subsidy_amount > 0,
+        window=window,
+    )
 
 
 def billable_enrollments(*, coverage_year: int) -> QuerySet[Enrollment]:
@@ -101,7 +145,7 @@ def contribution_bill_issue(*, actor: User | None, enrollment: Enrollment, cover
     policies = _subsidies(rows=[{"person_id": enrollment.person_id, "scheme": enrollment.scheme}], year=coverage_year)
     subsidy = subsidy_amount(due=due, policies=policies.get(enrollment.person_id, []))
     status = bill_status(due=due, subsidy=subsidy, paid=Decimal(0))
-    bill = ContributionBill.objects.create(
+    bill = ContributionBill(
         person_id=enrollment.person_id,
         enrollment=enrollment,
         district_id=enrollment.district_id,
@@ -112,6 +156,10 @@ def contribution_bill_issue(*, actor: User | None, enrollment: Enrollment, cover
         paid_on=paid_on_for(status=status, day=timezone.localdate()),
         **amounts,
     )
+    bill.cover_from = bill_cover_from(
+        bill=bill, category=enrollment.category, window=coverage_window_for(year=coverage_year)
+    )
+    bill.save()
     event_post(source="bill", record_id=bill.pk, actor=actor)
     event_post(source="fiscal_subsidy", record_id=bill.pk, actor=actor)
     audit_event_record(actor=actor, action=AuditEvent.Action.CREATE, obj=bill, new_values=snapshot(bill))
@@ -121,10 +169,12 @@ def contribution_bill_issue(*, actor: User | None, enrollment: Enrollment, cover
 _ISSUE_SQL = """
 INSERT INTO contributions_contributionbill
     (person_id, enrollment_id, district_id, coverage_year, scheme, due_amount, subsidy_amount, paid_amount,
-     status, paid_on, employer_due, fiscal_subsidy, created_at, updated_at)
+     status, paid_on, cover_from, employer_due, fiscal_subsidy, created_at, updated_at)
 SELECT e.person_id, e.id, e.district_id, %(year)s, e.scheme, due.amount, COALESCE(subsidy.amount, 0), 0,
        CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN 'paid' ELSE 'unpaid' END,
        CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN %(today)s::date END,
+       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0
+            THEN CASE WHEN e.category = 'student' THEN %(student_start)s::date ELSE %(first_day)s::date END END,
        due.employer, due.fiscal, %(now)s, %(now)s
 FROM enrollment_enrollment e
 JOIN contributions_contributionstandard s
@@ -237,6 +287,8 @@ def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: 
         "year": year,
         "first_day": first_day,
         "last_day": last_day,
+        # Paid at issue means paid in full by 资助参保 (or nothing due): covered from the period's start.
+        "student_start": cover_period_start(category=Category.STUDENT, coverage_year=year),
         "now": now,
         "today": timezone.localdate(now),
         "after": after,
@@ -264,6 +316,7 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None, schem
         )
     )
     subsidies = _subsidies(rows=rows, year=year)
+    window = coverage_window_for(year=year)
     bills = []
     for e in rows:
         standard = standards.get((e["scheme"], e["category"], e["tier"]))
@@ -272,19 +325,19 @@ def _issue_chunk_python(*, year: int, after: int, district_id: int | None, schem
         amounts = bill_amounts(standard=standard, scheme=e["scheme"], contribution_base=e["contribution_base"])
         subsidy = subsidy_amount(due=amounts["due_amount"], policies=subsidies.get(e["person_id"], []))
         status = bill_status(due=amounts["due_amount"], subsidy=subsidy, paid=Decimal(0))
-        bills.append(
-            ContributionBill(
-                person_id=e["person_id"],
-                enrollment_id=e["id"],
-                district_id=e["district_id"],
-                coverage_year=year,
-                scheme=e["scheme"],
-                subsidy_amount=subsidy,
-                status=status,
-                paid_on=paid_on_for(status=status, day=timezone.localdate(now)),
-                **amounts,
-            )
+        bill = ContributionBill(
+            person_id=e["person_id"],
+            enrollment_id=e["id"],
+            district_id=e["district_id"],
+            coverage_year=year,
+            scheme=e["scheme"],
+            subsidy_amount=subsidy,
+            status=status,
+            paid_on=paid_on_for(status=status, day=timezone.localdate(now)),
+            **amounts,
         )
+        bill.cover_from = bill_cover_from(bill=bill, category=e["category"], window=window)
+        bills.append(bill)
     ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
     return len(bills)
 
@@ -362,7 +415,10 @@ def payment_record(
     bill.paid_amount += amount
     bill.status = bill_status(due=bill.due_amount, subsidy=bill.subsidy_amount, paid=bill.paid_amount)
     bill.paid_on = paid_on_for(status=bill.status, day=paid_on)
-    bill.save(update_fields=["paid_amount", "status", "paid_on", "updated_at"])
+    bill.cover_from = bill_cover_from(
+        bill=bill, category=bill.enrollment.category, window=coverage_window_for(year=bill.coverage_year)
+    )
+    bill.save(update_fields=["paid_amount", "status", "paid_on", "cover_from", "updated_at"])
     event_post(source="payment", record_id=payment.pk, actor=actor)
     if bill.paid_on is not None:
         event_post(source="fiscal_subsidy", record_id=bill.pk, actor=actor)

@@ -17,6 +17,7 @@ from .serializers import (
     EmployerOutput,
     EnrollInput,
     EnrollmentOutput,
+    PersonDeathInput,
     PersonDetailOutput,
     PersonEnrollInput,
     PersonOutput,
@@ -105,6 +106,18 @@ class PersonRevealIdApi(APIView):
     def post(self, request, pk: int):
         person = selectors.get_person_for_user_or_404(fetched_by=request.user, person_id=pk)
         return Response({"id_number": services.person_reveal_id_number(actor=request.user, person=person)})
+
+
+class PersonDeathApi(APIView):
+    """死亡登记: POST the death date and its document; open enrollments end as of that day."""
+
+    @extend_schema(request=PersonDeathInput, responses=PersonDetailOutput)
+    def post(self, request, pk: int):
+        person = selectors.get_person_for_user_or_404(fetched_by=request.user, person_id=pk)
+        data = PersonDeathInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = services.person_death_record(actor=request.user, person=person, **data.validated_data)
+        return Response(PersonDetailOutput(person).data)
 
 
 class PersonEnrollApi(APIView):

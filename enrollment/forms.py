@@ -55,6 +55,19 @@ class TerminateForm(forms.Form):
         label=_("终止原因"),
         choices=[(v, label) for v, label in Enrollment.EndReason.choices if v != Enrollment.EndReason.TRANSFERRED],
     )
+    death_date = DateField(
+        label=_("死亡日期"), required=False, help_text=_("终止原因为死亡时必填，与终止日期相同；将同时登记死亡")
+    )
+    death_source_document = forms.CharField(
+        label=_("死亡证明材料"), max_length=200, required=False, help_text=_("终止原因为死亡时必填")
+    )
+
+
+class PersonDeathForm(forms.Form):
+    death_date = DateField(label=_("死亡日期"))
+    source_document = forms.CharField(
+        label=_("死亡证明材料"), max_length=200, help_text=_("如死亡医学证明编号、户籍注销证明、火化证明")
+    )
 
 
 class TransferForm(forms.Form):

@@ -45,7 +45,10 @@ class PersonOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "id_number_masked", "name", "gender", "birth_year", "phone", "district_code", "death_date"]
+        fields = [
+            "id", "id_number_masked", "name", "gender", "birth_year", "phone", "district_code", "death_date",
+            "death_source_document",
+        ]  # fmt: skip
 
 
 class PersonDetailOutput(PersonOutput):
@@ -83,6 +86,14 @@ class PersonUpdateInput(serializers.Serializer):
 class TerminateInput(serializers.Serializer):
     end_date = date_field()
     reason = serializers.ChoiceField(choices=Enrollment.EndReason.choices)
+    # Reason deceased only: the death registration the termination records.
+    death_date = date_field(required=False, allow_null=True)
+    death_source_document = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class PersonDeathInput(serializers.Serializer):
+    death_date = date_field()
+    source_document = serializers.CharField(max_length=200)
 
 
 class TransferInput(serializers.Serializer):

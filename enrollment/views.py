@@ -18,6 +18,7 @@ from core.views_helpers import form_submit
 from enrollment.forms import (
     EmployerForm,
     EnrollmentEditForm,
+    PersonDeathForm,
     PersonEditForm,
     PersonEnrollForm,
     TerminateForm,
@@ -162,6 +163,24 @@ def person_edit(request, person_id: int):
     return render(
         request, "enrollment/form.html", {"form": form, "title": _("修改参保人信息：%(name)s") % {"name": person.name}}
     )
+
+
+@login_required
+def person_death(request, person_id: int):
+    """死亡登记: the date and its document; the person's open enrollments end as of that day."""
+    person = selectors.get_person_for_user_or_404(fetched_by=request.user, person_id=person_id)
+    require_capability(request.user, Capability.EDIT)
+    form = PersonDeathForm(request.POST or None)
+    if response := form_submit(
+        request,
+        form,
+        call=lambda data: services.person_death_record(actor=request.user, person=person, **data),
+        success=_("已登记死亡，参保登记已终止"),
+        then=lambda _result: redirect("enrollment:person_detail", person_id=person.pk),
+    ):
+        return response
+    title = _("死亡登记：%(name)s") % {"name": person.name}
+    return render(request, "enrollment/form.html", {"form": form, "title": title, "danger": True})
 
 
 @login_required

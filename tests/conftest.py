@@ -14,6 +14,7 @@ from core.reference import district_load_reference
 from core.roles import Role
 from core.services import staff_user_create
 from tests.browser_support import CHROMIUM_FLAGS
+from tests.seeding import reseed
 
 PASSWORD = "Test-password-2026"
 
@@ -257,10 +258,12 @@ def policy_2023(db):
 
     document = json.loads((settings.BASE_DIR / "benefits/reference/policy_2023.json").read_text(encoding="utf-8"))
     benefit_policy_load(actor=None, document=document)
-    migration = importlib.import_module("benefits.migrations.0003_seed_chronic_catalogue_and_credit_rules")
-    from django.apps import apps
-
-    migration.seed(apps, None)
+    reseed(
+        [
+            "benefits.migrations.0003_seed_chronic_catalogue_and_credit_rules",
+            "benefits.migrations.0008_two_diseases_not_chronic",
+        ]
+    )
 
 
 @pytest.fixture

@@ -109,7 +109,8 @@ def test_every_row_error_has_row_column_and_reason(clerk_yuzhong, people, django
     ]
     batch = upload(clerk_yuzhong, rows, capture=django_capture_on_commit_callbacks)
     assert batch.status == ImportBatch.Status.IMPORTED
-    assert (batch.total_rows, batch.valid_rows, batch.error_rows) == (12, 1, 11)
+    # row 10 (nobody registered) waits on the 待参保 worklist instead of being refused (002: 应保尽保)
+    assert (batch.total_rows, batch.valid_rows, batch.error_rows) == (12, 2, 10)
     assert errors(batch) == [
         (3, "姓名", "姓名不能为空，且不超过50个字"),
         (4, "身份证号", "身份证号应为18位，实际为17位"),
@@ -118,7 +119,6 @@ def test_every_row_error_has_row_column_and_reason(clerk_yuzhong, people, django
         (7, "认定截止日期", "认定截止日期不能早于认定开始日期"),
         (8, "认定截止日期", "认定截止日期格式应为 YYYY-MM-DD"),
         (9, "数据来源", "数据来源无效，应为民政、乡村振兴或医保"),
-        (10, "身份证号", "该身份证号未在本区县参保登记"),
         (11, "姓名", "姓名与登记信息不符"),
         (12, "身份证号", "该身份证号未在本区县参保登记"),
         (13, "身份证号", "与文件第2行重复（同一人、同一救助类别、同一开始日期）"),
@@ -136,7 +136,7 @@ def test_city_wide_import_says_not_registered_and_uses_person_district(
     unknown = make_id_number(birth=dt.date(1970, 1, 1), seq=998)
     rows = [[jb.name, jb.id_number, "返贫致贫", "2023-01-01", "", ""], ["无名", unknown, "低保", "2023-01-01", "", ""]]
     batch = upload(municipal_admin, rows, capture=django_capture_on_commit_callbacks, district_id=None)
-    assert errors(batch) == [(3, "身份证号", "该身份证号未参保登记")]
+    assert errors(batch) == [(3, "区县", "该身份证号未参保登记；全市名单须在“区县”列写明其所在区县")]
     assert AidRecipient.objects.get().district_id == jb.district_id
 
 

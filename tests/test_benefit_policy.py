@@ -26,9 +26,10 @@ def policy(db):
 
 
 def test_seed_loads_once_and_reloading_changes_nothing(policy):
-    assert policy == {"created": 17, "unchanged": 0}
-    assert benefit_policy_load(actor=None, document=copy.deepcopy(SEED)) == {"created": 0, "unchanged": 17}
-    assert BenefitPolicy.objects.count() == 15 and CriticalIllnessPolicy.objects.count() == 2
+    # 5 outpatient pots x 2 channels, 6 inpatient lines, 2 x 5 chronic lines; 2 tier-2 lines; 4 aid ratios
+    assert policy == {"created": 32, "unchanged": 0}
+    assert benefit_policy_load(actor=None, document=copy.deepcopy(SEED)) == {"created": 0, "unchanged": 32}
+    assert BenefitPolicy.objects.count() == 26 and CriticalIllnessPolicy.objects.count() == 2
 
 
 def test_seed_figures_from_the_policy_documents(policy):
@@ -57,7 +58,8 @@ def test_the_most_specific_line_wins(policy):
 def test_a_change_is_a_new_audited_version_and_the_old_one_stays(policy):
     changed = copy.deepcopy(SEED)
     changed["benefits"][0]["annual_cap"] = "350.00"
-    assert benefit_policy_load(actor=None, document=changed) == {"created": 1, "unchanged": 16}
+    # the pot's cap is on both of its channels (hospital, pharmacy): two new versions
+    assert benefit_policy_load(actor=None, document=changed) == {"created": 2, "unchanged": 30}
     versions = BenefitPolicy.objects.filter(scheme="resident", tier=1, benefit_type="outpatient").order_by("version")
     assert [(v.version, v.annual_cap) for v in versions] == [(1, D("300.00")), (2, D("350.00"))]
     event = AuditEvent.objects.filter(object_type="benefits.benefitpolicy").latest("id")
@@ -78,7 +80,7 @@ def test_a_bad_line_loads_nothing_and_says_which(db):
 def test_only_municipal_admins_may_load(clerk_yuzhong, municipal_admin):
     with pytest.raises(PermissionDenied):
         benefit_policy_load(actor=clerk_yuzhong, document=copy.deepcopy(SEED))
-    assert benefit_policy_load(actor=municipal_admin, document=copy.deepcopy(SEED))["created"] == 17
+    assert benefit_policy_load(actor=municipal_admin, document=copy.deepcopy(SEED))["created"] == 32
 
 
 def test_export_then_load_is_a_round_trip(policy, tmp_path):
@@ -86,7 +88,7 @@ def test_export_then_load_is_a_round_trip(policy, tmp_path):
     call_command("benefit_policy", "export", "--year", "2023", "--output", str(out))
     document = json.loads(out.read_text("utf-8"))
     assert benefit_policy_document(year=2023) == document
-    assert benefit_policy_load(actor=None, document=document) == {"created": 0, "unchanged": 17}
+    assert benefit_policy_load(actor=None, document=document) == {"created": 0, "unchanged": 32}
 
 
 def test_policy_terms_drive_the_calculator(policy):

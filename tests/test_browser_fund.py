@@ -1,5 +1,5 @@
 """Fund supervision in the browser: the fund books page (warnings, indicators, charts, axe), 手工记账 by
-keyboard, and a 飞行检查 case from opening to closing.
+keyboard, and a 飞行检查 (one kind of 监督检查) case from opening to closing.
 
 Headless Chromium driven by Playwright against pytest-django's live server (see tests/test_browser.py)."""
 
@@ -59,9 +59,10 @@ def test_supervisor_reads_the_fund_books_and_runs_an_inspection(
     assert line == [9263.5, 10233, 3583]
     assert_no_axe_violations(page)
 
-    nav_link(page, "飞行检查").click()
+    nav_link(page, "监督检查").click()
     page.wait_for_url("**/audit/inspections/")
-    page.get_by_role("link", name="新建飞行检查").click()
+    page.get_by_role("link", name="新建监督检查").click()
+    page.get_by_label("检查类型").select_option(label="飞行检查")
     page.get_by_label("机构编码").fill(hospital_yz.code)
     page.get_by_label("检查日期").fill("2023-05-08")
     page.get_by_label("检查人员").fill("张三、李四")

@@ -106,7 +106,7 @@ def test_page_and_api_are_scoped_by_district(rated_world, make_user, client_for,
     html = client_for(reviewer).get("/audit/credit-ratings/", {"year": 2023}).content.decode()
     assert "渝中区人民医院" in html and "渝中大药房" in html and "江北区中医院" not in html
     assert "D级（严重失信）" in html and "确认违规疑点 3 条，涉及 3000.50 元" in html
-    assert "扣分：疑点 15，金额 3，飞检 10，冲正 18。" in html
+    assert "扣分：疑点 15，金额 3，检查 10，冲正 18。" in html
     rows = staff_client(reviewer).get("/api/v1/credit-ratings/", {"year": 2023}).json()["results"]
     assert sorted((r["institution_name"], r["score"], r["grade"]) for r in rows) == [
         ("渝中区人民医院", 54, "D"), ("渝中大药房", 100, "A"),

@@ -550,8 +550,9 @@ def test_bulk_issue_bills_every_active_enrollment_once(yz, jb):
     expected[employee.pk] = Decimal("6000.00")
     gone = _person(yz, birth=dt.date(1960, 2, 2))
     enrollment_terminate(
-        actor=None, enrollment=_resident(gone), end_date=dt.date(2023, 3, 31), reason=Enrollment.EndReason.DECEASED
-    )
+        actor=None, enrollment=_resident(gone), end_date=dt.date(2023, 3, 31), reason=Enrollment.EndReason.DECEASED,
+        death_date=dt.date(2023, 3, 31), death_source_document="死亡医学证明",
+    )  # fmt: skip
 
     # when the system issues the 2023 bills
     result = contribution_bills_issue(actor=None, coverage_year=2023)

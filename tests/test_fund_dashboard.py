@@ -16,6 +16,7 @@ from audit.fund_models import FundBudget, FundRiskRule
 from audit.fund_resources import FundBudgetResource
 from audit.fund_selectors import fund_books
 from benefits.services import account_credits_post, settlement_create, settlement_reverse
+from contributions.models import CoverageWindow
 from contributions.services import contribution_bill_issue, payment_record
 from core.ledger import manual_entry_post
 from core.ledger_jobs import RECONCILE_KIND
@@ -113,6 +114,9 @@ def build_scenario(districts, hospital, his_user) -> dict:
 @pytest.fixture
 def scenario(districts, hospital_yz, institution_user, policy_2023, settings):
     settings.YIBAO_CRITICAL_FINANCING = CRITICAL
+    # The books, not the waiting period (tests/test_enrollment_window.py), are tested here: residents paid
+    # in January are covered from the day they paid, as in a year without an enrollment window.
+    CoverageWindow.objects.filter(year=2023).delete()
     return build_scenario(districts, hospital_yz, institution_user)
 
 
@@ -138,7 +142,7 @@ def warned(body: dict) -> list[tuple[str, str, str, str]]:
     return [(w["level"], w["fund"], w["rule"], w["figure"]) for w in body["warnings"]]
 
 
-DEFAULT = "默认值（可配置）：种子文件未规定阈值"
+DEFAULT = "可配置默认值：种子文件未规定阈值"
 RESIDENT, EMPLOYEE = "城乡居民基本医疗保险基金", "职工基本医疗保险统筹基金"
 BELOW_3 = f"累计结余可支付月数低于 3 个月（{DEFAULT}）"
 BELOW_6 = f"累计结余可支付月数低于 6 个月（{DEFAULT}）"

@@ -15,7 +15,6 @@ that at most two pages of one URL pattern are opened per user. All failures are 
 reported once at the end, grouped by page; the report is also written to /tmp/crawl_report.txt.
 """
 
-import importlib
 import re
 import time
 from collections import defaultdict
@@ -23,12 +22,12 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urldefrag, urlencode, urlsplit
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 
 from core.management.commands.seed_demo_users import DEMO_PASSWORD, DEMO_USERS
 from core.models import User
 from tests.browser_support import axe_violations, format_axe_violations
+from tests.seeding import reseed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,13 +35,6 @@ REPORT_PATH = "/tmp/crawl_report.txt"
 PER_PATTERN = 2
 EXAMPLES_PER_KIND = 4
 
-# Data migrations seed reference rows; transactional tests empty every table, so seed them again.
-SEED_MIGRATIONS = [
-    "contributions.migrations.0003_seed_standards_2023",
-    "benefits.migrations.0003_seed_chronic_catalogue_and_credit_rules",
-    "assistance.migrations.0003_seed_aid_policy_2023",
-    "audit.migrations.0004_seed_fraud_rules",
-]
 # The Makefile's `setup` target, in its order.
 SETUP_COMMANDS = [
     ("load_reference",),
@@ -191,8 +183,7 @@ class Crawl:
 
 
 def load_demo_data() -> None:
-    for module in SEED_MIGRATIONS:
-        importlib.import_module(module).seed(apps, None)
+    reseed()
     for command in SETUP_COMMANDS:
         call_command(*command, stdout=open("/dev/null", "w"))  # noqa: SIM115
 

@@ -355,9 +355,11 @@ def test_a_pharmacy_settles_pharmacy_purchases_only(person, pharmacy_yz):
     _assert_refused(pos.post(SETTLEMENTS, outpatient(person, "P-1"), format="json"), "benefit_type", "药店")
     bought = pos.post(SETTLEMENTS, outpatient(person, "P-2", benefit_type="pharmacy"), format="json")
     assert bought.status_code == 201
-    # resident pharmacy: no deductible, 50 %
+    # resident pharmacy channel: no deductible, 50 %, counted in the one outpatient pot (001: "将符合条件的
+    # 定点零售药店提供的用药保障服务纳入普通门诊统筹保障范围")
     assert (bought.json()["pooled_paid"], bought.json()["institution_level"]) == ("100.00", 0)
-    assert accumulator(person)["pooled_pharmacy"] == D("100.00")
+    assert accumulator(person)["pooled_outpatient"] == D("100.00")
+    assert accumulator(person)["pooled_pharmacy"] == D("0.00")
 
 
 # --- amounts: deductible, cap, critical illness ----------------------------------------------------------------
@@ -452,7 +454,7 @@ def test_below_the_critical_illness_line_nothing_is_paid_and_reversal_takes_the_
 # --- chronic diseases (门诊慢特病) -------------------------------------------------------------------------------
 
 
-def _chronic(person, number="MT-1", code="MT001", day="2023-03-01", eligible="1000.00"):
+def _chronic(person, number="MT-1", code="MT007", day="2023-03-01", eligible="1000.00"):
     return outpatient(person, number, eligible=eligible, total="1200.00", day=day, benefit_type="chronic",
                       chronic_disease_code=code)  # fmt: skip
 
@@ -466,20 +468,20 @@ def test_chronic_benefit_needs_an_active_registration_for_that_disease(his, pers
     assert not Settlement.objects.exists() and not AnnualAccumulator.objects.exists()
 
     chronic_registration_create(
-        actor=clerk_yuzhong, person=person, disease_code="MT001", valid_from=dt.date(2023, 1, 1)
+        actor=clerk_yuzhong, person=person, disease_code="MT007", valid_from=dt.date(2023, 1, 1)
     )
     response = his.post(SETTLEMENTS, _chronic(person), format="json")
 
     assert response.status_code == 201
     # resident chronic: no deductible, 60 %: 1000 x 0.6 = 600.00; the rest of 1200 is the patient's
     assert (response.json()["pooled_paid"], response.json()["out_of_pocket"]) == ("600.00", "600.00")
-    assert Settlement.objects.get().chronic_disease.code == "MT001"
+    assert Settlement.objects.get().chronic_disease.code == "MT007"
     assert accumulator(person)["pooled_chronic"] == D("600.00")
 
 
 def test_chronic_registration_outside_its_period_or_revoked_does_not_count(his, person, clerk_yuzhong):
     registration = chronic_registration_create(
-        actor=clerk_yuzhong, person=person, disease_code="MT001", valid_from=dt.date(2023, 4, 1)
+        actor=clerk_yuzhong, person=person, disease_code="MT007", valid_from=dt.date(2023, 4, 1)
     )
     _assert_refused(his.post(SETTLEMENTS, _chronic(person, day="2023-03-01"), format="json"), "chronic_disease_code")
     assert his.post(SETTLEMENTS, _chronic(person, "MT-2", day="2023-04-02"), format="json").status_code == 201

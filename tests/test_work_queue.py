@@ -112,6 +112,9 @@ def test_district_reviewer_sees_their_district_and_each_link_lists_those_items(
         "aid_to_pay": "1",
         "high_cost_alerts": "2",
         "suspicions_to_review": "2",
+        "aid_to_enroll": "0",
+        "chronic_to_assess": "0",
+        "chronic_to_approve": "0",
     }  # 江北区's work is not counted, and a reviewer is no administrator: no failed jobs row
     expected = {
         "imports_to_confirm": ("core:import_detail", waiting["yz_batches"], waiting["jb_batches"]),
@@ -135,7 +138,7 @@ def test_district_reviewer_sees_their_district_and_each_link_lists_those_items(
 def test_clerk_sees_what_a_clerk_acts_on(client_for, clerk_yuzhong, waiting):
     rows = queue_rows(client_for(clerk_yuzhong))
     # Clerks do not review: no 初审/审批 and no suspicions; they confirm imports, pay aid, follow up alerts.
-    assert set(rows) == {"imports_to_confirm", "aid_to_pay", "high_cost_alerts"}
+    assert set(rows) == {"imports_to_confirm", "aid_to_pay", "high_cost_alerts", "aid_to_enroll"}
     assert rows["imports_to_confirm"][0] == "1" and rows["high_cost_alerts"][0] == "2"
 
 

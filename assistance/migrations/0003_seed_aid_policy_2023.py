@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 from django.db import migrations
 
-TILT = "渝医保发〔2022〕25号（倾斜支付、分类资助参保）；成医保发〔2021〕21号（救助比例不低于75%）；其余为可配置默认值"
+TILT = "渝医保发〔2022〕25号（倾斜支付、分类资助参保）；救助比例75%为可配置默认值（参考成都市004、成医保发〔2021〕21号，非本市规定）；其余为可配置默认值"
 DEFAULT = "渝医保发〔2022〕25号（分类资助参保）；比例与限额为可配置默认值"
 POLICY_2023 = [
     # category, subsidy ratio, tilt, aid ratio, aid deductible, yearly aid limit, source

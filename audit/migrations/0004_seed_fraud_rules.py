@@ -3,7 +3,7 @@ the bureau confirms or changes them in the admin; every change there is audited.
 
 from django.db import migrations
 
-DEFAULT = "参数为可配置的默认值，需经办机构确认后使用。"
+DEFAULT = "参数为可配置默认值，需经办机构确认后使用。"
 
 RULES = [
     {

@@ -6,7 +6,7 @@ holders and grow by design, so their months of payment measure no risk to the po
 
 from django.db import migrations
 
-DEFAULT = "默认值（可配置）：种子文件未规定阈值"
+DEFAULT = "可配置默认值：种子文件未规定阈值"
 RULES = [
     ("months_below", "3", "red", DEFAULT),
     ("months_below", "6", "yellow", DEFAULT),

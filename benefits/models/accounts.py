@@ -65,7 +65,7 @@ class AccountEntry(models.Model):
 
     class Purpose(models.TextChoices):
         MEDICAL = "medical", _("定点医药机构医疗费用")
-        RESIDENT_CONTRIBUTION = "resident_contribution", _("近亲属居民医保个人缴费")
+        RESIDENT_CONTRIBUTION = "resident_contribution", _("配偶、父母、子女居民医保个人缴费")
         CRITICAL_CONTRIBUTION = "critical_contribution", _("退休人员大额医疗互助保险缴费")
         CREDIT_CONTRIBUTION = "credit_contribution", _("在职职工按缴费划入")
         CREDIT_FIXED = "credit_fixed", _("退休人员统筹基金定额划入")

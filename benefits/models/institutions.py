@@ -30,6 +30,13 @@ class Institution(TimeStampedModel):
     )
     agreement_start = models.DateField(_("协议开始日期"))
     agreement_end = models.DateField(_("协议截止日期"), null=True, blank=True)
+    # Credit-rating consequences (信用评价结果运用), set by the yearly rating job in audit, read here by the
+    # settlement service through `benefits.institution_holds`, which may not import audit.
+    on_inspection_list = models.BooleanField(_("列入重点检查名单"), default=False)
+    settlement_review_from = models.DateField(
+        _("暂缓结算起始日期"), null=True, blank=True, help_text=_("自该日起的结算暂缓，逐笔审核")
+    )
+    credit_measure_reason = models.CharField(_("信用措施原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("定点医药机构")

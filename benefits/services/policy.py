@@ -11,8 +11,10 @@ from core.models import AuditEvent, User
 from core.roles import Capability
 from core.services import audit_event_record, snapshot
 
-from ..models import BenefitPolicy, CriticalIllnessPolicy
-from ..policy_format import BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
+from ..models import BenefitPolicy, ChronicDisease, CriticalIllnessPolicy
+from ..models.chronic import DiseaseKind
+from ..models.policy import ClaimAidRatio
+from ..policy_format import validate_document
 
 MONEY_FIELDS = {"deductible", "ratio", "annual_cap", "tilt_deductible_factor", "tilt_ratio_bonus"}
 
@@ -52,22 +54,20 @@ def _upsert_version(model, *, actor: User | None, key: dict, values: dict, label
 
 @transaction.atomic
 def benefit_policy_load(*, actor: User | None, document: dict) -> dict[str, int]:
-    """Load a policy file (docs/benefit-policy.md). All lines or none; reloading it changes nothing."""
+    """Load a policy file (docs/benefit-policy.md). All lines or none; reloading it changes nothing.
+
+    The file is checked whole first (benefits/policy_format.py: the seed constraints, named by line and
+    rule), so a file that breaks a rule stores nothing."""
     if actor is not None:
         require_capability(actor, Capability.ADMINISTER)
-    if document.get("format") != FORMAT:
-        raise ValidationError({"format": f"文件格式应为 {FORMAT}"})
-    year = document.get("year")
-    if not isinstance(year, int):
-        raise ValidationError({"year": "缺少年度"})
+    # Per-disease lines must name a 门诊慢特病 of the catalogue (not a 两病 entry). An empty catalogue (only a
+    # flushed test database has one; migration 0003 seeds it) leaves the codes unchecked.
+    catalogue = dict(ChronicDisease.objects.values_list("code", "kind"))
+    chronic_codes = {code for code, kind in catalogue.items() if kind == DiseaseKind.CHRONIC} if catalogue else None
+    rows = validate_document(document, chronic_codes=chronic_codes)
     counts = {"created": 0, "unchanged": 0}
-    for i, line in enumerate(document.get("benefits", []), start=1):
-        key = {"year": year, **{k: line.get(k, "" if k == "category" else 0) for k in BENEFIT_KEY}}
-        values = {k: line.get(k, "") if k == "source" else line.get(k) for k in BENEFIT_VALUES}
-        counts[_upsert_version(BenefitPolicy, actor=actor, key=key, values=values, label=f"benefits 第{i}条")] += 1
-    for i, line in enumerate(document.get("critical_illness", []), start=1):
-        key = {"year": year, "scheme": line.get("scheme")}
-        values = {k: line.get(k, "") if k == "source" else line.get(k) for k in CRITICAL_VALUES}
-        label = f"critical_illness 第{i}条"
-        counts[_upsert_version(CriticalIllnessPolicy, actor=actor, key=key, values=values, label=label)] += 1
+    for model, section in ((BenefitPolicy, "benefits"), (CriticalIllnessPolicy, "critical_illness"),
+                           (ClaimAidRatio, "medical_aid")):  # fmt: skip
+        for row in rows[section]:
+            counts[_upsert_version(model, actor=actor, key=row["key"], values=row["values"], label=row["label"])] += 1
     return counts

@@ -14,11 +14,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from assistance.selectors import aid_settlement_terms
+from assistance.terms import aid_terms_for_claim
 from contributions.models import ContributionBill
+from contributions.selectors import cover_refusal
 from core.access import require_capability
 from core.ledger import event_post
 from core.models import AuditEvent, User
@@ -27,9 +29,11 @@ from core.roles import Capability
 from core.scope import require_edit_in_district
 from core.services import acting_user, audit_event_record, snapshot
 from enrollment.models import Enrollment, Person, Scheme
+from enrollment.services import death_refusal
 from enrollment.validators import InvalidValue, validate_id_number
 
 from .. import calculator
+from ..institution_holds import institution_settlement_hold
 from ..models import (
     AccountEntry,
     AnnualAccumulator,
@@ -40,21 +44,29 @@ from ..models import (
     PersonalAccount,
     Settlement,
 )
+from ..models.chronic import DiseaseKind
 from ..periods import benefit_period, coverage_year_for
-from ..selectors import benefit_policy_for, critical_terms, pooled_terms
+from ..selectors import benefit_policy_for, claim_aid_ratio, critical_terms, outpatient_pot_for, pooled_terms
 from .accounts import account_for_use
 from .institutions import institution_accepts
 
+# The accumulator fields a policy line's benefit type counts against. Hospital outpatient visits and
+# designated-pharmacy purchases are channels of one 普通门诊统筹 pot with one deductible and one cap (001:
+# "将符合条件的定点零售药店提供的用药保障服务纳入普通门诊统筹保障范围", "医保基金对不同的门诊共济保障方式不重复支付";
+# 002: "2023年度居民医保支付限额一档参保人300元，二档参保人500元"), so both count against the outpatient
+# fields; deductible_pharmacy and pooled_pharmacy stay 0 (migration 0012 merged the old amounts).
+# The settlement's policy line decides, not its claim type: a chronic disease settled "like inpatient"
+# counts against the inpatient cap.
 YEARLY_DEDUCTIBLE = {
     BenefitType.OUTPATIENT: "deductible_outpatient",
     BenefitType.CHRONIC: "deductible_chronic",
-    BenefitType.PHARMACY: "deductible_pharmacy",
+    BenefitType.PHARMACY: "deductible_outpatient",
 }
 POOLED = {
     BenefitType.OUTPATIENT: "pooled_outpatient",
     BenefitType.CHRONIC: "pooled_chronic",
     BenefitType.INPATIENT: "pooled_inpatient",
-    BenefitType.PHARMACY: "pooled_pharmacy",
+    BenefitType.PHARMACY: "pooled_outpatient",
 }
 
 
@@ -111,6 +123,9 @@ def _person(id_number: str, field: str = "id_number") -> Person:
 
 
 def _covering_enrollment(*, person: Person, on: dt.date) -> Enrollment:
+    # First: once a death is recorded the enrollment ends that day, and "not enrolled" would hide why.
+    if refusal := death_refusal(person=person, on=on):
+        raise ValidationError({"service_date": refusal})
     enrollment = (
         Enrollment.objects.filter(person=person, start_date__lte=on)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
@@ -124,9 +139,8 @@ def _covering_enrollment(*, person: Person, on: dt.date) -> Enrollment:
 
 
 def _check_entitled(*, person: Person, enrollment: Enrollment, on: dt.date) -> None:
-    """Alive, in the benefit period, and (residents) paid for the coverage year."""
-    if person.death_date and on > person.death_date:
-        raise ValidationError({"service_date": "就诊日期晚于参保人死亡日期"})
+    """In the benefit period, (residents) paid for the coverage year, and past the waiting period of a bill
+    paid after the enrollment window (alive: `_covering_enrollment`)."""
     if enrollment.scheme != Scheme.RESIDENT:
         return
     year = coverage_year_for(category=enrollment.category, on=on, graduation_year=enrollment.graduation_year)
@@ -138,6 +152,8 @@ def _check_entitled(*, person: Person, enrollment: Enrollment, on: dt.date) -> N
     paid = ContributionBill.objects.filter(person=person, coverage_year=year, status=ContributionBill.Status.PAID)
     if not paid.exists():
         raise ValidationError({"service_date": f"{year}年度居民医保未缴费，不享受待遇"})
+    if refusal := cover_refusal(person_id=person.pk, scheme=enrollment.scheme, on=on, coverage_year=year):
+        raise ValidationError({"service_date": refusal})
 
 
 def _check_claim(*, request: SettlementRequest, institution: Institution) -> tuple[Decimal, Decimal]:
@@ -183,6 +199,7 @@ def _check_chronic(*, request: SettlementRequest, person: Person):
         ChronicRegistration.objects.filter(
             person=person,
             disease__code=(request.chronic_disease_code or "").strip(),
+            disease__kind=DiseaseKind.CHRONIC,  # 高血压、糖尿病 are 两病 cover, not 门诊慢特病 (002)
             status=ChronicRegistration.Status.ACTIVE,
             valid_from__lte=request.service_date,
         )
@@ -201,11 +218,27 @@ def _locked_accumulator(*, person_id: int, year: int) -> AnnualAccumulator:
     return AnnualAccumulator.objects.select_for_update().get(person_id=person_id, year=year)
 
 
-def _year_to_date(acc: AnnualAccumulator, benefit_type: str) -> calculator.YearToDate:
-    deductible_field = YEARLY_DEDUCTIBLE.get(benefit_type)
+def _year_to_date(acc: AnnualAccumulator, policy: BenefitPolicy, disease=None) -> calculator.YearToDate:
+    """The year so far against this line's deductible and cap. 门诊慢特病: each disease has its own terms,
+    so its own deductible and cap count only that disease's settlements of the year (read under the
+    accumulator lock, so no parallel settlement of the person can slip in between)."""
+    if policy.benefit_type == BenefitType.CHRONIC and disease is not None:
+        used = Settlement.objects.filter(
+            person_id=acc.person_id,
+            year=acc.year,
+            chronic_disease=disease,
+            status=Settlement.Status.SETTLED,
+            policy__benefit_type=BenefitType.CHRONIC,
+        ).aggregate(deductible=Sum("deductible_applied"), pooled=Sum("pooled_paid"))
+        deductible_met = used["deductible"] or calculator.ZERO
+        pooled_paid = used["pooled"] or calculator.ZERO
+    else:
+        deductible_field = YEARLY_DEDUCTIBLE.get(policy.benefit_type)
+        deductible_met = getattr(acc, deductible_field) if deductible_field else calculator.ZERO
+        pooled_paid = getattr(acc, POOLED[policy.benefit_type])
     return calculator.YearToDate(
-        deductible_met=getattr(acc, deductible_field) if deductible_field else calculator.ZERO,
-        pooled_paid=getattr(acc, POOLED[benefit_type]),
+        deductible_met=deductible_met,
+        pooled_paid=pooled_paid,
         critical_base=acc.critical_base,
         critical_paid=acc.critical_paid,
         aid_base=acc.aid_base,
@@ -215,10 +248,10 @@ def _year_to_date(acc: AnnualAccumulator, benefit_type: str) -> calculator.YearT
 
 def _apply_to_accumulator(acc: AnnualAccumulator, s: Settlement, policy: BenefitPolicy, sign: int) -> None:
     """Add (sign=1) or take back (sign=-1) one settlement's share of the year's totals."""
-    deductible_field = YEARLY_DEDUCTIBLE.get(s.benefit_type)
+    deductible_field = YEARLY_DEDUCTIBLE.get(policy.benefit_type)
     if deductible_field and policy.deductible_per == BenefitPolicy.DeductiblePer.YEAR:
         setattr(acc, deductible_field, getattr(acc, deductible_field) + sign * s.deductible_applied)
-    pooled_field = POOLED[s.benefit_type]
+    pooled_field = POOLED[policy.benefit_type]
     setattr(acc, pooled_field, getattr(acc, pooled_field) + sign * s.pooled_paid)
     acc.critical_base += sign * (s.eligible_cost - s.pooled_paid)
     acc.critical_paid += sign * s.critical_paid
@@ -228,6 +261,35 @@ def _apply_to_accumulator(acc: AnnualAccumulator, s: Settlement, policy: Benefit
     acc.out_of_pocket += sign * s.out_of_pocket
     acc.settlement_count += sign
     acc.save()
+
+
+def _policy_for_claim(
+    *, on: dt.date, enrollment: Enrollment, benefit_type: str, institution: Institution, disease
+) -> tuple[BenefitPolicy, BenefitPolicy | None, str]:
+    """(the line the settlement is made under, the outpatient pot's line or None, a note for the steps).
+
+    门诊慢特病: the disease's own line, else the line for any disease; a disease marked like_inpatient
+    settles on the inpatient line of the institution's level (001: "可参照住院待遇进行管理")."""
+    who = {"year": on.year, "scheme": enrollment.scheme, "category": enrollment.category, "tier": enrollment.tier}
+    try:
+        policy = benefit_policy_for(
+            **who,
+            benefit_type=benefit_type,
+            institution_level=institution.level,
+            disease_code=disease.code if disease is not None else "",
+        )
+        note = ""
+        if policy.like_inpatient:
+            note = f"门诊慢特病“{disease.name}”参照住院待遇结算（渝府办发〔2022〕16号）"
+            policy = benefit_policy_for(**who, benefit_type=BenefitType.INPATIENT, institution_level=institution.level)
+        pot = None
+        if policy.benefit_type in (BenefitType.OUTPATIENT, BenefitType.PHARMACY):
+            pot = outpatient_pot_for(**who)
+            if policy.benefit_type == BenefitType.PHARMACY:
+                note = "定点零售药店购药纳入普通门诊统筹，与门诊共用起付标准和年度支付限额"
+    except LookupError:
+        raise ValidationError({"benefit_type": f"{on.year}年度没有适用的待遇清单"}) from None
+    return policy, pot, note
 
 
 def _existing(
@@ -281,6 +343,9 @@ def _settle(
     *, actor: User | None, institution: Institution, request: SettlementRequest, kind: str
 ) -> tuple[Settlement, bool]:
     total, eligible = _check_claim(request=request, institution=institution)
+    # A D credit rating holds the institution's settlements for review (audit's credit consequences).
+    if reason := institution_settlement_hold(institution=institution, on=timezone.localdate()):
+        raise ValidationError({"institution": reason})
     person = _person(request.id_number)
     on = request.service_date
     enrollment = _covering_enrollment(person=person, on=on)
@@ -288,19 +353,13 @@ def _settle(
         require_edit_in_district(actor=actor, district_id=enrollment.district_id, field="id_number")
     _check_entitled(person=person, enrollment=enrollment, on=on)
     disease = _check_chronic(request=request, person=person)
-    try:
-        policy = benefit_policy_for(
-            year=on.year,
-            scheme=enrollment.scheme,
-            category=enrollment.category,
-            tier=enrollment.tier,
-            benefit_type=request.benefit_type,
-            institution_level=institution.level,
-        )
-    except LookupError:
-        raise ValidationError({"benefit_type": f"{on.year}年度没有适用的待遇清单"}) from None
-    # Third tier: the person's aid category on the day (assistance app) gives the tilt and the aid terms.
+    policy, pot, note = _policy_for_claim(
+        on=on, enrollment=enrollment, benefit_type=request.benefit_type, institution=institution, disease=disease
+    )
+    # Third tier: the person's aid category on the day (assistance app) gives the tilt and the aid terms;
+    # the claim type's aid ratio (policy file `medical_aid`) may replace the category's (pharmacy: none).
     aid_category, tilt, aid = aid_settlement_terms(person_id=person.pk, on=on)
+    aid = aid_terms_for_claim(aid, claim_ratio=claim_aid_ratio(year=on.year, benefit_type=request.benefit_type))
     aid_recipient = aid_category is not None
 
     acc = _locked_accumulator(person_id=person.pk, year=on.year)
@@ -323,8 +382,8 @@ def _settle(
             tilt=tilt,
             account_balance=account.balance if account else calculator.ZERO,
         ),
-        pooled=pooled_terms(policy),
-        ytd=_year_to_date(acc, request.benefit_type),
+        pooled=pooled_terms(policy, pot),
+        ytd=_year_to_date(acc, policy, disease),
         critical=critical_terms(year=on.year, scheme=enrollment.scheme),
         aid=aid,
     )
@@ -354,7 +413,7 @@ def _settle(
         aid_recipient=aid_recipient,
         account=account if result.account_paid else None,
         policy=policy,
-        steps=list(result.steps),
+        steps=[note, *result.steps] if note else list(result.steps),
         request_fingerprint=request.fingerprint(),
         settled_at=timezone.now(),
         created_by=acting_user(actor),

@@ -292,6 +292,7 @@ SPECTACULAR_SETTINGS = {
         "AidRecipientSourceEnum": "assistance.models.AidRecipient.Source",
         "AidApplicationStatusEnum": "assistance.models.AidApplication.Status",
         "HighCostAlertStatusEnum": "assistance.models.HighCostAlert.Status",
+        "InspectionKindEnum": "audit.models.Inspection.Kind",
     },
 }
 

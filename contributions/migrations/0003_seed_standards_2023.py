@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db import migrations
 
 SOURCE = "渝医保发〔2022〕25号"
-DEFAULT = ""  # empty source = configurable default, to be confirmed by the bureau
+DEFAULT = "可配置默认值（种子文件未规定职工费率，待经办机构确认）"
 
 # (scheme, category, tier, individual_amount, fiscal_subsidy, employer_rate, individual_rate, source)
 STANDARDS_2023 = [

@@ -50,6 +50,9 @@ class Person(TimeStampedModel):
         District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     death_date = models.DateField(_("死亡日期"), null=True, blank=True)
+    # What the death was recorded from (死亡医学证明编号, 户籍注销证明, 火化证明 ...): it stops the benefits.
+    # The database default too: the bulk enrollee import writes people with its own INSERT.
+    death_source_document = models.CharField(_("死亡证明材料"), max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("参保人")

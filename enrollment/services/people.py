@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 
 from core.access import district_in_scope, require_capability
 from core.models import AuditEvent, District, User
@@ -38,7 +39,7 @@ from ..validators import (
     validate_phone,
 )
 
-PERSON_FIELDS = ["name", "phone", "district_id", "death_date"]
+PERSON_FIELDS = ["name", "phone", "district_id", "death_date", "death_source_document"]
 ENROLLMENT_FIELDS = [
     "category", "tier", "employer_id", "contribution_base", "graduation_year", "status", "end_date", "end_reason",
 ]  # fmt: skip
@@ -289,16 +290,109 @@ def _enrollment_set_status(
 
 
 @transaction.atomic
-def enrollment_terminate(*, actor: User | None, enrollment: Enrollment, end_date: dt.date, reason: str) -> Enrollment:
+def enrollment_terminate(
+    *,
+    actor: User | None,
+    enrollment: Enrollment,
+    end_date: dt.date,
+    reason: str,
+    death_date: dt.date | None = None,
+    death_source_document: str = "",
+) -> Enrollment:
+    """End an enrollment. Reason 死亡 is a death registration: it needs the death date (the end date) and
+    the document, records them on the person and ends every open enrollment as of that day."""
     require_edit_in_district(actor=actor, district_id=enrollment.district_id)
     if reason not in Enrollment.EndReason.values:
         raise ValidationError({"reason": "请选择终止原因"})
     if end_date is None:
         raise ValidationError({"end_date": "请填写终止日期"})
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-    return _enrollment_set_status(
-        actor=actor, enrollment=enrollment, status=Enrollment.Status.TERMINATED, end_date=end_date, end_reason=reason
+    if reason != Enrollment.EndReason.DECEASED:
+        return _enrollment_set_status(
+            actor=actor,
+            enrollment=enrollment,
+            status=Enrollment.Status.TERMINATED,
+            end_date=end_date,
+            end_reason=reason,
+        )
+    if death_date is None:
+        raise ValidationError({"death_date": "终止原因为死亡时须填写死亡日期"})
+    if end_date != death_date:
+        raise ValidationError({"end_date": "终止原因为死亡时，终止日期应为死亡日期"})
+    if Enrollment.Status.TERMINATED not in ENROLLMENT_TRANSITIONS[enrollment.status]:
+        raise ValidationError({"status": f"参保状态“{enrollment.get_status_display()}”不能终止"})
+    person_death_record(
+        actor=actor, person=enrollment.person, death_date=death_date, source_document=death_source_document
     )
+    return Enrollment.objects.get(pk=enrollment.pk)
+
+
+def _clean_death(*, person: Person, death_date: dt.date | None, source_document: str) -> str:
+    if death_date is None:
+        raise ValidationError({"death_date": "请填写死亡日期"})
+    if death_date > timezone.localdate():
+        raise ValidationError({"death_date": "死亡日期不能晚于今天"})
+    if death_date < person.birth_date:
+        raise ValidationError({"death_date": "死亡日期不能早于出生日期"})
+    document = (source_document or "").strip()
+    if not document:
+        raise ValidationError({"source_document": "请填写死亡证明材料（如死亡医学证明编号、户籍注销证明）"})
+    if len(document) > 200 or not document.isprintable():
+        raise ValidationError({"source_document": "死亡证明材料不超过200个字符，且不能含有控制字符"})
+    return document
+
+
+@transaction.atomic
+def person_death_record(*, actor: User | None, person: Person, death_date: dt.date, source_document: str) -> Person:
+    """Record a death: the date and the document it comes from on the person, and every open (active or
+    suspended) enrollment ends as of that day with reason 死亡, so no benefit is paid for later care and the
+    fund-supervision scan can flag settlements after it (冒名就医). Recording the same date again changes
+    nothing but end an enrollment still open; a different date is refused (a correction is a separate,
+    reviewed matter)."""
+    require_edit_in_district(actor=actor, district_id=person.district_id)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    document = _clean_death(person=person, death_date=death_date, source_document=source_document)
+    if person.death_date is not None and person.death_date != death_date:
+        raise ValidationError({"death_date": f"该参保人已登记死亡（死亡日期{person.death_date:%Y-%m-%d}）"})
+    open_enrollments = list(
+        Enrollment.objects.select_for_update()
+        .filter(person=person, status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.SUSPENDED])
+        .order_by("pk")
+    )
+    for enrollment in open_enrollments:
+        if enrollment.start_date > death_date:
+            started = f"{enrollment.start_date:%Y-%m-%d}"
+            raise ValidationError({"death_date": f"该参保人有晚于死亡日期开始的参保登记（自{started}起），请先核实"})
+    if person.death_date is None:
+        old = snapshot(person, fields=PERSON_FIELDS)
+        person.death_date, person.death_source_document = death_date, document
+        person.save(update_fields=["death_date", "death_source_document", "updated_at"])
+        old_changed, new_changed = changed_values(old, snapshot(person, fields=PERSON_FIELDS))
+        audit_event_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=person,
+            old_values=old_changed,
+            new_values=new_changed,
+            note="死亡登记",
+        )
+    for enrollment in open_enrollments:
+        _enrollment_set_status(
+            actor=actor,
+            enrollment=enrollment,
+            status=Enrollment.Status.TERMINATED,
+            end_date=death_date,
+            end_reason=Enrollment.EndReason.DECEASED,
+        )
+    return person
+
+
+def death_refusal(*, person: Person, on: dt.date) -> str | None:
+    """Why no benefit is paid for care on `on`: the insured person had died before it (the death date
+    itself is still covered)."""
+    if person.death_date is not None and on > person.death_date:
+        return f"就诊日期晚于参保人死亡日期（{person.death_date:%Y-%m-%d}），不享受医保待遇"
+    return None
 
 
 @transaction.atomic

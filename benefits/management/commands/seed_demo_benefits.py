@@ -79,11 +79,12 @@ class Command(BaseCommand):
                 person=e.person, category=["destitute", "subsistence", "relapsed_poor", "monitored"][i % 4],
                 valid_from=dt.date(year - 1, 1, 1), defaults={"source": "civil_affairs", "district_id": e.district_id},
             )  # fmt: skip
-        hypertension = ChronicDisease.objects.get(code="MT001")
+        # A 门诊慢特病 of the catalogue; 高血压 (MT001) is 两病门诊用药保障, not a 门诊慢特病 (渝医保发〔2022〕25号).
+        chronic_disease = ChronicDisease.objects.get(code="MT007")
         retirees = [e for e in enrollments if e.category == "retired"][:5]
         for e in retirees:
             chronic_registration_create(
-                actor=None, person=e.person, disease_code=hypertension.code, valid_from=dt.date(year, 1, 1)
+                actor=None, person=e.person, disease_code=chronic_disease.code, valid_from=dt.date(year, 1, 1)
             )
         settled = 0
         for n, e in enumerate(enrollments[:80]):
@@ -106,7 +107,7 @@ class Command(BaseCommand):
                 discharge_date=day + dt.timedelta(days=rng.randrange(2, 12)) if kind == "inpatient" else None,
                 total_cost=total,
                 eligible_cost=eligible,
-                chronic_disease_code=hypertension.code if kind == "chronic" else "",
+                chronic_disease_code=chronic_disease.code if kind == "chronic" else "",
             )
             try:
                 with demo_clock(request.discharge_date or day):
