@@ -4,25 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('benefits', '0008_two_diseases_not_chronic'),
+        ("benefits", "0008_two_diseases_not_chronic"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='institution',
-            name='credit_measure_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='信用措施原因'),
+            model_name="institution",
+            name="credit_measure_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="信用措施原因"),
         ),
         migrations.AddField(
-            model_name='institution',
-            name='on_inspection_list',
-            field=models.BooleanField(default=False, verbose_name='列入重点检查名单'),
+            model_name="institution",
+            name="on_inspection_list",
+            field=models.BooleanField(default=False, verbose_name="列入重点检查名单"),
         ),
         migrations.AddField(
-            model_name='institution',
-            name='settlement_review_from',
-            field=models.DateField(blank=True, help_text='自该日起的结算暂缓，逐笔审核', null=True, verbose_name='暂缓结算起始日期'),
+            model_name="institution",
+            name="settlement_review_from",
+            field=models.DateField(
+                blank=True, help_text="自该日起的结算暂缓，逐笔审核", null=True, verbose_name="暂缓结算起始日期"
+            ),
         ),
     ]

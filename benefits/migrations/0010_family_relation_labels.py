@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('benefits', '0009_inspection_kind_and_credit_consequences'),
+        ("benefits", "0009_inspection_kind_and_credit_consequences"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accountentry',
-            name='purpose',
-            field=models.CharField(blank=True, choices=[('medical', '定点医药机构医疗费用'), ('resident_contribution', '配偶、父母、子女居民医保个人缴费'), ('critical_contribution', '退休人员大额医疗互助保险缴费'), ('credit_contribution', '在职职工按缴费划入'), ('credit_fixed', '退休人员统筹基金定额划入')], max_length=24, verbose_name='用途'),
+            model_name="accountentry",
+            name="purpose",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("medical", "定点医药机构医疗费用"),
+                    ("resident_contribution", "配偶、父母、子女居民医保个人缴费"),
+                    ("critical_contribution", "退休人员大额医疗互助保险缴费"),
+                    ("credit_contribution", "在职职工按缴费划入"),
+                    ("credit_fixed", "退休人员统筹基金定额划入"),
+                ],
+                max_length=24,
+                verbose_name="用途",
+            ),
         ),
     ]
