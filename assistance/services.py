@@ -17,7 +17,7 @@ from core.ledger import event_post
 from core.models import AuditEvent, User
 from core.roles import Capability
 from core.scope import require_edit_in_district
-from core.services import acting_user, audit_event_record
+from core.services import acting_user, audit_event_record, status_change_record
 from enrollment.models import Person, Scheme
 from enrollment.services import enrollment_register, person_register
 
@@ -224,16 +224,7 @@ def aid_application_transition(
         new_values["approved_amount"] = str(application.approved_amount)
     if to_status == Status.PAID:
         new_values["paid_on"] = application.paid_on.isoformat()
-    if reason:
-        new_values["reason"] = reason
-    audit_event_record(
-        actor=actor,
-        action=AuditEvent.Action.STATUS,
-        obj=application,
-        old_values={"status": current},
-        new_values=new_values,
-        note=reason,
-    )
+    status_change_record(actor=actor, obj=application, old_status=current, new_values=new_values, reason=reason)
     return application
 
 

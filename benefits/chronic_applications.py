@@ -25,7 +25,7 @@ from core.access import get_scoped_or_404, require_capability, scope_to_user
 from core.models import AuditEvent, User
 from core.roles import Capability
 from core.scope import require_edit_in_district
-from core.services import acting_user, audit_event_record
+from core.services import acting_user, audit_event_record, status_change_record
 from core.workqueue import QueueItem, capped_count, has
 from enrollment.models import Person
 
@@ -249,16 +249,7 @@ def chronic_application_transition(
         new_values |= {"registration_id": registration.pk, "start": start.isoformat()}
     application.status = to_status
     application.save(update_fields=fields)
-    if reason:
-        new_values["reason"] = reason
-    audit_event_record(
-        actor=actor,
-        action=AuditEvent.Action.STATUS,
-        obj=application,
-        old_values={"status": current},
-        new_values=new_values,
-        note=reason,
-    )
+    status_change_record(actor=actor, obj=application, old_status=current, new_values=new_values, reason=reason)
     return application
 
 

@@ -89,6 +89,22 @@ def audit_event_record(
     )
 
 
+def status_change_record(
+    *, actor: User | None, obj: models.Model, old_status: str, new_values: dict[str, Any], reason: str = ""
+) -> AuditEvent:
+    """A workflow move in the audit trail: the old status, the new values, and the reason (kept as the note)."""
+    if reason:
+        new_values = {**new_values, "reason": reason}
+    return audit_event_record(
+        actor=actor,
+        action=AuditEvent.Action.STATUS,
+        obj=obj,
+        old_values={"status": old_status},
+        new_values=new_values,
+        note=reason,
+    )
+
+
 def job_run_create(
     *, actor: User | None, kind: str, params: dict[str, Any] | None = None, district_id: int | None = None
 ) -> JobRun:
