@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Sum
 
-from core.ledger import PostingRule, Row, spend
+from core.ledger import PostingRule, Row, rule_scope, spend
 from core.ledger_chart import MEDICAL_AID
 from core.money import to_fen
 
@@ -16,15 +16,14 @@ from .models import AidApplication
 
 
 def aid_application_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
-    paid = AidApplication.objects.filter(
-        status=AidApplication.Status.PAID, paid_on__isnull=False, approved_amount__isnull=False
+    paid = rule_scope(
+        AidApplication.objects.filter(
+            status=AidApplication.Status.PAID, paid_on__isnull=False, approved_amount__isnull=False
+        ),
+        year=year,
+        district_id=district_id,
+        **filters,
     )
-    if year is not None:
-        paid = paid.filter(year=year)
-    if district_id is not None:
-        paid = paid.filter(district_id=district_id)
-    if filters:
-        paid = paid.filter(**filters)
     rows: list[Row] = []
     for g in paid.values("district_id", "year", "paid_on").annotate(total=Sum("approved_amount")).order_by():
         rows += spend(

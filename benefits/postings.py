@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 
-from core.ledger import PostingRule, Row, receive, spend
+from core.ledger import PostingRule, Row, receive, rule_scope, spend
 from core.ledger_chart import (
     EMPLOYEE_ACCOUNTS,
     EMPLOYEE_POOLED,
@@ -31,14 +31,6 @@ from core.money import to_fen
 from .models import AccountEntry, Settlement
 
 ZERO = Decimal("0.00")
-
-
-def _scoped(qs, *, year: int | None, district_id: int | None, district: str = "district_id", **filters: Any):
-    if year is not None:
-        qs = qs.filter(year=year)
-    if district_id is not None:
-        qs = qs.filter(**{district: district_id})
-    return qs.filter(**filters) if filters else qs
 
 
 def _settlement_rows(settlements, *, date_field: str, sign: int) -> list[Row]:
@@ -74,12 +66,12 @@ def _settlement_rows(settlements, *, date_field: str, sign: int) -> list[Row]:
 
 def settlement_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
     """Every settlement, reversed or not, as it was paid (a reversal is its own entry)."""
-    settlements = _scoped(Settlement.objects.all(), year=year, district_id=district_id, **filters)
+    settlements = rule_scope(Settlement.objects.all(), year=year, district_id=district_id, **filters)
     return _settlement_rows(settlements, date_field="settled_at", sign=1)
 
 
 def reversal_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
-    settlements = _scoped(
+    settlements = rule_scope(
         Settlement.objects.filter(status=Settlement.Status.REVERSED, reversed_at__isnull=False),
         year=year,
         district_id=district_id,
@@ -89,10 +81,8 @@ def reversal_rows(*, year: int | None = None, district_id: int | None = None, **
 
 
 def _entry_rows(entries, *, year: int | None, district_id: int | None, filters: dict) -> list:
-    if district_id is not None:
-        entries = entries.filter(account__district_id=district_id)
-    if filters:
-        entries = entries.filter(**filters)
+    # The year is the caller's (credits: the month credited; payments: the day paid), checked again below.
+    entries = rule_scope(entries, year=None, district_id=district_id, district_field="account__district_id", **filters)
     grouped = (
         entries.annotate(on=TruncDate("created_at"))
         .values("account__district_id", "on", "purpose", "period")

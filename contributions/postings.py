@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Round, TruncDate
 
-from core.ledger import PostingRule, Row, receive, spend
+from core.ledger import PostingRule, Row, receive, rule_scope, spend
 from core.ledger_chart import MEDICAL_AID, RESIDENT_CRITICAL, RESIDENT_POOLED, fund_of_scheme
 from core.money import to_fen
 from enrollment.models import Scheme
@@ -35,17 +35,13 @@ def critical_financing(year: int) -> Decimal:
     return to_fen(Decimal(str(config.get(str(year), config.get("default", "0")))))
 
 
-def _scoped(qs, *, year: int | None, district_id: int | None, prefix: str = "", **filters: Any):
-    if year is not None:
-        qs = qs.filter(**{f"{prefix}coverage_year": year})
-    if district_id is not None:
-        qs = qs.filter(**{f"{prefix}district_id": district_id})
-    return qs.filter(**filters) if filters else qs
+BILL_SCOPE = {"year_field": "coverage_year"}
+PAYMENT_SCOPE = {"year_field": "bill__coverage_year", "district_field": "bill__district_id"}
 
 
 def payment_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
-    payments = _scoped(
-        ContributionPayment.objects.all(), year=year, district_id=district_id, prefix="bill__", **filters
+    payments = rule_scope(
+        ContributionPayment.objects.all(), year=year, district_id=district_id, **PAYMENT_SCOPE, **filters
     )
     employer_share = Case(
         When(bill__due_amount__gt=0, then=Round(F("amount") * F("bill__employer_due") / F("bill__due_amount"), 2)),
@@ -68,8 +64,12 @@ def payment_rows(*, year: int | None = None, district_id: int | None = None, **f
 
 
 def bill_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
-    bills = _scoped(
-        ContributionBill.objects.filter(subsidy_amount__gt=0), year=year, district_id=district_id, **filters
+    bills = rule_scope(
+        ContributionBill.objects.filter(subsidy_amount__gt=0),
+        year=year,
+        district_id=district_id,
+        **BILL_SCOPE,
+        **filters,
     )
     grouped = (
         bills.annotate(issued=TruncDate("created_at"))
@@ -87,10 +87,11 @@ def bill_rows(*, year: int | None = None, district_id: int | None = None, **filt
 
 
 def fiscal_subsidy_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
-    bills = _scoped(
+    bills = rule_scope(
         ContributionBill.objects.filter(status=ContributionBill.Status.PAID, paid_on__isnull=False),
         year=year,
         district_id=district_id,
+        **BILL_SCOPE,
         **filters,
     )
     grouped = (

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from .ledger_chart import BANK
@@ -66,6 +66,24 @@ def register_posting_rules(*rules: PostingRule) -> None:
         if known is not None and known.rows is not rule.rows:
             raise ImproperlyConfigured(f"posting rule {rule.source!r} registered twice")
         RULES[rule.source] = rule
+
+
+def rule_scope(
+    qs: QuerySet,
+    *,
+    year: int | None,
+    district_id: int | None,
+    year_field: str = "year",
+    district_field: str = "district_id",
+    **filters: Any,
+) -> QuerySet:
+    """A rule's records in scope: of one year and one district when given, narrowed by ORM `filters` (a
+    single event's pk, a batch's rows)."""
+    if year is not None:
+        qs = qs.filter(**{year_field: year})
+    if district_id is not None:
+        qs = qs.filter(**{district_field: district_id})
+    return qs.filter(**filters) if filters else qs
 
 
 def transfer(
@@ -196,11 +214,7 @@ def records_post(
 
 
 def posted_rows(*, source: str, year: int | None = None, district_id: int | None = None) -> Iterable[Row]:
-    lines = JournalLine.objects.filter(source=source)
-    if year is not None:
-        lines = lines.filter(year=year)
-    if district_id is not None:
-        lines = lines.filter(district_id=district_id)
+    lines = rule_scope(JournalLine.objects.filter(source=source), year=year, district_id=district_id)
     grouped = (
         lines.values("account__fund__code", "account__code", "district_id", "year", "accounting_date")
         .annotate(total=Sum("amount"))
@@ -213,13 +227,16 @@ def posted_rows(*, source: str, year: int | None = None, district_id: int | None
         )  # fmt: skip
 
 
-def _differences(*, source: str, year: int | None, district_id: int | None) -> dict[Key, Decimal]:
+def _sides(*, source: str, year: int | None, district_id: int | None) -> tuple[dict[Key, Decimal], dict[Key, Decimal]]:
+    """(what the records make, what the books hold) for one source, per fund, account, district, year and day."""
     expected = _summed(_rule(source).rows(year=year, district_id=district_id))
-    posted = _summed(posted_rows(source=source, year=year, district_id=district_id))
-    keys = expected.keys() | posted.keys()
-    return {
-        k: expected.get(k, ZERO) - posted.get(k, ZERO) for k in keys if expected.get(k, ZERO) != posted.get(k, ZERO)
-    }
+    return expected, _summed(posted_rows(source=source, year=year, district_id=district_id))
+
+
+def _differences(*, source: str, year: int | None, district_id: int | None) -> dict[Key, Decimal]:
+    expected, posted = _sides(source=source, year=year, district_id=district_id)
+    differences = {k: expected.get(k, ZERO) - posted.get(k, ZERO) for k in expected.keys() | posted.keys()}
+    return {k: v for k, v in differences.items() if v}
 
 
 class Difference(NamedTuple):
@@ -239,10 +256,10 @@ def books_reconcile(*, year: int | None = None, district_id: int | None = None) 
     for source in RULES:
         expected: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
         posted: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-        for r in RULES[source].rows(year=year, district_id=district_id):
-            expected[(r.fund, r.account, r.district_id, r.year)] += r.amount
-        for r in posted_rows(source=source, year=year, district_id=district_id):
-            posted[(r.fund, r.account, r.district_id, r.year)] += r.amount
+        records, books = _sides(source=source, year=year, district_id=district_id)
+        for into, sums in ((expected, records), (posted, books)):
+            for (fund, account, district, line_year, _on), amount in sums.items():
+                into[(fund, account, district, line_year)] += amount
         for key in sorted(expected.keys() | posted.keys(), key=str):
             if expected[key] != posted[key]:
                 found.append(Difference(source, *key, books=posted[key], records=expected[key]))
