@@ -11,6 +11,10 @@ Format 2 carries the seeds' structure, not just figures:
 - 门诊慢特病 lines may name a disease (`disease_code`) with its own terms, or say `like_inpatient`: 001 "对部分
   适合在门诊开展、比住院更经济方便的特殊治疗，可参照住院待遇进行管理".
 - `medical_aid`: the aid ratio per claim type (null: the aid category's own ratio).
+- `remote_care`: 异地就医 per filing type and for care without a filing ("unfiled"): how many percentage
+  points the pooled ratio drops, how long a filing is valid, how long a long-term filing must stand before
+  it may change, the documents the counter checks and those a self-service channel asks for. Every type
+  must be listed; no filed type may be reduced more than care without a filing.
 
 `validate_document` is pure (no database): it checks the seed constraints and returns the rows to store,
 or raises ValidationError naming the line (`benefits 第6条`) and the rule in Chinese.
@@ -215,8 +219,81 @@ def _aid_rows(year: int, lines: list) -> list[dict]:
     return rows
 
 
+REMOTE_TYPES = (
+    "retired_elsewhere", "living_elsewhere", "working_elsewhere", "referral", "emergency", "other_temporary",
+)  # fmt: skip
+REMOTE_LONG_TERM = REMOTE_TYPES[:3]
+REMOTE_VALUES = (
+    "ratio_reduction", "valid_months", "min_months_before_change", "required_documents", "self_service_documents",
+    "source",
+)  # fmt: skip
+RULE_REMOTE = "“就医地目录、参保地政策、就医地管理”"
+
+
+def _months(label: str, field: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120:
+        raise ValidationError({label: f"{field} 应为 0 到 120 之间的整数（月）"})
+    return value
+
+
+def _documents(label: str, field: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or any(not isinstance(d, str) or not d.strip() or len(d) > 50 for d in value):
+        raise ValidationError({label: f"{field} 应为材料名称的列表（每项不超过50字）"})
+    return [d.strip() for d in value]
+
+
+def _remote_rows(year: int, lines: list) -> list[dict]:
+    """`remote_care`: one line per filing type plus "unfiled"; all or none."""
+    if not lines:
+        return []
+    rows, seen = [], {}
+    for i, line in enumerate(lines, start=1):
+        label = f"remote_care 第{i}条"
+        kind = line.get("filing_type")
+        if kind not in (*REMOTE_TYPES, "unfiled"):
+            raise ValidationError({label: f"filing_type 应为 {'、'.join(REMOTE_TYPES)} 或 unfiled（未备案）"})
+        if kind in seen:
+            raise ValidationError({label: f"{kind} 重复"})
+        reduction = _decimal(label, "ratio_reduction", line.get("ratio_reduction"))
+        if not Decimal("0") <= reduction <= Decimal("1"):
+            raise ValidationError({label: "ratio_reduction 应在 0 到 1 之间（百分点，如 0.10）"})
+        valid = _months(label, "valid_months", line.get("valid_months", 0))
+        if kind in REMOTE_TYPES and kind not in REMOTE_LONG_TERM and valid == 0:
+            raise ValidationError({label: "临时外出备案须有有效期（valid_months 大于 0）"})
+        seen[kind] = (reduction, label)
+        rows.append(
+            {
+                "key": {"year": year, "filing_type": kind},
+                "values": {
+                    "ratio_reduction": str(reduction),
+                    "valid_months": valid,
+                    "min_months_before_change": _months(
+                        label, "min_months_before_change", line.get("min_months_before_change", 0)
+                    ),
+                    "required_documents": _documents(label, "required_documents", line.get("required_documents", [])),
+                    "self_service_documents": _documents(
+                        label, "self_service_documents", line.get("self_service_documents", [])
+                    ),
+                    "source": line.get("source", ""),
+                },
+                "label": label,
+            }
+        )
+    missing = [k for k in (*REMOTE_TYPES, "unfiled") if k not in seen]
+    if missing:
+        raise ValidationError({"remote_care": f"异地就医政策须列出全部备案类型及未备案，缺少：{'、'.join(missing)}"})
+    unfiled = seen["unfiled"][0]
+    for kind, (reduction, label) in seen.items():
+        if reduction > unfiled:
+            raise ValidationError(
+                {label: f"{kind} 的支付比例降低 {_ratio_text(reduction)} 大于未备案的 {_ratio_text(unfiled)}"
+                 f"：备案后不应比未备案待遇更低（{RULE_REMOTE}）"}
+            )  # fmt: skip
+    return rows
+
+
 def validate_document(document: dict, *, chronic_codes: set[str] | None = None) -> dict[str, Any]:
-    """The rows a policy file stores: {"year", "benefits", "critical_illness", "medical_aid"}, each row
+    """The rows a policy file stores: {"year", "benefits", "critical_illness", "medical_aid", "remote_care"}, each row
     {"key", "values", "label"}. Refuses the whole file on the first broken rule, naming line and rule."""
     if document.get("format") != FORMAT:
         raise ValidationError(
@@ -248,4 +325,5 @@ def validate_document(document: dict, *, chronic_codes: set[str] | None = None) 
         "benefits": benefits,
         "critical_illness": critical,
         "medical_aid": _aid_rows(year, document.get("medical_aid", [])),
+        "remote_care": _remote_rows(year, document.get("remote_care", [])),
     }

@@ -41,11 +41,19 @@ _CONTRIBUTIONS = [
     ("individual_contribution", "个人缴费收入", "income", False),
     ("employer_contribution", "单位缴费收入", "income", False),
 ]
+# 异地就医清算 (issue 16): our insured's direct settlements elsewhere are owed to that area until the month's
+# clearing is paid; what our institutions advanced for patients insured elsewhere is owed to us.
+REMOTE_PAYABLE = "remote_payable"
+REMOTE_RECEIVABLE = "remote_receivable"
+_REMOTE = [
+    (REMOTE_PAYABLE, "异地就医清算应付款", "liability", False),
+    (REMOTE_RECEIVABLE, "异地就医清算应收款（代垫外地参保人员）", "asset", False),
+]
 CHART = {
     EMPLOYEE_POOLED: _CONTRIBUTIONS + _POOLED + [
         ("account_credit_active", "划入个人账户（在职，来源于缴费）", "expense", False),
         ("account_credit_retiree", "划入个人账户（退休，统筹基金定额划入）", "expense", False),
-    ],
+    ] + _REMOTE,
     EMPLOYEE_ACCOUNTS: [
         ("account_credit_income", "个人账户划入收入", "income", False),
         ("account_spending_medical", "个人账户支付医药费用", "expense", False),
@@ -54,20 +62,20 @@ CHART = {
     RESIDENT_POOLED: _CONTRIBUTIONS[:1] + [
         ("fiscal_subsidy", "财政补助收入", "income", False),
         ("aid_subsidy_income", "医疗救助资助参保收入", "income", False),
-    ] + _POOLED + [("critical_financing_expense", "划拨大病保险资金", "expense", False)],
+    ] + _POOLED + [("critical_financing_expense", "划拨大病保险资金", "expense", False)] + _REMOTE,
     RESIDENT_CRITICAL: [
         ("critical_financing_income", "大病保险筹资收入", "income", False),
         ("critical_payment", "大病保险支出", "expense", False),
-    ],
+    ] + _REMOTE,
     EMPLOYEE_SUPPLEMENTARY: [
         ("supplementary_contribution", "大额医疗互助缴费收入", "income", False),
         ("critical_payment", "大额医疗互助支出", "expense", False),
-    ],
+    ] + _REMOTE,
     MEDICAL_AID: [
         ("fiscal_subsidy", "财政补助收入", "income", True),
         ("aid_subsidy_expense", "资助参保支出", "expense", False),
         ("aid_payment", "医疗救助支出", "expense", False),
-    ],
+    ] + _REMOTE,
 }  # fmt: skip
 
 

@@ -26,9 +26,10 @@ def policy(db):
 
 
 def test_seed_loads_once_and_reloading_changes_nothing(policy):
-    # 5 outpatient pots x 2 channels, 6 inpatient lines, 2 x 5 chronic lines; 2 tier-2 lines; 4 aid ratios
-    assert policy == {"created": 32, "unchanged": 0}
-    assert benefit_policy_load(actor=None, document=copy.deepcopy(SEED)) == {"created": 0, "unchanged": 32}
+    # 5 outpatient pots x 2 channels, 6 inpatient lines, 2 x 5 chronic lines; 2 tier-2 lines; 4 aid ratios;
+    # 异地就医: 6 filing types + unfiled
+    assert policy == {"created": 39, "unchanged": 0}
+    assert benefit_policy_load(actor=None, document=copy.deepcopy(SEED)) == {"created": 0, "unchanged": 39}
     assert BenefitPolicy.objects.count() == 26 and CriticalIllnessPolicy.objects.count() == 2
 
 

@@ -2,6 +2,15 @@ from .accounts import AccountCreditRule, AccountEntry, FamilyBinding, PersonalAc
 from .chronic import ChronicDisease, ChronicRegistration
 from .institutions import Institution
 from .policy import BenefitPolicy, BenefitType, CriticalIllnessPolicy
+from .remote import (
+    Clearing,
+    ClearingLine,
+    FilingType,
+    InboundSettlement,
+    RemoteCareFiling,
+    RemoteCareRule,
+    RemoteRule,
+)
 from .settlements import AnnualAccumulator, Settlement
 
 __all__ = [
@@ -10,6 +19,13 @@ __all__ = [
     "AnnualAccumulator",
     "BenefitPolicy",
     "BenefitType",
+    "Clearing",
+    "ClearingLine",
+    "FilingType",
+    "InboundSettlement",
+    "RemoteCareFiling",
+    "RemoteCareRule",
+    "RemoteRule",
     "ChronicDisease",
     "ChronicRegistration",
     "CriticalIllnessPolicy",

@@ -24,7 +24,12 @@ class Institution(TimeStampedModel):
     name = models.CharField(_("机构名称"), max_length=200)
     kind = models.CharField(_("机构类型"), max_length=10, choices=Kind.choices)
     level = models.PositiveSmallIntegerField(_("医院等级"), default=0, help_text=_("1/2/3 为一级/二级/三级；药店为 0"))
-    district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
+    # Empty for the city's designated institutions. An institution elsewhere (known from 异地就医 settlements
+    # and reimbursements, by its national code) has its area's division code here and no district.
+    area_code = models.CharField(_("所在地区划代码"), max_length=6, blank=True, default="", db_default="")
+    district = models.ForeignKey(
+        District, verbose_name=_("区县"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     agreement_status = models.CharField(
         _("协议状态"), max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.ACTIVE
     )
@@ -49,6 +54,11 @@ class Institution(TimeStampedModel):
                 condition=models.Q(kind="hospital", code__startswith="H", level__in=[1, 2, 3])
                 | models.Q(kind="pharmacy", code__startswith="P", level=0),
                 name="institution_kind_code_level",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(area_code="", district__isnull=False)
+                | (~models.Q(area_code="") & models.Q(district__isnull=True)),
+                name="institution_here_or_elsewhere",
             ),
         ]
 

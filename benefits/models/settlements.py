@@ -145,6 +145,22 @@ class Settlement(TimeStampedModel):
         "core.User", verbose_name=_("冲正人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reversal_reason = models.CharField(_("冲正原因"), max_length=200, blank=True)
+    # 异地就医 (our insured treated outside the city): the care area, the filing that covered the day, the
+    # rule applied and the percentage points it took off the pooled ratio. Empty for care in the city.
+    care_area_code = models.CharField(_("就医地区划代码"), max_length=6, blank=True, default="", db_default="")
+    filing = models.ForeignKey(
+        "benefits.RemoteCareFiling",
+        verbose_name=_("异地就医备案"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    remote_rule = models.CharField(_("异地就医规则"), max_length=10, blank=True, default="", db_default="")
+    ratio_reduction = models.DecimalField(_("支付比例降低"), max_digits=5, decimal_places=4, default=0, db_default=0)
+    # The cross-region platform's settlement number: its retries return the first result.
+    platform_number = models.CharField(_("平台结算流水号"), max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("医保结算")
@@ -154,9 +170,18 @@ class Settlement(TimeStampedModel):
             models.Index(fields=["district", "-id"], name="settlement_district_idx"),
             models.Index(fields=["person", "service_date"], name="settlement_person_idx"),
             models.Index(fields=["institution", "service_date"], name="settlement_institution_idx"),
+            # Clearing and the cross-region indicators read only settlements of care elsewhere.
+            models.Index(
+                fields=["care_area_code", "settled_at"],
+                condition=~models.Q(care_area_code=""),
+                name="settlement_remote_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["institution", "settlement_number"], name="one_settlement_number"),
+            models.UniqueConstraint(
+                fields=["platform_number"], condition=~models.Q(platform_number=""), name="one_platform_number"
+            ),
             models.CheckConstraint(
                 condition=models.Q(
                     total_cost__gte=models.F("eligible_cost"),

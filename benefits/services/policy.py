@@ -11,12 +11,12 @@ from core.models import AuditEvent, User
 from core.roles import Capability
 from core.services import audit_event_record, snapshot
 
-from ..models import BenefitPolicy, ChronicDisease, CriticalIllnessPolicy
+from ..models import BenefitPolicy, ChronicDisease, CriticalIllnessPolicy, RemoteCareRule
 from ..models.chronic import DiseaseKind
 from ..models.policy import ClaimAidRatio
 from ..policy_format import validate_document
 
-MONEY_FIELDS = {"deductible", "ratio", "annual_cap", "tilt_deductible_factor", "tilt_ratio_bonus"}
+MONEY_FIELDS = {"deductible", "ratio", "annual_cap", "tilt_deductible_factor", "tilt_ratio_bonus", "ratio_reduction"}
 
 
 def _normal(field: str, value: Any) -> Any:
@@ -67,7 +67,7 @@ def benefit_policy_load(*, actor: User | None, document: dict) -> dict[str, int]
     rows = validate_document(document, chronic_codes=chronic_codes)
     counts = {"created": 0, "unchanged": 0}
     for model, section in ((BenefitPolicy, "benefits"), (CriticalIllnessPolicy, "critical_illness"),
-                           (ClaimAidRatio, "medical_aid")):  # fmt: skip
+                           (ClaimAidRatio, "medical_aid"), (RemoteCareRule, "remote_care")):  # fmt: skip
         for row in rows[section]:
             counts[_upsert_version(model, actor=actor, key=row["key"], values=row["values"], label=row["label"])] += 1
     return counts

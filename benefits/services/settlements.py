@@ -4,10 +4,12 @@ Lock order, everywhere: the patient's AnnualAccumulator row, then the paying Per
 Every path takes them in that order, so two settlements never wait on each other in a circle.
 """
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,6 +48,7 @@ from ..models import (
 )
 from ..models.chronic import DiseaseKind
 from ..periods import benefit_period, coverage_year_for
+from ..remote_selectors import RemoteTerms
 from ..selectors import benefit_policy_for, claim_aid_ratio, critical_terms, outpatient_pot_for, pooled_terms
 from .accounts import account_for_use
 from .institutions import institution_accepts
@@ -156,7 +159,9 @@ def _check_entitled(*, person: Person, enrollment: Enrollment, on: dt.date) -> N
         raise ValidationError({"service_date": refusal})
 
 
-def _check_claim(*, request: SettlementRequest, institution: Institution) -> tuple[Decimal, Decimal]:
+def _check_claim(
+    *, request: SettlementRequest, institution: Institution, elsewhere: bool = False
+) -> tuple[Decimal, Decimal]:
     if request.benefit_type not in BenefitType.values:
         raise ValidationError({"benefit_type": "待遇类型不正确"})
     if not (request.settlement_number or "").strip() or len(request.settlement_number) > 40:
@@ -174,7 +179,8 @@ def _check_claim(*, request: SettlementRequest, institution: Institution) -> tup
     is_pharmacy = institution.kind == Institution.Kind.PHARMACY
     if is_pharmacy != (request.benefit_type == BenefitType.PHARMACY):
         raise ValidationError({"benefit_type": "药店只能结算药店购药，医院不能结算药店购药"})
-    institution_accepts(institution=institution, on=request.service_date)
+    if not elsewhere:  # an institution elsewhere is designated by its own area, not under our agreement
+        institution_accepts(institution=institution, on=request.service_date)
     return total, eligible
 
 
@@ -310,15 +316,24 @@ def _existing(
 
 
 def settlement_create(
-    *, actor: User | None, institution: Institution, request: SettlementRequest, kind: str = Settlement.Kind.DIRECT
+    *,
+    actor: User | None,
+    institution: Institution,
+    request: SettlementRequest,
+    kind: str = Settlement.Kind.DIRECT,
+    remote: Callable[[Person], RemoteTerms] | None = None,
 ) -> tuple[Settlement, bool]:
     """Settle one claim. Returns (settlement, created); the same request again returns the first result.
 
     Direct settlements come from the institution's own system account; 零星报销 (manual) from staff
     with edit rights in the patient's district, never through the personal account (already paid in cash).
+    Care outside the city (`remote`: the person -> the terms of their filing) settles under our policy with
+    the rule's reduction ("参保地政策"); its direct settlements come from the cross-region platform's account.
     """
     if actor is None:
         pass  # the system itself (demo data, replays by operators)
+    elif remote is not None and kind == Settlement.Kind.DIRECT:
+        require_capability(actor, Capability.REMOTE_SETTLE)
     elif kind == Settlement.Kind.DIRECT:
         require_capability(actor, Capability.SETTLE)
         if actor.institution_id != institution.pk:
@@ -329,7 +344,7 @@ def settlement_create(
     if existing is not None:
         return existing, False
     try:
-        return _settle(actor=actor, institution=institution, request=request, kind=kind)
+        return _settle(actor=actor, institution=institution, request=request, kind=kind, remote=remote)
     except IntegrityError:
         # The same number raced in from a parallel request for another person: the first one won.
         existing = _existing(institution=institution, request=request, actor=actor, kind=kind)
@@ -340,9 +355,14 @@ def settlement_create(
 
 @transaction.atomic
 def _settle(
-    *, actor: User | None, institution: Institution, request: SettlementRequest, kind: str
+    *,
+    actor: User | None,
+    institution: Institution,
+    request: SettlementRequest,
+    kind: str,
+    remote: Callable[[Person], RemoteTerms] | None = None,
 ) -> tuple[Settlement, bool]:
-    total, eligible = _check_claim(request=request, institution=institution)
+    total, eligible = _check_claim(request=request, institution=institution, elsewhere=remote is not None)
     # A D credit rating holds the institution's settlements for review (audit's credit consequences).
     if reason := institution_settlement_hold(institution=institution, on=timezone.localdate()):
         raise ValidationError({"institution": reason})
@@ -352,6 +372,7 @@ def _settle(
     if kind == Settlement.Kind.MANUAL:
         require_edit_in_district(actor=actor, district_id=enrollment.district_id, field="id_number")
     _check_entitled(person=person, enrollment=enrollment, on=on)
+    terms = remote(person) if remote is not None else None
     disease = _check_chronic(request=request, person=person)
     policy, pot, note = _policy_for_claim(
         on=on, enrollment=enrollment, benefit_type=request.benefit_type, institution=institution, disease=disease
@@ -369,11 +390,19 @@ def _settle(
         return existing, False
     account = None
     if request.account_holder_id_number:
-        if kind != Settlement.Kind.DIRECT:
-            raise ValidationError({"account_holder_id_number": "零星报销不使用个人账户"})
+        if kind != Settlement.Kind.DIRECT or terms is not None:
+            raise ValidationError({"account_holder_id_number": "零星报销和异地就医结算不使用个人账户"})
         account = account_for_use(patient=person, holder_id_number=request.account_holder_id_number)
-    elif kind == Settlement.Kind.DIRECT and request.use_account and enrollment.scheme == Scheme.EMPLOYEE:
+    elif (
+        kind == Settlement.Kind.DIRECT
+        and terms is None  # outside the city the account part is paid in cash (clearing covers the funds only)
+        and request.use_account
+        and enrollment.scheme == Scheme.EMPLOYEE
+    ):
         account = account_for_use(patient=person, holder_id_number="")
+    pooled = pooled_terms(policy, pot)
+    if terms is not None and terms.reduction:
+        pooled = dataclasses.replace(pooled, ratio=max(calculator.ZERO, pooled.ratio - terms.reduction))
     result = calculator.settle(
         claim=calculator.Claim(
             total_cost=total,
@@ -382,7 +411,7 @@ def _settle(
             tilt=tilt,
             account_balance=account.balance if account else calculator.ZERO,
         ),
-        pooled=pooled_terms(policy, pot),
+        pooled=pooled,
         ytd=_year_to_date(acc, policy, disease),
         critical=critical_terms(year=on.year, scheme=enrollment.scheme),
         aid=aid,
@@ -413,10 +442,11 @@ def _settle(
         aid_recipient=aid_recipient,
         account=account if result.account_paid else None,
         policy=policy,
-        steps=[note, *result.steps] if note else list(result.steps),
+        steps=[n for n in (terms.note if terms else "", note) if n] + list(result.steps),
         request_fingerprint=request.fingerprint(),
         settled_at=timezone.now(),
         created_by=acting_user(actor),
+        **(_remote_fields(terms) if terms is not None else {}),
     )
     _apply_to_accumulator(acc, settlement, policy, sign=1)
     if result.account_paid:
@@ -434,6 +464,16 @@ def _settle(
     return settlement, True
 
 
+def _remote_fields(terms: RemoteTerms) -> dict[str, Any]:
+    return {
+        "care_area_code": terms.care_area_code,
+        "filing": terms.filing,
+        "remote_rule": terms.rule,
+        "ratio_reduction": terms.reduction,
+        "platform_number": terms.platform_number,
+    }
+
+
 AUDITED = [
     "settlement_number",
     "kind",
@@ -447,6 +487,8 @@ AUDITED = [
     "account_paid",
     "out_of_pocket",
     "status",
+    "care_area_code",
+    "remote_rule",
 ]
 
 

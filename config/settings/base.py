@@ -132,6 +132,9 @@ YIBAO_TRUSTED_PROXIES = env_list("YIBAO_TRUSTED_PROXIES", "")
 # bill is paid in full. A configurable default, not a seed figure: 002 only says "统筹考虑确定大病保险筹资
 # 标准". Per year ("2023": "...") or "default". Changing a past year makes `fund_books reconcile` differ.
 YIBAO_CRITICAL_FINANCING = {"default": os.environ.get("YIBAO_CRITICAL_FINANCING", "60.00")}
+# 参保地 (this pooling area) for 异地就医: the administrative division code of the city. A configurable default
+# (the seeds are Chongqing's); core/areas.py reads it.
+YIBAO_HOME_AREA_CODE = os.environ.get("YIBAO_HOME_AREA_CODE", "500000")
 # Batch jobs on PostgreSQL (疑点筛查 rules, 年度缴费征收 chunks): how many statements run side by side,
 # one connection and about one core each. 1 runs them one after the other.
 YIBAO_BATCH_WORKERS = int(os.environ.get("YIBAO_BATCH_WORKERS", "2"))

@@ -75,6 +75,8 @@ class JournalEntry(models.Model):
         ACCOUNT_CREDIT = "account_credit", _("个人账户划入")
         ACCOUNT_SPENDING = "account_spending", _("个人账户支付")
         AID_APPLICATION = "aid_application", _("依申请救助支付")
+        REMOTE_INBOUND = "remote_inbound", _("异地就医代垫")
+        CLEARING = "clearing", _("异地就医清算")
         MANUAL = "manual", _("手工记账")
 
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
