@@ -52,9 +52,9 @@ def credit_rating_compute(*, year: int) -> dict[str, int]:
     Four GROUP BY queries (institutions, suspicions, inspections, settlements) and one bulk upsert.
     """
     institutions = list(
-        Institution.objects.exclude(agreement_status=Institution.AgreementStatus.TERMINATED).values_list(
-            "pk", flat=True
-        )
+        Institution.objects.filter(area_code="")
+        .exclude(agreement_status=Institution.AgreementStatus.TERMINATED)
+        .values_list("pk", flat=True)
     )
     suspicions = {
         row["institution_id"]: row

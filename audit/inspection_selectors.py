@@ -61,7 +61,7 @@ def linkable_suspicions(*, inspection: Inspection, limit: int = 50) -> list[Susp
 
 def institution_for_supervision(*, fetched_by: Any, code: str) -> Institution | None:
     """An institution by code within the user's district (city-wide users: any)."""
-    qs = _scoped(Institution.objects.all(), fetched_by)
+    qs = _scoped(Institution.objects.filter(area_code=""), fetched_by)
     return qs.filter(code=(code or "").strip().upper()).first()
 
 

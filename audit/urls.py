@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import fund_entry_views, fund_views, inspection_views, supervision_views, views
+from . import fund_entry_views, fund_views, inspection_views, supervision_views, urls_remote, views
 
 app_name = "audit"
 urlpatterns = [
@@ -16,3 +16,4 @@ urlpatterns = [
     path("suspicions/scan/", supervision_views.fraud_scan_run, name="fraud_scan_run"),
     path("suspicions/<int:suspicion_id>/", supervision_views.suspicion_detail, name="suspicion_detail"),
 ]
+urlpatterns += urls_remote.urlpatterns

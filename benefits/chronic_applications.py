@@ -109,7 +109,9 @@ def _disease(code: str) -> ChronicDisease:
 
 
 def _hospital(code: str) -> Institution:
-    hospital = Institution.objects.filter(code=(code or "").strip().upper(), kind=Institution.Kind.HOSPITAL).first()
+    hospital = Institution.objects.filter(
+        code=(code or "").strip().upper(), kind=Institution.Kind.HOSPITAL, area_code=""
+    ).first()
     if hospital is None:
         raise ValidationError({"hospital": "诊断医院须为定点医疗机构，请填写其机构编码"})
     return hospital

@@ -214,7 +214,8 @@ def benefit_policy_document(*, year: int) -> dict:
 def institution_list(*, fetched_by: Any, query: str = "") -> QuerySet[Institution]:
     """By code (whole or leading characters) or name (leading characters), in the user's district."""
     require_capability(fetched_by, Capability.VIEW)
-    qs = scope_to_user(Institution.objects.select_related("district"), user=fetched_by)
+    # The city's designated institutions; those elsewhere are known only through 异地就医 settlements.
+    qs = scope_to_user(Institution.objects.filter(area_code="").select_related("district"), user=fetched_by)
     query = (query or "").strip()
     if not query:
         return qs
@@ -225,13 +226,16 @@ def institution_list(*, fetched_by: Any, query: str = "") -> QuerySet[Institutio
 
 def get_institution_for_user_or_404(*, fetched_by: Any, institution_id: int) -> Institution:
     return get_scoped_or_404(
-        Institution.objects.select_related("district"), user=fetched_by, capability=Capability.VIEW, pk=institution_id
+        Institution.objects.filter(area_code="").select_related("district"),
+        user=fetched_by,
+        capability=Capability.VIEW,
+        pk=institution_id,
     )
 
 
 def institution_by_code(*, code: str) -> Institution | None:
     """Reference lookup (a patient of one district may be treated in any district's hospital)."""
-    return Institution.objects.filter(code=(code or "").strip().upper()).first()
+    return Institution.objects.filter(code=(code or "").strip().upper(), area_code="").first()
 
 
 def settlement_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -> QuerySet[Settlement]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chronic_views, person_views, views
+from . import chronic_views, person_views, urls_clearing, urls_remote_filings, urls_remote_settlements, views
 
 app_name = "benefits"
 urlpatterns = [
@@ -35,3 +35,4 @@ urlpatterns = [
     path("people/<int:person_id>/account/family/<int:binding_id>/end/", person_views.family_end, name="family_end"),
     path("people/<int:person_id>/account/pay/", person_views.account_pay, name="account_pay"),
 ]
+urlpatterns += urls_remote_filings.urlpatterns + urls_remote_settlements.urlpatterns + urls_clearing.urlpatterns

@@ -10,9 +10,10 @@ from rest_framework.views import APIView
 
 from assistance import api as assistance_api
 from audit import api as audit_api
+from audit import api_urls_remote as audit_remote_urls
 from audit import fund_api, inspection_api, supervision_api
 from benefits import api as benefits_api
-from benefits import chronic_api
+from benefits import api_urls_clearing, api_urls_remote_filings, api_urls_remote_settlements, chronic_api
 from contributions import api as contributions_api
 from core import api as core_api
 from core import import_api
@@ -100,6 +101,10 @@ urlpatterns = [
     path("credit-ratings/", inspection_api.CreditRatingListApi.as_view(), name="creditrating-list"),
     path("fund/books/", fund_api.FundBooksApi.as_view(), name="fund-books"),
 ]
+# 异地就医: filings, cross-region settlements, clearing, indicators (each part keeps its own routes).
+REMOTE_PARTS = (api_urls_remote_filings, api_urls_remote_settlements, api_urls_clearing, audit_remote_urls)
+for _part in REMOTE_PARTS:
+    urlpatterns += _part.urlpatterns
 
 
 # What the browsable API calls each endpoint (its page title), instead of the class name in English.
@@ -162,6 +167,8 @@ API_NAMES = {
     "creditrating-list": N_("信用评价"),
     "fund-books": N_("基金账簿"),
 }
+for _part in REMOTE_PARTS:
+    API_NAMES.update(_part.API_NAMES)
 
 
 def api_view_name(view) -> str:

@@ -11,6 +11,7 @@ from .institutions import (
     chronic_registration_create,
     chronic_registration_revoke,
     institution_code_check,
+    institution_elsewhere,
     institution_register,
     institution_update,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "family_binding_create",
     "family_binding_end",
     "institution_code_check",
+    "institution_elsewhere",
     "institution_register",
     "institution_update",
     "settlement_create",

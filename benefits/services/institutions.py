@@ -204,3 +204,42 @@ def chronic_registration_revoke(
         new_values=snapshot(registration, fields=["status", "valid_to"]),
     )
     return registration
+
+
+def institution_elsewhere(*, code: str, name: str, level: int, area_code: str, on: dt.date) -> Institution:
+    """The record of an institution outside the city (a 异地就医 settlement or reimbursement names it by its
+    national code: H/P + its area's 6-digit code + 5 digits). Created on first sight, never under our
+    agreement; a known code of ours is refused (care in the city is not 异地就医)."""
+    code = (code or "").strip().upper()
+    name = (name or "").strip()
+    if not _CODE.match(code):
+        said = "就医机构编码应为12位国家医保定点机构代码：H（医院）或P（药店）+ 6位地区代码 + 5位顺序号"
+        raise ValidationError({"institution_code": said})
+    if code[1:3] != area_code[:2]:
+        raise ValidationError({"institution_code": f"就医机构编码第2-7位应属于就医地 {area_code}"})
+    if not name or len(name) > 200:
+        raise ValidationError({"institution_name": "请填写就医机构名称（不超过200字）"})
+    kind = Institution.Kind.HOSPITAL if code[0] == "H" else Institution.Kind.PHARMACY
+    if kind == Institution.Kind.HOSPITAL and level not in (1, 2, 3):
+        raise ValidationError({"institution_level": "医院等级应为 1、2 或 3"})
+    level = level if kind == Institution.Kind.HOSPITAL else 0
+    existing = Institution.objects.filter(code=code).first()
+    if existing is not None:
+        if not existing.area_code:
+            raise ValidationError({"institution_code": f"{existing.name} 是本市定点机构，市内就医不属于异地就医"})
+        return existing
+    Institution.objects.bulk_create(
+        [
+            Institution(
+                code=code,
+                name=name,
+                kind=kind,
+                level=level,
+                area_code=area_code,
+                district=None,
+                agreement_start=on,
+            )
+        ],
+        ignore_conflicts=True,  # two first settlements at one institution elsewhere may race here
+    )
+    return Institution.objects.get(code=code)
