@@ -76,6 +76,7 @@ class JournalEntry(models.Model):
         ACCOUNT_SPENDING = "account_spending", _("个人账户支付")
         AID_APPLICATION = "aid_application", _("依申请救助支付")
         REMOTE_INBOUND = "remote_inbound", _("异地就医代垫")
+        REMOTE_INBOUND_REVERSAL = "remote_inbound_rev", _("异地就医代垫冲正")
         CLEARING = "clearing", _("异地就医清算")
         MANUAL = "manual", _("手工记账")
 
