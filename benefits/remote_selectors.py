@@ -40,8 +40,9 @@ class RemoteTerms:
 
 
 def remote_care_rule(*, year: int, filing_type: str) -> RemoteCareRule:
-    """The current version of the year's rule for a filing type (or "unfiled")."""
-    rule = RemoteCareRule.objects.filter(year=year, filing_type=filing_type).order_by("-version").first()
+    """The rule in force for a filing type (or "unfiled") in `year`: the current version of the latest year
+    that is not later (a filing made before next year's policy file is loaded follows this year's rules)."""
+    rule = RemoteCareRule.objects.filter(year__lte=year, filing_type=filing_type).order_by("-year", "-version").first()
     if rule is None:
         raise ValidationError({"filing_type": f"{year}年度没有异地就医政策（待遇清单文件的 remote_care）"})
     return rule
