@@ -5,7 +5,8 @@ What the figures mean (docs/fund-books.md has the whole story):
 
 * the year is the coverage year (accrual, 权责发生制): a 2023 contribution paid in December 2022 is 2023
   income; the month of a line is its accounting month, counted in January when it fell before the year;
-* opening balance = the fund's bank balance from every earlier year + the year's 上年结转 entries;
+* opening balance = the fund's net assets from every earlier year (the bank, plus what other areas owe it for
+  异地就医 less what it owes them until the monthly clearing is paid) + the year's 上年结转 entries;
   closing balance = opening + income - expense;
 * months of payment (累计结余可支付月数) = closing balance / average monthly expense of the 12 months
   ending with the year's last month (the current month for the current year), by accounting date (cash);
@@ -26,7 +27,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.ledger_chart import BANK
 from core.ledger_jobs import RECONCILE_KIND
 from core.models import District, Fund, JobRun, JournalLine, LedgerAccount
 from core.money import amount_text, to_fen
@@ -152,7 +152,11 @@ def _gather(*, year: int, district_id: int | None, months: int, today: dt.date) 
         # Accrual: what was paid before the year counts in its January; after its end, in December.
         month = 1 if g["month"] < first else (12 if g["month"].year > year else g["month"].month)
         data["monthly"][min(month, max(months, 1))][g["account_id"]] += total
-    before = lines.filter(year__lt=year, account__code=BANK).values("account__fund_id").annotate(total=Sum("amount"))
+    before = (
+        lines.filter(year__lt=year, account__kind__in=[Kind.ASSET, Kind.LIABILITY])
+        .values("account__fund_id")
+        .annotate(total=Sum("amount"))
+    )
     data["bank_before"] = {g["account__fund_id"]: to_fen(g["total"]) for g in before.order_by()}
     end_month = 12 if year < today.year else max(months, 1)
     window = (_shift(year, end_month, 11), _shift(year, end_month, -1))
