@@ -31,6 +31,7 @@ setup: venv ## migrate, load reference data and demo users
 	$(BIN)/python manage.py seed_demo_people
 	$(BIN)/python manage.py seed_demo_contributions
 	$(BIN)/python manage.py seed_demo_benefits
+	$(BIN)/python manage.py seed_demo_remote
 	$(BIN)/python manage.py seed_demo_supervision
 
 run: setup ## set up everything and serve the portal on http://127.0.0.1:8000 (SQLite, in-process Celery)

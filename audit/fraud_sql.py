@@ -269,6 +269,64 @@ WHERE {IN_WINDOW} AND s.diagnosis_code <> '' AND ({" OR ".join(code_hits)}) AND 
 {CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
 
 
+# 异地就医 (issue 16; 004 "推动医保基金监管异地协查"): a settlement of care outside the city has a care area
+# (benefits_settlement.care_area_code <> ''); one in the city has none.
+ELSEWHERE = "care_area_code <> ''"
+
+
+def remote_direct_and_manual(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    """The same stay paid twice: settled directly elsewhere through the cross-region platform and reimbursed
+    by a clerk (零星报销). Periods are service_date..discharge_date (one day without a discharge), both days
+    included: the same stay has the same dates. The manual one is the hit; the detail names the direct one."""
+    types = _types(params, values)
+    end = "COALESCE({0}.discharge_date, {0}.service_date)"
+    return f"""
+WITH o AS (
+    SELECT m.id, MIN(r.settlement_number) AS other_number
+    FROM benefits_settlement m
+    JOIN benefits_settlement r ON r.person_id = m.person_id AND r.kind = 'direct' AND r.{ELSEWHERE}
+        AND r.status = 'settled' AND r.service_date <= {end.format("m")} AND m.service_date <= {end.format("r")}
+    WHERE m.kind = 'manual' AND m.status = 'settled' AND m.service_date BETWEEN %(start)s AND %(end)s
+      AND m.benefit_type IN ({types})
+    GROUP BY m.id
+)
+{INSERT.format(amount=FUND, detail="'同一就医已在异地直接结算（结算单 ' || o.other_number || '），又办理零星报销'")}
+FROM o JOIN benefits_settlement s ON s.id = o.id
+WHERE {IN_WINDOW}
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+def home_and_remote_overlap(params: dict, d: Dialect, values: dict[str, Any]) -> str:
+    """Treated in the city and elsewhere at once: two settlements of one person, one with a care area and one
+    without, where two inpatient stays overlap or an outpatient (or pharmacy) day falls inside a stay. A stay
+    runs from admission up to its discharge day, which is free (a transfer on the discharge day is no overlap,
+    as for 跨机构同时住院). Two visits on one day are not enough. The later-recorded settlement (higher id) is
+    the hit; the detail names the earlier one."""
+    types = _types(params, values)
+    a_stay, b_stay = "a.benefit_type = 'inpatient'", "b.benefit_type = 'inpatient'"
+    overlap = f"""(
+        ({a_stay} AND {b_stay} AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date)
+        OR (NOT {a_stay} AND {b_stay} AND b.service_date <= a.service_date AND a.service_date < b.discharge_date)
+        OR ({a_stay} AND NOT {b_stay} AND a.service_date <= b.service_date AND b.service_date < a.discharge_date))"""
+    other = "(CASE WHEN o.other_elsewhere = 1 THEN '异地就医结算 ' ELSE '本地结算 ' END)"
+    detail = f"'与' || {other} || o.other_number || ' 的就医日期重叠'"
+    return f"""
+WITH o AS (
+    SELECT a.id, MIN(b.settlement_number) AS other_number, MAX(CASE WHEN b.{ELSEWHERE} THEN 1 ELSE 0 END)
+        AS other_elsewhere
+    FROM benefits_settlement a
+    JOIN benefits_settlement b ON b.person_id = a.person_id AND b.id < a.id AND b.status = 'settled'
+        AND ((a.care_area_code = '' AND b.{ELSEWHERE}) OR (a.{ELSEWHERE} AND b.care_area_code = ''))
+        AND {overlap}
+    WHERE a.status = 'settled' AND a.service_date BETWEEN %(start)s AND %(end)s AND a.benefit_type IN ({types})
+    GROUP BY a.id
+)
+{INSERT.format(amount=FUND, detail=detail)}
+FROM o JOIN benefits_settlement s ON s.id = o.id
+WHERE {IN_WINDOW}
+{CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
 BUILDERS = {
     "duplicate_settlement": duplicate_settlement,
     "split_admission": split_admission,
@@ -277,4 +335,6 @@ BUILDERS = {
     "outpatient_cash_out": outpatient_cash_out,
     "over_cap": over_cap,
     "gender_age": gender_age,
+    "remote_direct_and_manual": remote_direct_and_manual,
+    "home_and_remote_overlap": home_and_remote_overlap,
 }

@@ -22,6 +22,8 @@ class FraudRule(TimeStampedModel):
         OUTPATIENT_CASH_OUT = "outpatient_cash_out", _("门诊套现")
         OVER_CAP = "over_cap", _("超限额")
         GENDER_AGE = "gender_age", _("限性别/限年龄")
+        REMOTE_DIRECT_AND_MANUAL = "remote_direct_and_manual", _("异地直接结算与零星报销重复")
+        HOME_AND_REMOTE_OVERLAP = "home_and_remote_overlap", _("本地与异地就医日期重叠")
 
     class Severity(models.TextChoices):
         HIGH = "high", _("高")

@@ -14,6 +14,7 @@ from core.roles import Capability
 from enrollment.selectors import get_person_for_user_or_404
 
 from . import selectors, services
+from .forms import care_area_clean
 from .models import AccountEntry, AnnualAccumulator, ChronicRegistration, Institution, Settlement
 from .serializers import (
     AccountEntryOutput,
@@ -123,14 +124,33 @@ class ManualSettlementApi(APIView):
         data = ManualSettlementInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        institution = selectors.institution_by_code(code=values.pop("institution_code"))
-        if institution is None:
-            raise ValidationError({"institution_code": "机构编码不存在"})
-        settlement, created = services.settlement_create(
+        code = values.pop("institution_code")
+        area, name, level = (
+            values.pop("care_area_code"),
+            values.pop("institution_name"),
+            values.pop("institution_level"),
+        )
+        claim = services.SettlementRequest(**values, use_account=False)
+        if not area:
+            if name or level is not None:
+                raise ValidationError(
+                    {"care_area_code": "市外就医请填写就医地区划代码；市内就医不填就医机构名称和等级"}
+                )
+            institution = selectors.institution_by_code(code=code)
+            if institution is None:
+                raise ValidationError({"institution_code": "机构编码不存在"})
+            settlement, created = services.settlement_create(
+                actor=request.user, institution=institution, request=claim, kind=Settlement.Kind.MANUAL
+            )
+            return _settled(settlement, created)
+        area = care_area_clean(area)
+        settlement, created = services.settlement_manual_elsewhere(
             actor=request.user,
-            institution=institution,
-            request=services.SettlementRequest(**values, use_account=False),
-            kind=Settlement.Kind.MANUAL,
+            request=claim,
+            care_area_code=area,
+            institution_code=code,
+            institution_name=name,
+            institution_level=level,
         )
         return _settled(settlement, created)
 

@@ -5,6 +5,11 @@
   part (in the account's district: under 家庭共济 it may be a relative's account elsewhere). Dated the day
   settled, in the settlement's year.
 * 冲正 (reversal): the same lines negated, dated the day reversed; the original entry stays.
+* 异地就医 (issue 16): a direct settlement of our insured's care elsewhere is owed to the care area until the
+  month's clearing is paid, so its fund lines credit 异地就医清算应付款 instead of the bank (its reversal
+  negates them the same way). 零星报销 of care elsewhere is paid to the person, from the bank, as in the city.
+  What our institutions advance for patients insured elsewhere (InboundSettlement) is a receivable paid from
+  the bank; the clearing's payment settles both: payable against the bank, the bank against receivable.
 * 个人账户划入 (account credit): a transfer from the employee pooled fund into 职工个人账户, reported apart for
   active employees (from contributions) and retirees (fixed amount from the pooled fund, 001).
 * 个人账户支付 (account spending outside a settlement): a relative's resident contribution (the resident
@@ -14,41 +19,54 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
-from django.db.models.functions import TruncDate
+from django.db.models import BooleanField, Case, F, Q, Sum, Value, When
+from django.db.models.functions import ExtractYear, TruncDate
 
-from core.ledger import PostingRule, Row, receive, rule_scope, spend
+from core.ledger import PostingRule, Row, receive, rule_scope, spend, transfer
 from core.ledger_chart import (
+    BANK,
     EMPLOYEE_ACCOUNTS,
     EMPLOYEE_POOLED,
     EMPLOYEE_SUPPLEMENTARY,
     MEDICAL_AID,
+    REMOTE_PAYABLE,
+    REMOTE_RECEIVABLE,
     critical_fund_of_scheme,
     fund_of_scheme,
 )
 from core.money import to_fen
 
-from .models import AccountEntry, Settlement
+from .models import AccountEntry, Clearing, ClearingLine, InboundSettlement, Settlement
 
 ZERO = Decimal("0.00")
+
+
+# A direct settlement of care elsewhere: the platform paid the institution there, we owe that area.
+OWED_ELSEWHERE = Case(
+    When(Q(kind=Settlement.Kind.DIRECT) & ~Q(care_area_code=""), then=Value(True)),
+    default=Value(False),
+    output_field=BooleanField(),
+)
 
 
 def _settlement_rows(settlements, *, date_field: str, sign: int) -> list[Row]:
     rows: list[Row] = []
     grouped = (
-        settlements.annotate(on=TruncDate(date_field))
-        .values("district_id", "year", "on", "scheme", "benefit_type")
+        settlements.annotate(on=TruncDate(date_field), owed=OWED_ELSEWHERE)
+        .values("district_id", "year", "on", "scheme", "benefit_type", "owed")
         .annotate(pooled=Sum("pooled_paid"), critical=Sum("critical_paid"), aid=Sum("aid_paid"))
         .order_by()
     )
     for g in grouped:
         where = {"district_id": g["district_id"], "year": g["year"], "on": g["on"]}
         scheme = g["scheme"]
-        rows += spend(fund=fund_of_scheme(scheme), expense=f"pooled_{g['benefit_type']}",
-                      amount=sign * to_fen(g["pooled"] or ZERO), **where)  # fmt: skip
-        rows += spend(fund=critical_fund_of_scheme(scheme), expense="critical_payment",
-                      amount=sign * to_fen(g["critical"] or ZERO), **where)  # fmt: skip
-        rows += spend(fund=MEDICAL_AID, expense="aid_payment", amount=sign * to_fen(g["aid"] or ZERO), **where)
+        paid_from = REMOTE_PAYABLE if g["owed"] else BANK
+        for fund, expense, amount in (
+            (fund_of_scheme(scheme), f"pooled_{g['benefit_type']}", g["pooled"]),
+            (critical_fund_of_scheme(scheme), "critical_payment", g["critical"]),
+            (MEDICAL_AID, "aid_payment", g["aid"]),
+        ):
+            rows += transfer(fund=fund, debit=expense, credit=paid_from, amount=sign * to_fen(amount or ZERO), **where)
     accounts = (
         settlements.filter(account_paid__gt=0)
         .annotate(on=TruncDate(date_field))
@@ -125,9 +143,80 @@ def account_spending_rows(*, year: int | None = None, district_id: int | None = 
     return rows
 
 
+def _inbound_rows(inbound, *, date_field: str, sign: int) -> list[Row]:
+    """What our fund advanced for patients insured elsewhere: owed to us by their area until cleared."""
+    rows: list[Row] = []
+    grouped = (
+        inbound.annotate(on=TruncDate(date_field))
+        .values("district_id", "year", "on", "scheme")
+        .annotate(pooled=Sum("pooled_paid"), critical=Sum("critical_paid"))
+        .order_by()
+    )
+    for g in grouped:
+        where = {"district_id": g["district_id"], "year": g["year"], "on": g["on"]}
+        for fund, amount in (
+            (fund_of_scheme(g["scheme"]), g["pooled"]),
+            (critical_fund_of_scheme(g["scheme"]), g["critical"]),
+        ):
+            rows += transfer(
+                fund=fund, debit=REMOTE_RECEIVABLE, credit=BANK, amount=sign * to_fen(amount or ZERO), **where
+            )
+    return rows
+
+
+def inbound_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
+    """Every inbound settlement, reversed or not, as it was advanced (a reversal is its own entry)."""
+    inbound = rule_scope(InboundSettlement.objects.all(), year=year, district_id=district_id, **filters)
+    return _inbound_rows(inbound, date_field="settled_at", sign=1)
+
+
+def inbound_reversal_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
+    inbound = rule_scope(
+        InboundSettlement.objects.filter(status=InboundSettlement.Status.REVERSED, reversed_at__isnull=False),
+        year=year,
+        district_id=district_id,
+        **filters,
+    )
+    return _inbound_rows(inbound, date_field="reversed_at", sign=-1)
+
+
+def clearing_rows(*, year: int | None = None, district_id: int | None = None, **filters: Any) -> list[Row]:
+    """A paid clearing, on the day paid, in its month's year, per district and fund: we pay what we owed
+    (payable Dr, bank Cr) and receive what we were owed (bank Dr, receivable Cr)."""
+    # The filters name the Clearing (a single event's pk); the lines carry the district and the funds.
+    lines = rule_scope(
+        ClearingLine.objects.filter(clearing__status=Clearing.Status.PAID, clearing__paid_on__isnull=False),
+        year=year,
+        district_id=district_id,
+        year_field="clearing__month__year",
+        **{f"clearing__{lookup}": value for lookup, value in filters.items()},
+    )
+    grouped = (
+        lines.annotate(line_year=ExtractYear("clearing__month"), on=F("clearing__paid_on"))
+        .values("district_id", "line_year", "on", "scheme", "direction")
+        .annotate(pooled=Sum("pooled"), critical=Sum("critical"), aid=Sum("aid"))
+        .order_by()
+    )
+    rows: list[Row] = []
+    for g in grouped:
+        where = {"district_id": g["district_id"], "year": g["line_year"], "on": g["on"]}
+        payable = g["direction"] == ClearingLine.Direction.PAYABLE
+        debit, credit = (REMOTE_PAYABLE, BANK) if payable else (BANK, REMOTE_RECEIVABLE)
+        for fund, amount in (
+            (fund_of_scheme(g["scheme"]), g["pooled"]),
+            (critical_fund_of_scheme(g["scheme"]), g["critical"]),
+            (MEDICAL_AID, g["aid"]),
+        ):
+            rows += transfer(fund=fund, debit=debit, credit=credit, amount=to_fen(amount or ZERO), **where)
+    return rows
+
+
 POSTING_RULES = (
     PostingRule("settlement", settlement_rows),
     PostingRule("reversal", reversal_rows),
+    PostingRule("remote_inbound", inbound_rows),
+    PostingRule("remote_inbound_rev", inbound_reversal_rows),
+    PostingRule("clearing", clearing_rows),
     PostingRule("account_credit", account_credit_rows),
     PostingRule("account_spending", account_spending_rows),
 )

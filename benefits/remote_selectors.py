@@ -44,7 +44,7 @@ def remote_care_rule(*, year: int, filing_type: str) -> RemoteCareRule:
     that is not later (a filing made before next year's policy file is loaded follows this year's rules)."""
     rule = RemoteCareRule.objects.filter(year__lte=year, filing_type=filing_type).order_by("-year", "-version").first()
     if rule is None:
-        raise ValidationError({"filing_type": f"{year}年度没有异地就医政策（待遇清单文件的 remote_care）"})
+        raise ValidationError({"filing_type": f"{year}年度没有异地就医政策（请先载入当年待遇清单的异地就医政策）"})
     return rule
 
 
@@ -56,9 +56,13 @@ def filing_destination_matches(*, destination_code: str, care_area_code: str) ->
 
 
 def covering_filing(*, person_id: int, on: dt.date, care_area_code: str) -> RemoteCareFiling | None:
-    """The person's active filing valid on `on` for the care area; long-term filings first."""
+    """The person's filing standing on `on` for the care area; long-term filings first. A revocation stops
+    covering care from the day after it: care while the filing stood, reimbursed later, keeps its rule."""
+    standing = Q(status=RemoteCareFiling.Status.ACTIVE) | Q(
+        status=RemoteCareFiling.Status.REVOKED, revoked_at__date__gt=on
+    )
     candidates = (
-        RemoteCareFiling.objects.filter(person_id=person_id, status=RemoteCareFiling.Status.ACTIVE, valid_from__lte=on)
+        RemoteCareFiling.objects.filter(standing, person_id=person_id, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .order_by("valid_from", "id")
     )

@@ -263,7 +263,9 @@ def settlement_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -
 
 
 def get_settlement_for_user_or_404(*, fetched_by: Any, settlement_id: int) -> Settlement:
-    qs = settlement_list(fetched_by=fetched_by).select_related("policy", "chronic_disease", "enrollment", "district")
+    qs = settlement_list(fetched_by=fetched_by).select_related(
+        "policy", "chronic_disease", "enrollment", "district", "filing"
+    )
     settlement = qs.filter(pk=settlement_id).first()
     if settlement is None:
         raise Http404("记录不存在或不在您的管辖范围内。")

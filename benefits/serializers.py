@@ -84,9 +84,17 @@ class SettlementInput(serializers.Serializer):
 
 
 class ManualSettlementInput(SettlementInput):
-    """零星报销: staff enter an invoice the patient paid in full; the institution is named by code."""
+    """零星报销: staff enter an invoice the patient paid in full; the institution is named by code.
+
+    Care outside the city (异地就医 not settled directly): `care_area_code` (6-digit division code of a
+    province or city elsewhere), and the institution there by its national code, name and level."""
 
     institution_code = serializers.CharField(max_length=12)
+    care_area_code = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+    institution_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    institution_level = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=3, error_messages=LEVEL_ERRORS
+    )
     use_account = None
     account_holder_id_number = None
 
@@ -100,6 +108,7 @@ class SettlementOutput(serializers.ModelSerializer):
     person_id_number = serializers.SerializerMethodField()
     person_name = serializers.CharField(source="person.name")
     fund_paid = serializers.DecimalField(**MONEY)
+    filing_id = serializers.IntegerField(allow_null=True, read_only=True)
 
     class Meta:
         model = Settlement
@@ -132,6 +141,12 @@ class SettlementOutput(serializers.ModelSerializer):
             "settled_at",
             "reversed_at",
             "reversal_reason",
+            # 异地就医: "" = care in the city; the rule applied, the points taken off the pooled ratio and
+            # the filing that covered the day (null: none).
+            "care_area_code",
+            "remote_rule",
+            "ratio_reduction",
+            "filing_id",
         ]
 
     def get_person_id_number(self, obj) -> str:

@@ -1,3 +1,10 @@
-"""Web routes of one 异地就医 part, included by the app's urls.py (the app namespace applies)."""
+"""Web routes of inbound cross-region settlement, included by the app's urls.py (namespace "benefits")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import remote_settlement_views as views
+
+urlpatterns: list = [
+    path("remote-inbound/", views.inbound_list, name="inbound_list"),
+    path("remote-inbound/<int:inbound_id>/", views.inbound_detail, name="inbound_detail"),
+]

@@ -1,6 +1,7 @@
 """Staff pages of the benefits app: institutions and settlements. Thin: parse input, call a selector
 or a service, render. The person's benefits panel and personal account are in person_views.py."""
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import district_in_scope, require_capability
+from core.areas import area_name
 from core.models import District
 from core.pagination import keyset_page
 from core.roles import Capability
@@ -28,7 +30,7 @@ from .forms import (
     ReversalForm,
     SettlementFilterForm,
 )
-from .models import Settlement
+from .models import RemoteRule, Settlement
 
 
 def _limit_districts(form, user) -> None:
@@ -143,11 +145,32 @@ def _may_reverse(user, settlement: Settlement) -> bool:
     )
 
 
+def _remote_terms(settlement: Settlement) -> dict | None:
+    """What the statement says about care outside the city: where, which rule under which filing, the points
+    taken off the pooled ratio and the ratio paid. Their source is the first step, written when it was settled."""
+    if not settlement.care_area_code:
+        return None
+    filing = settlement.filing
+    rule = RemoteRule(settlement.remote_rule).label if settlement.remote_rule in RemoteRule.values else "—"
+    if filing is not None:
+        rule = _("%(rule)s（%(type)s，备案号 %(id)s）") % {
+            "rule": rule, "type": filing.get_filing_type_display(), "id": filing.pk}  # fmt: skip
+    points = (settlement.ratio_reduction * 100).normalize()
+    ratio = max(Decimal(0), settlement.policy.ratio - settlement.ratio_reduction)
+    return {
+        "area": area_name(settlement.care_area_code),
+        "rule": rule,
+        "points": f"{points:f}",
+        "ratio": ratio,
+    }
+
+
 def _statement(request, settlement: Settlement, reversal_form: ReversalForm | None = None, status: int = 200):
     if reversal_form is None and _may_reverse(request.user, settlement):
         reversal_form = ReversalForm()
     context = {
         "s": settlement,
+        "remote": _remote_terms(settlement),
         "reversal_form": reversal_form if _may_reverse(request.user, settlement) else None,
         # The printed statement names who issues it, when and by whom it was printed.
         "bureau": selectors.issuing_bureau(),
@@ -199,31 +222,41 @@ def _person_from_query(request):
 @login_required
 def settlement_manual(request):
     """零星报销: staff settle an invoice the patient paid in full, by the same rules, without the account.
-    From the person page (?person=<pk>) the person is already chosen: no ID number to type or unmask."""
+    From the person page (?person=<pk>) the person is already chosen: no ID number to type or unmask.
+    With a care area outside the city it is 异地就医 not settled directly: the institution there is
+    recorded by its national code and the person's filing status on the day decides the ratio."""
     require_capability(request.user, Capability.EDIT)
     person = _person_from_query(request)
     form = ManualSettlementForm(request.POST or None, person=person)
 
     def settle(data):
-        institution = selectors.institution_by_code(code=data["institution_code"])
-        if institution is None:
-            raise ValidationError({"institution_code": _("机构编码不存在")})
-        return services.settlement_create(
+        claim = services.SettlementRequest(
+            settlement_number=data["settlement_number"],
+            id_number=person.id_number if person is not None else data["id_number"],
+            benefit_type=data["benefit_type"],
+            service_date=data["service_date"],
+            discharge_date=data["discharge_date"],
+            total_cost=data["total_cost"],
+            eligible_cost=data["eligible_cost"],
+            chronic_disease_code=data["chronic_disease_code"],
+            diagnosis_code=data["diagnosis_code"],
+            use_account=False,
+        )
+        area = data["care_area_code"]
+        if not area:
+            institution = selectors.institution_by_code(code=data["institution_code"])
+            if institution is None:
+                raise ValidationError({"institution_code": _("机构编码不存在")})
+            return services.settlement_create(
+                actor=request.user, institution=institution, request=claim, kind=Settlement.Kind.MANUAL
+            )
+        return services.settlement_manual_elsewhere(
             actor=request.user,
-            institution=institution,
-            request=services.SettlementRequest(
-                settlement_number=data["settlement_number"],
-                id_number=person.id_number if person is not None else data["id_number"],
-                benefit_type=data["benefit_type"],
-                service_date=data["service_date"],
-                discharge_date=data["discharge_date"],
-                total_cost=data["total_cost"],
-                eligible_cost=data["eligible_cost"],
-                chronic_disease_code=data["chronic_disease_code"],
-                diagnosis_code=data["diagnosis_code"],
-                use_account=False,
-            ),
-            kind=Settlement.Kind.MANUAL,
+            request=claim,
+            care_area_code=area,
+            institution_code=data["institution_code"],
+            institution_name=data["institution_name"],
+            institution_level=data["institution_level"],
         )
 
     def show(result):
@@ -244,4 +277,4 @@ def settlement_manual(request):
         if person is not None
         else reverse("benefits:settlement_list"),
     }
-    return render(request, "benefits/form.html", context)
+    return render(request, "benefits/settlement_manual.html", context)

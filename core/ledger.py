@@ -194,13 +194,17 @@ def _rule(source: str) -> PostingRule:
         raise ImproperlyConfigured(f"no posting rule for {source!r}") from None
 
 
+# A reversal's source -> the source of the entry it reverses (same record id).
+REVERSED_SOURCE = {Source.REVERSAL: Source.SETTLEMENT, Source.REMOTE_INBOUND_REVERSAL: Source.REMOTE_INBOUND}
+
+
 def event_post(*, source: str, record_id: int, actor: User | None = None, memo: str = "") -> list[JournalEntry]:
     """Post one event's lines, in the caller's transaction (the event and its entry commit together).
     The unique (source, source_id) refuses a second posting of the same event."""
     sums = _summed(_rule(source).rows(pk__in=[record_id]))
     reverses = None
-    if source == Source.REVERSAL:  # a reversal names the settlement's own entry
-        reverses = JournalEntry.objects.filter(source=Source.SETTLEMENT, source_id=record_id).first()
+    if source in REVERSED_SOURCE:  # a reversal names its record's own entry
+        reverses = JournalEntry.objects.filter(source=REVERSED_SOURCE[source], source_id=record_id).first()
     return _write(source=source, sums=sums, source_id=record_id, memo=memo, actor=actor, reverses=reverses)
 
 

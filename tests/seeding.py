@@ -13,6 +13,7 @@ SEED_MIGRATIONS = [
     "assistance.migrations.0003_seed_aid_policy_2023",
     "audit.migrations.0004_seed_fraud_rules",
     "audit.migrations.0010_default_credit_consequences",
+    "audit.migrations.0012_remote_fraud_rules",
 ]
 
 

@@ -115,7 +115,8 @@ def test_each_rule_hits_exactly_its_cases(scenario):
     assert hits() == EXPECTED
     assert counts == {
         "AFTER_END_OR_DEATH": 2, "CASH_OUT": 8, "CONCURRENT_INPATIENT": 2, "DUP_SETTLEMENT": 1,
-        "GENDER_AGE": 3, "OVER_CAP": 2, "SPLIT_ADMISSION": 2, "created": 20,
+        "GENDER_AGE": 3, "OVER_CAP": 2, "SPLIT_ADMISSION": 2, "HOME_REMOTE_OVERLAP": 0, "REMOTE_DIRECT_MANUAL": 0,
+        "created": 20,
     }  # fmt: skip
     assert set(Suspicion.objects.values_list("status", flat=True)) == {"open"}
 

@@ -252,7 +252,7 @@ def test_the_nightly_reconciliation_fails_in_words_then_finishes_once_the_books_
 
     assert books_backfill(actor=None) == {
         "payment": 1, "bill": 0, "fiscal_subsidy": 0, "settlement": 0, "reversal": 0, "account_credit": 0,
-        "account_spending": 0, "aid_application": 0,
+        "account_spending": 0, "aid_application": 0, "remote_inbound": 0, "remote_inbound_rev": 0, "clearing": 0,
     }  # fmt: skip
     done = job_run_execute(run_id=job_run_create(actor=None, kind=RECONCILE_KIND, params={"year": 2023}).pk)
     assert (done.status, done.counts, done.error) == ("succeeded", {"differences": 0}, "")

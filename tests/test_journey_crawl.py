@@ -43,6 +43,7 @@ SETUP_COMMANDS = [
     ("seed_demo_people",),
     ("seed_demo_contributions",),
     ("seed_demo_benefits",),
+    ("seed_demo_remote",),
     ("seed_demo_supervision",),
 ]
 

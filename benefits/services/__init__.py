@@ -16,7 +16,13 @@ from .institutions import (
     institution_update,
 )
 from .policy import benefit_policy_load
-from .settlements import SettlementConflict, SettlementRequest, settlement_create, settlement_reverse
+from .settlements import (
+    SettlementConflict,
+    SettlementRequest,
+    settlement_create,
+    settlement_manual_elsewhere,
+    settlement_reverse,
+)
 
 __all__ = [
     "FORBIDDEN_USES",
@@ -36,5 +42,6 @@ __all__ = [
     "institution_register",
     "institution_update",
     "settlement_create",
+    "settlement_manual_elsewhere",
     "settlement_reverse",
 ]

@@ -215,8 +215,11 @@ def institution_elsewhere(*, code: str, name: str, level: int, area_code: str, o
     if not _CODE.match(code):
         said = "就医机构编码应为12位国家医保定点机构代码：H（医院）或P（药店）+ 6位地区代码 + 5位顺序号"
         raise ValidationError({"institution_code": said})
+    ours = Institution.objects.filter(code=code, area_code="").first()
+    if ours is not None:
+        raise ValidationError({"institution_code": f"{ours.name} 是本市定点机构，市内就医不属于异地就医"})
     if code[1:3] != area_code[:2]:
-        raise ValidationError({"institution_code": f"就医机构编码第2-7位应属于就医地 {area_code}"})
+        raise ValidationError({"institution_code": f"就医机构编码第2-3位（省级代码）应与就医地 {area_code} 一致"})
     if not name or len(name) > 200:
         raise ValidationError({"institution_name": "请填写就医机构名称（不超过200字）"})
     kind = Institution.Kind.HOSPITAL if code[0] == "H" else Institution.Kind.PHARMACY
@@ -225,8 +228,6 @@ def institution_elsewhere(*, code: str, name: str, level: int, area_code: str, o
     level = level if kind == Institution.Kind.HOSPITAL else 0
     existing = Institution.objects.filter(code=code).first()
     if existing is not None:
-        if not existing.area_code:
-            raise ValidationError({"institution_code": f"{existing.name} 是本市定点机构，市内就医不属于异地就医"})
         return existing
     Institution.objects.bulk_create(
         [

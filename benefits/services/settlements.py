@@ -48,10 +48,10 @@ from ..models import (
 )
 from ..models.chronic import DiseaseKind
 from ..periods import benefit_period, coverage_year_for
-from ..remote_selectors import RemoteTerms
+from ..remote_selectors import RemoteTerms, remote_terms_for
 from ..selectors import benefit_policy_for, claim_aid_ratio, critical_terms, outpatient_pot_for, pooled_terms
 from .accounts import account_for_use
-from .institutions import institution_accepts
+from .institutions import institution_accepts, institution_elsewhere
 
 # The accumulator fields a policy line's benefit type counts against. Hospital outpatient visits and
 # designated-pharmacy purchases are channels of one 普通门诊统筹 pot with one deductible and one cap (001:
@@ -310,7 +310,7 @@ def _existing(
     if existing is not None and kind == Settlement.Kind.MANUAL:
         # Staff see their own district's records only, not even as a replay or a conflict.
         require_edit_in_district(actor=actor, district_id=existing.district_id, field="id_number")
-    if existing is not None and existing.request_fingerprint != request.fingerprint():
+    if existing is not None and (existing.kind != kind or existing.request_fingerprint != request.fingerprint()):
         raise SettlementConflict({"settlement_number": f"结算单号 {request.settlement_number} 已用于另一笔结算"})
     return existing
 
@@ -348,6 +348,11 @@ def settlement_create(
     except IntegrityError:
         # The same number raced in from a parallel request for another person: the first one won.
         existing = _existing(institution=institution, request=request, actor=actor, kind=kind)
+        if existing is None and remote is not None:
+            # The platform's number raced in at another institution (one_platform_number): not a retry.
+            raise SettlementConflict(
+                {"settlement_number": f"平台结算流水号 {request.settlement_number} 已用于另一笔结算"}
+            ) from None
         if existing is None:
             raise
         return existing, False
@@ -520,6 +525,10 @@ def settlement_reverse(*, actor: User | None, settlement: Settlement, reason: st
     elif user is not None and user.has_capability(Capability.SETTLE):
         if settlement.institution_id != user.institution_id or settlement.kind != Settlement.Kind.DIRECT:
             raise PermissionDenied("只能冲正本机构的联网结算")
+    elif user is not None and user.has_capability(Capability.REMOTE_SETTLE):
+        # The cross-region platform reverses the outbound direct settlements it sent, and nothing else.
+        if settlement.platform_number == "" or settlement.kind != Settlement.Kind.DIRECT:
+            raise PermissionDenied("跨区域结算平台只能冲正本平台发来的异地联网结算")
     else:
         require_capability(actor, Capability.REVIEW)
         require_edit_in_district(actor=actor, district_id=settlement.district_id)
@@ -554,3 +563,33 @@ def settlement_reverse(*, actor: User | None, settlement: Settlement, reason: st
         new_values={"status": Settlement.Status.REVERSED, "reason": settlement.reversal_reason},
     )
     return settlement, True
+
+
+@transaction.atomic
+def settlement_manual_elsewhere(
+    *,
+    actor: User | None,
+    request: SettlementRequest,
+    care_area_code: str,
+    institution_code: str,
+    institution_name: str,
+    institution_level: int,
+) -> tuple[Settlement, bool]:
+    """零星报销 of care outside the city: the filing status on the day decides the reduction. One transaction,
+    so a refused claim leaves no record of the institution elsewhere behind."""
+    institution = institution_elsewhere(
+        code=institution_code,
+        name=institution_name,
+        level=institution_level,
+        area_code=care_area_code,
+        on=request.service_date,
+    )
+    return settlement_create(
+        actor=actor,
+        institution=institution,
+        request=request,
+        kind=Settlement.Kind.MANUAL,
+        remote=lambda person: remote_terms_for(
+            person_id=person.pk, on=request.service_date, care_area_code=care_area_code
+        ),
+    )

@@ -11,36 +11,90 @@ def chart_sync(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('benefits', '0013_remote_care'),
-        ('core', '0012_aid_application_source'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("benefits", "0013_remote_care"),
+        ("core", "0012_aid_application_source"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='user',
-            name='city_roles_have_no_district',
+            model_name="user",
+            name="city_roles_have_no_district",
         ),
         migrations.AlterField(
-            model_name='journalentry',
-            name='source',
-            field=models.CharField(choices=[('bill', '缴费单（资助参保）'), ('payment', '缴费'), ('fiscal_subsidy', '财政补助'), ('settlement', '医保结算'), ('reversal', '结算冲正'), ('account_credit', '个人账户划入'), ('account_spending', '个人账户支付'), ('aid_application', '依申请救助支付'), ('remote_inbound', '异地就医代垫'), ('remote_inbound_rev', '异地就医代垫冲正'), ('clearing', '异地就医清算'), ('manual', '手工记账')], max_length=20, verbose_name='来源'),
+            model_name="journalentry",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("bill", "缴费单（资助参保）"),
+                    ("payment", "缴费"),
+                    ("fiscal_subsidy", "财政补助"),
+                    ("settlement", "医保结算"),
+                    ("reversal", "结算冲正"),
+                    ("account_credit", "个人账户划入"),
+                    ("account_spending", "个人账户支付"),
+                    ("aid_application", "依申请救助支付"),
+                    ("remote_inbound", "异地就医代垫"),
+                    ("remote_inbound_rev", "异地就医代垫冲正"),
+                    ("clearing", "异地就医清算"),
+                    ("manual", "手工记账"),
+                ],
+                max_length=20,
+                verbose_name="来源",
+            ),
         ),
         migrations.AlterField(
-            model_name='journalline',
-            name='source',
-            field=models.CharField(choices=[('bill', '缴费单（资助参保）'), ('payment', '缴费'), ('fiscal_subsidy', '财政补助'), ('settlement', '医保结算'), ('reversal', '结算冲正'), ('account_credit', '个人账户划入'), ('account_spending', '个人账户支付'), ('aid_application', '依申请救助支付'), ('remote_inbound', '异地就医代垫'), ('remote_inbound_rev', '异地就医代垫冲正'), ('clearing', '异地就医清算'), ('manual', '手工记账')], max_length=20, verbose_name='来源'),
+            model_name="journalline",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("bill", "缴费单（资助参保）"),
+                    ("payment", "缴费"),
+                    ("fiscal_subsidy", "财政补助"),
+                    ("settlement", "医保结算"),
+                    ("reversal", "结算冲正"),
+                    ("account_credit", "个人账户划入"),
+                    ("account_spending", "个人账户支付"),
+                    ("aid_application", "依申请救助支付"),
+                    ("remote_inbound", "异地就医代垫"),
+                    ("remote_inbound_rev", "异地就医代垫冲正"),
+                    ("clearing", "异地就医清算"),
+                    ("manual", "手工记账"),
+                ],
+                max_length=20,
+                verbose_name="来源",
+            ),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(blank=True, choices=[('district_clerk', '区县经办员'), ('district_reviewer', '区县审核员'), ('municipal_admin', '市级管理员'), ('fund_supervisor', '基金监管员'), ('auditor', '只读审计员'), ('institution', '定点机构接口'), ('remote_platform', '跨区域结算平台接口'), ('self_service', '自助服务渠道接口')], max_length=20, verbose_name='角色'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("district_clerk", "区县经办员"),
+                    ("district_reviewer", "区县审核员"),
+                    ("municipal_admin", "市级管理员"),
+                    ("fund_supervisor", "基金监管员"),
+                    ("auditor", "只读审计员"),
+                    ("institution", "定点机构接口"),
+                    ("remote_platform", "跨区域结算平台接口"),
+                    ("self_service", "自助服务渠道接口"),
+                ],
+                max_length=20,
+                verbose_name="角色",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['municipal_admin', 'remote_platform', 'self_service']), _negated=True), ('district__isnull', True), _connector='OR'), name='city_roles_have_no_district'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role__in", ["municipal_admin", "remote_platform", "self_service"]), _negated=True),
+                    ("district__isnull", True),
+                    _connector="OR",
+                ),
+                name="city_roles_have_no_district",
+            ),
         ),
         migrations.RunPython(chart_sync, migrations.RunPython.noop),
     ]
