@@ -187,7 +187,7 @@ def main() -> int:
         if args.workers:
             from django.conf import settings
 
-            settings.YIBAO_CLEARING_WORKERS = args.workers
+            settings.YIBAO_BATCH_WORKERS = args.workers
 
         t = time.perf_counter()
         built = build(n)
@@ -214,7 +214,7 @@ def main() -> int:
 
         from django.conf import settings
 
-        workers = getattr(settings, "YIBAO_CLEARING_WORKERS", min(4, os.cpu_count() or 1))
+        workers = settings.YIBAO_BATCH_WORKERS
         print(f"areas side by side: {workers} (of {os.cpu_count()} CPUs)")
         print(f"first generate: {first}; second: {second}")
         print(f"{Clearing.objects.count()} statements, {lines:,} lines; payable {totals['p']}, "

@@ -450,7 +450,7 @@ def test_district_users_get_403_and_readers_cannot_move(activity, clerk_yuzhong,
 @pytest.mark.django_db(transaction=True)
 def test_areas_side_by_side_give_the_same_statements(activity, hospital_yz, settings):
     """Outside a caller's transaction, PostgreSQL generates a few areas at once (their own connections)."""
-    settings.YIBAO_CLEARING_WORKERS = 3
+    settings.YIBAO_BATCH_WORKERS = 3
     inbound(hospital_yz, "IN-GD", pooled="900.00", critical="0.00", moment=at(2023, 5, 8, 9, 0), area=GUANGDONG)
     inbound(hospital_yz, "IN-BJ", pooled="700.00", critical="0.00", moment=at(2023, 5, 9, 9, 0), area="110000")
     counts = clearing_generate(actor=None, month="2023-05")

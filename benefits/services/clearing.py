@@ -16,17 +16,13 @@ Status moves draft -> confirmed -> paid through one map; paying posts the statem
 """
 
 import datetime as dt
-import os
 import re
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -36,6 +32,7 @@ from core.areas import area_code_clean, area_name
 from core.ledger import event_post
 from core.models import AuditEvent, User
 from core.money import to_fen
+from core.parallel import batch_workers, run_side_by_side
 from core.roles import Capability
 from core.services import audit_event_record
 
@@ -171,26 +168,15 @@ def clearing_generate(*, actor: User | None, month: Any, area_code: str | None =
     return counts
 
 
-def _each_area(areas: list[str], *, month: dt.date, window: dict) -> Iterator[tuple[bool, int]]:
+def _each_area(areas: list[str], *, month: dt.date, window: dict) -> list[tuple[bool, int]]:
     """Areas are independent (their own rows, their own transaction): on PostgreSQL, outside a caller's
-    transaction, a few run side by side, each on its own connection. Most of an area's time is the database
-    checking each new line's foreign keys at commit, row by row, which no single statement can share out."""
-    # settings.YIBAO_CLEARING_WORKERS: a tuning default (up to 4, at most one per CPU), not a policy figure.
-    default = min(4, os.cpu_count() or 1)
-    workers = min(int(getattr(settings, "YIBAO_CLEARING_WORKERS", default)), len(areas))
-    if connection.vendor != "postgresql" or connection.in_atomic_block or workers < 2:
-        for area in areas:
-            yield _generate_area(area=area, month=month, window=window)
-        return
+    transaction, a few run side by side (YIBAO_BATCH_WORKERS), each on its own connection. Most of an area's
+    time is the database checking each new line's foreign keys at commit, which no one statement shares out."""
 
     def one(area: str) -> tuple[bool, int]:
-        try:
-            return _generate_area(area=area, month=month, window=window)
-        finally:
-            connection.close()  # this thread's own connection
+        return _generate_area(area=area, month=month, window=window)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(one, areas)
+    return run_side_by_side(one, [(area,) for area in areas], workers=batch_workers())
 
 
 @transaction.atomic
