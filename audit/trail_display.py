@@ -52,6 +52,8 @@ OBJECT_PAGES: dict[str, ObjectPage] = {
     "assistance.highcostalert": ObjectPage("enrollment:person_detail", "person_id", "person__district"),
     "assistance.aidenrollmentitem": ObjectPage("assistance:worklist_item"),
     "benefits.chronicapplication": ObjectPage("benefits:chronic_application_detail"),
+    "benefits.remotecarefiling": ObjectPage("benefits:remote_filing_detail"),
+    "benefits.inboundsettlement": ObjectPage("benefits:inbound_detail"),
     "audit.suspicion": ObjectPage("audit:suspicion_detail", capability=Capability.VIEW_AUDIT),
     "audit.inspection": ObjectPage("audit:inspection_detail", capability=Capability.VIEW_AUDIT),
     "core.importbatch": ObjectPage("core:import_detail"),
@@ -86,6 +88,16 @@ EXTRA_KEYS = {
     "account": gettext_lazy("科目"),
     "amount": gettext_lazy("金额"),
     "reverses": gettext_lazy("冲销凭证"),
+    # 异地就医: the insured area's terms an inbound settlement was made under, and a clearing run's counts.
+    "deductible": gettext_lazy("起付标准"),
+    "ratio": gettext_lazy("支付比例"),
+    "cap_remaining": gettext_lazy("年度支付限额剩余"),
+    "critical_paid": gettext_lazy("大病保险支付"),
+    "month": gettext_lazy("月份"),
+    "areas": gettext_lazy("对方统筹区数"),
+    "generated": gettext_lazy("生成"),
+    "lines": gettext_lazy("明细行数"),
+    "area_code": gettext_lazy("对方统筹区"),
     # A fund-books backfill counts the entries it posted per source.
     **{source.value: source.label for source in JournalEntry.Source},
 }

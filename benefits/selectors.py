@@ -25,10 +25,11 @@ from .models import (
     FamilyBinding,
     Institution,
     PersonalAccount,
+    RemoteCareRule,
     Settlement,
 )
 from .models.policy import ClaimAidRatio, critical_label
-from .policy_format import AID_VALUES, BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT
+from .policy_format import AID_VALUES, BENEFIT_KEY, BENEFIT_VALUES, CRITICAL_VALUES, FORMAT, REMOTE_VALUES
 
 
 def _current(rows):
@@ -39,6 +40,8 @@ def _current(rows):
             key = tuple(getattr(row, k) for k in ("year", *BENEFIT_KEY))
         elif isinstance(row, ClaimAidRatio):
             key = (row.year, row.benefit_type)
+        elif isinstance(row, RemoteCareRule):
+            key = (row.year, row.filing_type)
         else:
             key = (row.year, row.scheme)
         if key not in latest or row.version > latest[key].version:
@@ -204,6 +207,10 @@ def benefit_policy_document(*, year: int) -> dict:
         "critical_illness": [{k: _plain(getattr(p, k)) for k in ("scheme", *CRITICAL_VALUES)} for p in critical],
         "medical_aid": [
             {"benefit_type": p.benefit_type, **{k: _plain(getattr(p, k)) for k in AID_VALUES}} for p in aid
+        ],
+        "remote_care": [
+            {"filing_type": p.filing_type, **{k: _plain(getattr(p, k)) for k in REMOTE_VALUES}}
+            for p in sorted(_current(RemoteCareRule.objects.filter(year=year)), key=lambda p: p.filing_type)
         ],
     }
 

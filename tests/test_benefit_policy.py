@@ -89,7 +89,7 @@ def test_export_then_load_is_a_round_trip(policy, tmp_path):
     call_command("benefit_policy", "export", "--year", "2023", "--output", str(out))
     document = json.loads(out.read_text("utf-8"))
     assert benefit_policy_document(year=2023) == document
-    assert benefit_policy_load(actor=None, document=document) == {"created": 0, "unchanged": 32}
+    assert benefit_policy_load(actor=None, document=document) == {"created": 0, "unchanged": 39}
 
 
 def test_policy_terms_drive_the_calculator(policy):
@@ -115,3 +115,68 @@ def test_admin_edits_of_the_benefit_list_are_audited(client_for, municipal_admin
     assert client_for(municipal_admin).post(url, form).status_code == 302
     event = AuditEvent.objects.filter(object_type="benefits.benefitpolicy", note="admin").get()
     assert event.new_values == {"annual_cap": "320.00"} and event.actor == municipal_admin
+
+
+# --- 异地就医 (`remote_care`): "就医地目录、参保地政策、就医地管理" as data, checked whole on load. ---
+
+
+def _remote(document: dict, filing_type: str) -> dict:
+    return next(line for line in document["remote_care"] if line["filing_type"] == filing_type)
+
+
+def test_remote_care_rules_load_with_their_labelled_defaults(policy):
+    from benefits.models import RemoteCareRule
+
+    rules = {r.filing_type: r for r in RemoteCareRule.objects.filter(year=2023)}
+    assert len(rules) == 7  # six filing types and care without a filing
+    assert rules["other_temporary"].ratio_reduction == D("0.1000")
+    assert rules["unfiled"].ratio_reduction == D("0.2000")
+    assert (rules["retired_elsewhere"].ratio_reduction, rules["retired_elsewhere"].valid_months) == (D("0"), 0)
+    assert rules["retired_elsewhere"].min_months_before_change == 6
+    assert rules["referral"].valid_months == 6 and "转诊转院证明" in rules["referral"].required_documents
+    # The seeds give no figure: every rule says it is a configurable default. 004 only asks to
+    # "简化异地就医备案要件": a self-service channel asks for the person's 承诺书.
+    assert all("可配置默认值" in r.source for r in rules.values())
+    assert rules["living_elsewhere"].self_service_documents == ["个人承诺书"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (lambda d: d["remote_care"].pop(), "remote_care", "缺少：unfiled"),
+        (
+            lambda d: _remote(d, "other_temporary").update(ratio_reduction="0.30"),
+            "remote_care 第6条",
+            "备案后不应比未备案待遇更低",
+        ),
+        (lambda d: _remote(d, "referral").update(valid_months=0), "remote_care 第4条", "临时外出备案须有有效期"),
+        (lambda d: _remote(d, "emergency").update(ratio_reduction="1.5"), "remote_care 第5条", "应在 0 到 1 之间"),
+        (lambda d: _remote(d, "emergency").update(filing_type="holiday"), "remote_care 第5条", "filing_type 应为"),
+        (lambda d: _remote(d, "referral").update(required_documents="证明"), "remote_care 第4条", "材料名称的列表"),
+        (lambda d: _remote(d, "referral").update(min_months_before_change=-1), "remote_care 第4条", "0 到 120"),
+    ],
+)
+def test_a_broken_remote_care_section_refuses_the_whole_file(db, change, field, message):
+    from benefits.models import RemoteCareRule
+
+    document = copy.deepcopy(SEED)
+    change(document)
+    with pytest.raises(ValidationError) as refused:
+        benefit_policy_load(actor=None, document=document)
+    assert message in " ".join(refused.value.message_dict[field])
+    assert BenefitPolicy.objects.count() == 0 and RemoteCareRule.objects.count() == 0
+
+
+def test_remote_care_changes_are_new_versions_and_the_export_carries_them(policy, tmp_path):
+    from benefits.models import RemoteCareRule
+
+    document = copy.deepcopy(SEED)
+    _remote(document, "unfiled").update(ratio_reduction="0.25", source="某市医保局2023年第1号")
+    assert benefit_policy_load(actor=None, document=document)["created"] == 1
+    current = RemoteCareRule.objects.filter(year=2023, filing_type="unfiled").order_by("-version")
+    assert [(r.version, r.ratio_reduction) for r in current] == [(2, D("0.2500")), (1, D("0.2000"))]
+    out = tmp_path / "policy.json"
+    call_command("benefit_policy", "export", "--year", "2023", "--output", str(out))
+    exported = json.loads(out.read_text("utf-8"))
+    assert _remote(exported, "unfiled")["ratio_reduction"] == "0.2500"
+    assert benefit_policy_load(actor=None, document=exported) == {"created": 0, "unchanged": 39}

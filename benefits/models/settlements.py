@@ -10,6 +10,7 @@ from enrollment.models import Enrollment, Person
 
 from .institutions import Institution
 from .policy import BenefitType
+from .remote import RemoteRule
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 HALF_FEN = Decimal("0.005")
@@ -157,7 +158,9 @@ class Settlement(TimeStampedModel):
         related_name="+",
         db_index=False,
     )
-    remote_rule = models.CharField(_("异地就医规则"), max_length=10, blank=True, default="", db_default="")
+    remote_rule = models.CharField(
+        _("异地就医规则"), max_length=10, choices=RemoteRule.choices, blank=True, default="", db_default=""
+    )
     ratio_reduction = models.DecimalField(_("支付比例降低"), max_digits=5, decimal_places=4, default=0, db_default=0)
     # The cross-region platform's settlement number: its retries return the first result.
     platform_number = models.CharField(_("平台结算流水号"), max_length=40, blank=True, default="", db_default="")

@@ -18,3 +18,11 @@ def job_counts(record) -> list[tuple[str, str]]:
     if isinstance(record, dict):
         return job_counts_display(record)
     return job_counts_display(record.counts, kind=record.kind)
+
+
+@register.filter
+def staff_name(user) -> str:
+    """Who did it, as staff read it: the name, else the login; "—" for the system itself (no user)."""
+    if user is None or user == "":
+        return "—"
+    return user.first_name or user.username
