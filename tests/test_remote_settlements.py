@@ -12,7 +12,7 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
@@ -544,18 +544,54 @@ def test_inbound_pages_search_filter_and_keyset(his, hospital_yz, reviewer_yuzho
 
 def test_remote_platform_account_command(districts):
     out = io.StringIO()
-    call_command("remote_platform_account", "--username", "nhsa_platform", stdout=out, stderr=io.StringIO())
+    call_command(
+        "system_api_account",
+        "--role",
+        "remote_platform",
+        "--username",
+        "nhsa_platform",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     username, key = out.getvalue().split()
     user = User.objects.get(username=username)
     assert (user.role, user.district_id, user.institution_id) == (Role.REMOTE_PLATFORM, None, None)
     assert len(key) > 20
 
     out = io.StringIO()
-    call_command("remote_platform_account", "--username", "nhsa_platform", stdout=out, stderr=io.StringIO())
+    call_command(
+        "system_api_account",
+        "--role",
+        "remote_platform",
+        "--username",
+        "nhsa_platform",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     assert "already has a working token" in out.getvalue()
 
     out = io.StringIO()
-    call_command("remote_platform_account", "--username", "nhsa_platform", "--rotate", stdout=out, stderr=io.StringIO())
+    call_command(
+        "system_api_account",
+        "--role",
+        "remote_platform",
+        "--username",
+        "nhsa_platform",
+        "--rotate",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     new_key = out.getvalue().split()[1]
     assert new_key != key
     assert [t.is_active() for t in api_token_list(user=user)].count(True) == 1
+
+
+def test_a_self_service_channel_gets_its_own_city_wide_account_and_roles_do_not_mix(districts):
+    out = io.StringIO()
+    call_command("system_api_account", "--role", "self_service", "--username", "gov_app", stdout=out)
+    username, key = out.getvalue().split()
+    user = User.objects.get(username=username)
+    assert (user.role, user.district_id, user.first_name) == (Role.SELF_SERVICE, None, "自助服务渠道")
+    with pytest.raises(CommandError, match="is not a remote_platform account"):
+        call_command("system_api_account", "--role", "remote_platform", "--username", "gov_app")
+    assert User.objects.filter(username="gov_app", role=Role.SELF_SERVICE).count() == 1

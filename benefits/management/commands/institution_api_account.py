@@ -1,13 +1,12 @@
 import secrets
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from benefits.models import Institution
+from core.api_accounts import token_issue, token_lines
 from core.api_tokens import (
     DEFAULT_DAYS,
     MAX_DAYS,
-    api_token_create,
     api_token_list,
     api_token_revoke,
     api_token_revoke_all,
@@ -16,10 +15,6 @@ from core.commands import resolve_actor
 from core.models import User
 from core.roles import Role
 from core.services import staff_user_create
-
-
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 class Command(BaseCommand):
@@ -75,21 +70,10 @@ class Command(BaseCommand):
                 institution_id=institution.pk,
                 full_name=institution.name[:150],
             )
-        working = [t for t in api_token_list(user=user) if t.is_active()]
-        if opts["rotate"]:
-            api_token_revoke_all(actor=actor, user=user)
-        elif working:
-            prefixes = ", ".join(t.prefix for t in working)
-            self.stdout.write(
-                f"{user.username} already has a working token ({prefixes}); its key was shown when it was "
-                "issued and is not stored. Use --rotate for a new one."
-            )
-            return
-        token, key = api_token_create(actor=actor, user=user, days=opts["days"])
-        self.stdout.write(f"{user.username} {key}")
-        self.stderr.write(
-            f"token {token.prefix}… valid until {_when(token.expires_at)}; the key is shown this once only."
-        )
+        out, err = token_issue(actor=actor, user=user, days=opts["days"], rotate=opts["rotate"])
+        self.stdout.write("\n".join(out))
+        if err:
+            self.stderr.write("\n".join(err))
 
     def _revoke(self, actor, user, prefix):
         if user is None:
@@ -104,16 +88,4 @@ class Command(BaseCommand):
         self.stdout.write(f"revoked {len(revoked)} token(s) of {user.username}")
 
     def _list(self, user):
-        now = timezone.now()
-        self.stdout.write("account\tprefix\tcreated\texpires\tlast used\tstatus")
-        for token in api_token_list(user=user):
-            if token.revoked_at:
-                status = f"revoked {_when(token.revoked_at)}"
-            elif token.expires_at <= now:
-                status = "expired"
-            else:
-                status = "active"
-            self.stdout.write(
-                f"{token.user.username}\t{token.prefix}\t{_when(token.created_at)}\t{_when(token.expires_at)}\t"
-                f"{_when(token.last_used_at)}\t{status}"
-            )
+        self.stdout.write("\n".join(token_lines(user=user)))

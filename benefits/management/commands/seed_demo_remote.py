@@ -116,7 +116,9 @@ class Command(BaseCommand):
         return made
 
     def _outbound(self, *, year: int, insured: list, filings: list) -> int:
-        call_command("remote_platform_account", "--username", "remote_platform_demo", stdout=self.stdout)
+        call_command(
+            "system_api_account", "--role", "remote_platform", "--username", "remote_platform_demo", stdout=self.stdout
+        )
         platform = User.objects.get(username="remote_platform_demo")
         made = 0
         visits = [  # (insured index, month, day, inpatient days or 0, total)
