@@ -4,29 +4,17 @@ Per fund: opening balance, income and expense by line, closing balance, months o
 budget's execution (city-wide) and the warnings with the rule that raised each. Amounts are strings, exact
 to the fen. District staff get their district whatever they ask; city-wide users the city or one district."""
 
-from decimal import Decimal
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_fields import decimals_as_text
+
 from .fund_indicators import fund_indicators
 from .fund_selectors import fund_books
 from .fund_views import FundFilterForm
-
-
-def _plain(value: Any) -> Any:
-    """Decimals as strings (exact to the fen), recursively."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 class FundBooksApi(APIView):
@@ -48,4 +36,4 @@ class FundBooksApi(APIView):
         year, district = form.cleaned_data["year"], form.cleaned_data.get("district")
         books = fund_books(fetched_by=request.user, year=year, district=district)
         books["indicators"] = fund_indicators(fetched_by=request.user, year=year, district=district)
-        return Response(_plain(books))
+        return Response(decimals_as_text(books))

@@ -6,29 +6,17 @@ Amounts and rates are strings (exact to the fen; the rate to 0.01 %, null when t
 measure). `year` defaults to the latest year with 异地就医 data. District staff get their district
 whatever they ask; city-wide users the city or one district. Roles without view_audit get 403."""
 
-from decimal import Decimal
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_fields import decimals_as_text
+
 from .fund_selectors import require_fund_access
 from .remote_indicators import remote_indicators
 from .remote_views import RemoteFilterForm
-
-
-def _plain(value: Any) -> Any:
-    """Decimals as strings (exact to the fen), recursively."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 class RemoteIndicatorsApi(APIView):
@@ -49,4 +37,4 @@ class RemoteIndicatorsApi(APIView):
         data = remote_indicators(
             fetched_by=request.user, year=form.cleaned_data["year"], district=form.cleaned_data.get("district")
         )
-        return Response(_plain(data))
+        return Response(decimals_as_text(data))

@@ -7,6 +7,7 @@ states the same bounds (minimum/maximum, pattern, maxLength), so clients and sch
 """
 
 from decimal import Decimal
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -101,4 +102,15 @@ def query_int(params, name: str, *, min_value: int, max_value: int) -> int | Non
         value = None
     if value is None or not min_value <= value <= max_value:
         raise serializers.ValidationError({name: [f"应为 {min_value} 至 {max_value} 的整数"]})
+    return value
+
+
+def decimals_as_text(value: Any) -> Any:
+    """A report's figures for JSON: Decimals as strings (exact to the fen), recursively."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: decimals_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decimals_as_text(v) for v in value]
     return value
