@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from benefits.models import Institution, RemoteCareFiling, RemoteCareRule, Settlement
 from benefits.remote_selectors import remote_terms_for
@@ -139,6 +140,30 @@ def test_the_same_claim_under_a_long_term_a_temporary_and_no_filing(policy_2023,
     hospital = Institution.objects.get(code=HX_CODE)
     assert (hospital.area_code, hospital.district_id, hospital.level) == (CHENGDU, None, 2)
     assert set(Settlement.objects.values_list("institution_id", flat=True)) == {hospital.pk}
+
+
+def test_a_revoked_filing_still_covers_care_before_its_revocation_and_not_after(policy_2023, clerk_yuzhong):
+    """Care while the filing stood, reimbursed after it was revoked, keeps its rule; care after does not."""
+    person = resident()
+    lt = filing(person, "retired_elsewhere")
+    RemoteCareFiling.objects.filter(pk=lt.pk).update(
+        status=RemoteCareFiling.Status.REVOKED,
+        revoked_at=timezone.make_aware(dt.datetime(2023, 3, 20, 10, 0)),
+        revoke_reason="返回本市居住",
+    )
+    client = staff_client(clerk_yuzhong)
+    before = client.post(MANUAL, body(person, number="FP-BEFORE"), format="json")  # care 2023-03-01..10
+    assert before.status_code == 201, before.content
+    assert (before.json()["remote_rule"], before.json()["filing_id"], before.json()["pooled_paid"]) == (
+        "long_term", lt.pk, "6650.00",
+    )  # fmt: skip
+    after = client.post(
+        MANUAL,
+        body(person, number="FP-AFTER", service_date="2023-04-03", discharge_date="2023-04-12"),
+        format="json",
+    )
+    assert after.status_code == 201, after.content
+    assert (after.json()["remote_rule"], after.json()["filing_id"]) == ("unfiled", None)
 
 
 def test_a_temporary_filing_counts_only_on_its_days(policy_2023, clerk_yuzhong):
