@@ -296,6 +296,12 @@ SPECTACULAR_SETTINGS = {
         "AidApplicationStatusEnum": "assistance.models.AidApplication.Status",
         "HighCostAlertStatusEnum": "assistance.models.HighCostAlert.Status",
         "InspectionKindEnum": "audit.models.Inspection.Kind",
+        "FilingTypeEnum": "benefits.models.FilingType",
+        "RemoteFilingStatusEnum": "benefits.models.RemoteCareFiling.Status",
+        "RemoteFilingChannelEnum": "benefits.models.RemoteCareFiling.Channel",
+        "InboundSettlementStatusEnum": "benefits.models.InboundSettlement.Status",
+        "ClearingStatusEnum": "benefits.models.Clearing.Status",
+        "PaymentChannelEnum": "contributions.models.ContributionPayment.Channel",
     },
 }
 
