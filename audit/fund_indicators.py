@@ -14,6 +14,7 @@ from contributions.models import ContributionBill
 from core.ledger_chart import RESIDENT_POOLED
 from core.models import District, JournalLine
 from core.money import to_fen
+from core.replica import reporting_reads
 from enrollment.models import Scheme
 
 from .fund_selectors import require_fund_access
@@ -111,6 +112,7 @@ def resident_individual_share(*, year: int, district_id: int | None) -> dict[str
     }
 
 
+@reporting_reads()  # a dashboard: the replica may answer (docs/operations.md)
 def fund_indicators(*, fetched_by: Any, year: int, district: District | None = None) -> list[dict[str, Any]]:
     require_fund_access(fetched_by)
     if not fetched_by.is_city_wide:

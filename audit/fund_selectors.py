@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from core.ledger_jobs import RECONCILE_KIND
 from core.models import District, Fund, JobRun, JournalLine, LedgerAccount
 from core.money import amount_text, to_fen
+from core.replica import reporting_reads
 from core.roles import Capability
 
 from .fund_models import FundBudget, FundRiskRule
@@ -232,6 +233,7 @@ def reconcile_warning() -> dict[str, str] | None:
             "figure": f"{when}：{run.error}", "level_label": _("红色预警")}  # fmt: skip
 
 
+@reporting_reads()  # a dashboard: the replica may answer (docs/operations.md)
 def fund_books(*, fetched_by: Any, year: int, district: District | None = None) -> dict[str, Any]:
     """The year's books in the user's scope: district staff always their district; city-wide users the city,
     or one `district` they pick. The budget is the pooling area's (the city's), shown city-wide only."""

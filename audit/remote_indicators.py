@@ -31,6 +31,7 @@ from contributions.selectors import coverage_year_default
 from core.areas import area_name
 from core.models import District
 from core.money import to_fen
+from core.replica import reporting_reads
 
 from .fund_selectors import require_fund_access
 
@@ -64,6 +65,7 @@ def direct_rate(direct: int, manual: int) -> Decimal | None:
     return (Decimal(direct) * 100 / Decimal(direct + manual)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
+@reporting_reads()
 def remote_year_default() -> int:
     """The latest year up to this one with a settlement elsewhere or an inbound settlement; without any,
     the year the other dashboards open on (coverage_year_default). Filings do not count: a long-term
@@ -189,6 +191,7 @@ def _definitions() -> dict[str, tuple[str, str, str]]:
     }  # fmt: skip
 
 
+@reporting_reads()  # a dashboard: the replica may answer (docs/operations.md)
 def remote_indicators(*, fetched_by: Any, year: int, district: District | None = None) -> dict[str, Any]:
     """The year's 异地就医 figures in the user's scope: totals with their definitions, by district (the
     insuring district; the institution's for inbound) and by area (where our insured went, or where the

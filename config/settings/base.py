@@ -94,26 +94,42 @@ TEMPLATES = [
 ]
 
 # Embedded default: SQLite next to the code. Production sets DATABASE_URL.
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+
+
+def database_from_url(url: str) -> dict:
+    database = dj_database_url.parse(url, conn_max_age=DATABASE_CONN_MAX_AGE)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded default: web requests and in-process jobs (threads) share one file.
+        # * WAL: pages read while a job writes, and a reader never blocks a writer.
+        # * IMMEDIATE: every transaction takes the write lock when it begins. SQLite's default (DEFERRED)
+        #   starts a transaction as a reader and upgrades it at its first write; if another connection
+        #   wrote in between, the upgrade fails at once with "database is locked" (the busy timeout does
+        #   not apply to an upgrade). With IMMEDIATE a writer waits its turn for up to `timeout` seconds.
+        # * synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt) and
+        #   keeps each commit short, so writers hold the lock briefly.
+        database["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 60,
+        }
+    return database
+
+
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default: web requests and in-process jobs (threads) share one file.
-    # * WAL: pages read while a job writes, and a reader never blocks a writer.
-    # * IMMEDIATE: every transaction takes the write lock when it begins. SQLite's default (DEFERRED)
-    #   starts a transaction as a reader and upgrades it at its first write; if another connection
-    #   wrote in between, the upgrade fails at once with "database is locked" (the busy timeout does
-    #   not apply to an upgrade). With IMMEDIATE a writer waits its turn for up to `timeout` seconds.
-    # * synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt) and
-    #   keeps each commit short, so writers hold the lock briefly.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 60,
-    }
+# Read replica (optional; docs/operations.md "Read replica"): a streaming standby of the primary, e.g.
+# postgresql://yibao_app:...@replica-host:5432/yibao. Only reads inside core.replica.reporting_reads() (the
+# fund books and 异地就医 dashboards and their API) go there, and only outside a transaction; everything else,
+# and every write, uses the primary (config/db_router.py). Unset: one database, the router changes nothing.
+# The test suite makes no database for it: it mirrors the primary's test database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**database_from_url(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
