@@ -97,8 +97,15 @@ TEMPLATES = [
 DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
 
 
+# Behind PgBouncer in transaction mode: 1, so that QuerySet.iterator() fetches in chunks from a plain cursor (a
+# server-side cursor WITH HOLD outlives the transaction, and the next one may run on another server connection).
+DATABASE_DISABLE_SERVER_SIDE_CURSORS = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
+
+
 def database_from_url(url: str) -> dict:
-    database = dj_database_url.parse(url, conn_max_age=DATABASE_CONN_MAX_AGE)
+    database = dj_database_url.parse(
+        url, conn_max_age=DATABASE_CONN_MAX_AGE, disable_server_side_cursors=DATABASE_DISABLE_SERVER_SIDE_CURSORS
+    )
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # The embedded default: web requests and in-process jobs (threads) share one file.
         # * WAL: pages read while a job writes, and a reader never blocks a writer.
