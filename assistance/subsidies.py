@@ -15,7 +15,8 @@ from .models import AidPolicy, AidRecipient
 
 ZERO = Decimal("0.00")
 
-# The same rule in SQL, for the yearly bill batch (PostgreSQL): a LATERAL subquery per enrollment.
+# The same rule in SQL, for the yearly bill batch (PostgreSQL). For a chunk of enrollments, a LATERAL lookup
+# of the person's aid records by key:
 SUBSIDY_SQL = """
 LEFT JOIN LATERAL (
     SELECT MAX(LEAST(due.amount, ROUND(due.amount * p.subsidy_ratio + p.subsidy_amount, 2))) AS amount
@@ -24,6 +25,23 @@ LEFT JOIN LATERAL (
     WHERE r.person_id = e.person_id AND e.scheme = 'resident'
       AND r.valid_from <= make_date(%(year)s, 12, 31)
       AND (r.valid_to IS NULL OR r.valid_to >= make_date(%(year)s, 1, 1))
+) subsidy ON TRUE
+"""
+
+# For the whole year at once, the year's aid records grouped per person and hash-joined to the enrollments
+# (one pass over each, whatever the statistics say), each person's policies then compared in an array.
+SUBSIDY_HASHED_SQL = """
+LEFT JOIN (
+    SELECT r.person_id, array_agg(p.subsidy_ratio) AS ratios, array_agg(p.subsidy_amount) AS amounts
+    FROM assistance_aidrecipient r
+    JOIN assistance_aidpolicy p ON p.year = %(year)s AND p.category = r.category
+    WHERE r.valid_from <= make_date(%(year)s, 12, 31)
+      AND (r.valid_to IS NULL OR r.valid_to >= make_date(%(year)s, 1, 1))
+    GROUP BY r.person_id
+) aid ON aid.person_id = e.person_id AND e.scheme = 'resident'
+LEFT JOIN LATERAL (
+    SELECT MAX(LEAST(due.amount, ROUND(due.amount * x.ratio + x.amount, 2))) AS amount
+    FROM unnest(aid.ratios, aid.amounts) AS x(ratio, amount)
 ) subsidy ON TRUE
 """
 

@@ -1,5 +1,9 @@
 """疑点筛查 SQL: one set-based INSERT..SELECT per rule kind, over a date window.
 
+The scan itself runs the rules in two shared passes (`fraud_passes`); these one-rule statements are the
+reference those passes are checked against (`fraud.reference_hits`: the tests and the bench compare hits,
+amounts and details), and their validators and fragments are shared with them.
+
 Every statement inserts into audit_suspicion with ON CONFLICT (rule_id, settlement_id) DO NOTHING, so a
 rule hits a settlement once however often the scan runs. Values are bound parameters; the only text
 formatted into the SQL is fixed fragments and integers already checked by `_int`.
@@ -224,20 +228,21 @@ _PREFIX = re.compile(r"^[A-Z][0-9A-Z.]{0,6}$")
 _RANGE = re.compile(r"^([A-Z][0-9]{2})-([A-Z][0-9]{2})$")
 
 
-def _codes(patterns: Any, name: str, values: dict[str, Any]) -> str:
-    """Diagnosis patterns as SQL: "O" or "N40" is a prefix, "N70-N98" a range of 3-character categories."""
+def _codes(patterns: Any, name: str, values: dict[str, Any], *, key: str | None = None) -> str:
+    """Diagnosis patterns as SQL: "O" or "N40" is a prefix, "N70-N98" a range of 3-character categories.
+    `key` names the bound values (default: the parameter's name)."""
     if not isinstance(patterns, list):
         raise ValidationError(f"参数 {name} 应为 ICD-10 编码前缀或区间的列表")
     parts = []
     for i, pattern in enumerate(patterns):
-        key = f"{name}{i}"
+        key_i = f"{key or name}{i}"
         ranged = _RANGE.match(pattern) if isinstance(pattern, str) else None
         if ranged:
-            values[f"{key}a"], values[f"{key}b"] = ranged.groups()
-            parts.append(f"SUBSTR(s.diagnosis_code, 1, 3) BETWEEN %({key}a)s AND %({key}b)s")
+            values[f"{key_i}a"], values[f"{key_i}b"] = ranged.groups()
+            parts.append(f"SUBSTR(s.diagnosis_code, 1, 3) BETWEEN %({key_i}a)s AND %({key_i}b)s")
         elif isinstance(pattern, str) and _PREFIX.match(pattern):
-            values[key] = f"{pattern}%"
-            parts.append(f"s.diagnosis_code LIKE %({key})s")
+            values[key_i] = f"{pattern}%"
+            parts.append(f"s.diagnosis_code LIKE %({key_i})s")
         else:
             raise ValidationError(f"参数 {name} 中的 {pattern!r} 不是 ICD-10 编码前缀或区间（如 O、N40、N70-N98）")
     return "(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"

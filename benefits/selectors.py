@@ -4,13 +4,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.http import Http404
 
 from assistance.terms import DEFAULT_CLAIM_RATIOS
 from core.access import get_scoped_or_404, require_capability, scope_to_user
 from core.filters import int_filter
 from core.roles import Capability
+from core.selectors import IndexOrderedQuerySet
 from enrollment.models import Person
 
 from .calculator import CriticalBand, CriticalTerms, PooledTerms
@@ -250,7 +251,12 @@ def settlement_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -
     account sees its own institution's settlements only."""
     filters = filters or {}
     user = fetched_by
-    base = Settlement.objects.select_related("institution", "person")
+    # A person's or a number's few settlements are fetched by their index and sorted; every other filter
+    # (institution, year, status, none) has an index ending in id, read in order (IndexOrderedQuerySet).
+    few = filters.get("settlement_number") or int_filter(filters, "person_id") is not None
+    base = (Settlement.objects.all() if few else IndexOrderedQuerySet(Settlement)).select_related(
+        "institution", "person"
+    )
     if getattr(user, "is_authenticated", False) and user.has_capability(Capability.SETTLE):
         qs = base.filter(institution_id=user.institution_id)
     else:
@@ -259,7 +265,10 @@ def settlement_list(*, fetched_by: Any, filters: dict[str, Any] | None = None) -
     if filters.get("settlement_number"):
         qs = qs.filter(settlement_number=filters["settlement_number"])
     if filters.get("institution"):
-        qs = qs.filter(institution__code=str(filters["institution"]).upper())
+        # The code is unique: compared as one id (a scalar subquery, not a join), the (institution, id)
+        # index gives the list's order and LIMIT stops after one page.
+        code = str(filters["institution"]).upper()
+        qs = qs.filter(institution_id=Subquery(Institution.objects.filter(code=code).values("pk")[:1]))
     for key in ("person_id", "year"):
         value = int_filter(filters, key)
         if value is not None:

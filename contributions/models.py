@@ -147,8 +147,15 @@ class ContributionPayment(models.Model):
         FILE = "file", _("文件导入")
         TAX = "tax", _("税务代征")
 
+    # No database constraint: on PostgreSQL bills are partitioned by coverage year, and a key must then name
+    # the year too (the bill's id alone is unique by its sequence, not by an index). PROTECT still guards
+    # deletes through the ORM, and bills are never deleted.
     bill = models.ForeignKey(
-        ContributionBill, verbose_name=_("缴费单"), on_delete=models.PROTECT, related_name="payments"
+        ContributionBill,
+        verbose_name=_("缴费单"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_constraint=False,
     )
     amount = models.DecimalField(_("缴费金额"), max_digits=12, decimal_places=2)
     paid_on = models.DateField(_("缴费日期"))

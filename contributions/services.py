@@ -1,24 +1,21 @@
 """Writes on contribution standards, bills and payments."""
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from assistance.subsidies import SUBSIDY_SQL, contribution_subsidies, subsidy_amount
+from assistance.subsidies import contribution_subsidies, subsidy_amount
 from contributions.models import ContributionBill, ContributionPayment, ContributionStandard, CoverageWindow
 from core.access import district_in_scope
-from core.chunks import id_chunks
-from core.ledger import event_post, records_post
+from core.ledger import event_post
 from core.models import AuditEvent, User
 from core.money import to_fen
-from core.parallel import batch_workers, run_side_by_side
-from core.scope import require_edit_for_scope, require_edit_in_district
+from core.scope import require_edit_in_district
 from core.services import acting_user, audit_event_record, snapshot
 from enrollment.models import Category, Enrollment, Scheme
 
@@ -26,7 +23,6 @@ from .postings import paid_on_for
 from .selectors import coverage_window_for
 
 MONTHS = 12
-BILL_CHUNK = 20_000
 
 
 def bill_due_amount(*, standard: ContributionStandard, scheme: str, contribution_base: Decimal | None) -> Decimal:
@@ -164,182 +160,6 @@ def contribution_bill_issue(*, actor: User | None, enrollment: Enrollment, cover
     event_post(source="fiscal_subsidy", record_id=bill.pk, actor=actor)
     audit_event_record(actor=actor, action=AuditEvent.Action.CREATE, obj=bill, new_values=snapshot(bill))
     return bill
-
-
-_ISSUE_SQL = """
-INSERT INTO contributions_contributionbill
-    (person_id, enrollment_id, district_id, coverage_year, scheme, due_amount, subsidy_amount, paid_amount,
-     status, paid_on, cover_from, employer_due, fiscal_subsidy, created_at, updated_at)
-SELECT e.person_id, e.id, e.district_id, %(year)s, e.scheme, due.amount, COALESCE(subsidy.amount, 0), 0,
-       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN 'paid' ELSE 'unpaid' END,
-       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0 THEN %(today)s::date END,
-       CASE WHEN due.amount - COALESCE(subsidy.amount, 0) <= 0
-            THEN CASE WHEN e.category = 'student' THEN %(student_start)s::date ELSE %(first_day)s::date END END,
-       due.employer, due.fiscal, %(now)s, %(now)s
-FROM enrollment_enrollment e
-JOIN contributions_contributionstandard s
-  ON s.year = %(year)s AND s.scheme = e.scheme AND s.category = e.category
- AND s.tier IS NOT DISTINCT FROM e.tier
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN e.scheme = 'resident' THEN s.individual_amount
-                ELSE ROUND(COALESCE(e.contribution_base, 0) * (s.employer_rate + s.individual_rate) * 12, 2)
-           END AS amount,
-           CASE WHEN e.scheme = 'resident' THEN 0
-                ELSE ROUND(COALESCE(e.contribution_base, 0) * s.employer_rate * 12, 2) END AS employer,
-           CASE WHEN e.scheme = 'resident' THEN s.fiscal_subsidy ELSE 0 END AS fiscal
-) due
-{subsidy}
-WHERE e.status = 'active' AND e.start_date <= %(last_day)s AND (e.end_date IS NULL OR e.end_date >= %(first_day)s)
-  AND e.id > %(after)s AND e.id <= %(upto)s {district}
-ON CONFLICT (person_id, coverage_year) DO NOTHING
-"""
-
-
-def contribution_bills_issue(
-    *,
-    actor: User | None,
-    coverage_year: int,
-    district_id: int | None = None,
-    scheme: str | None = None,
-    resume_after: int | None = None,
-    checkpoint: Callable[..., None] | None = None,
-) -> dict[str, int]:
-    """Bills for every enrollment of the year (`billable_enrollments`, the rule one person's bill follows
-    too), or of one scheme, in id-range chunks; running it again adds nothing.
-
-    Each chunk commits on its own; `checkpoint(after=..., created=..., done=..., total=...)` is told after
-    each, so a job killed mid-way resumes at `resume_after` instead of walking the done chunks again.
-    PostgreSQL does it in set-based SQL on exact numerics (ROUND is half away from zero, which is
-    half-up for money). SQLite, the embedded demo database, has no exact decimal arithmetic in SQL,
-    so there the amounts are computed in Python with Decimal, chunk by chunk.
-    """
-    require_edit_for_scope(actor=actor, district_id=district_id)
-    base = billable_enrollments(coverage_year=coverage_year)
-    if district_id:
-        base = base.filter(district_id=district_id)
-    if scheme:
-        base = base.filter(scheme=scheme)
-    if resume_after:
-        base = base.filter(pk__gt=resume_after)
-    scope = {"year": coverage_year, "district_id": district_id, "scheme": scheme}
-
-    def issue(after: int) -> int:
-        # The chunk's bills are the year's bills of its enrollment range stamped with its own time (SQL
-        # writes the stamp itself; Django stamps the Python path's a moment later, and SQLite runs one
-        # writer at a time); their 资助参保 and fiscal subsidies post with them, summed per district and
-        # day, in the same transaction.
-        stamp = timezone.now()
-        postgres = connection.vendor == "postgresql"
-        with transaction.atomic():
-            if postgres:
-                created = _issue_chunk_sql(**scope, after=after, now=stamp)
-            else:
-                created = _issue_chunk_python(**scope, after=after, now=stamp)
-            if created:
-                mine = {
-                    "coverage_year": coverage_year, "created_at" if postgres else "created_at__gte": stamp,
-                    "enrollment_id__gt": after, "enrollment_id__lte": after + BILL_CHUNK,
-                }  # fmt: skip
-                records_post(source="bill", memo=f"{coverage_year}年度缴费单资助参保", actor=actor, **mine)
-                records_post(source="fiscal_subsidy", memo=f"{coverage_year}年度财政补助", actor=actor, **mine)
-            return created
-
-    # Chunks cover disjoint enrollment ids, and a person has one active enrollment, so chunks side by side
-    # never insert the same (person, year). They go in waves; the checkpoint after a wave is its last
-    # chunk's upper id, below which every chunk has committed: a resumed run has no gap.
-    workers = batch_workers()
-    created = 0
-    for wave in _waves(id_chunks(base, size=BILL_CHUNK), size=workers):
-        created += sum(run_side_by_side(issue, [(after,) for after, *_ in wave], workers=workers))
-        _, upto, done, total = wave[-1]
-        if checkpoint:
-            checkpoint(after=upto, created=created, done=done, total=total)
-    with transaction.atomic():
-        audit_event_record(
-            actor=actor,
-            action=AuditEvent.Action.JOB,
-            object_type="contributions.contributionbill",
-            object_repr=f"{coverage_year}年度缴费单",
-            district_id=district_id,
-            new_values={"coverage_year": coverage_year, "created": created, **({"scheme": scheme} if scheme else {})},
-        )
-    return {"created": created}
-
-
-def _waves(chunks: Iterable[tuple], *, size: int) -> Iterator[list[tuple]]:
-    wave: list[tuple] = []
-    for chunk in chunks:
-        wave.append(chunk)
-        if len(wave) == size:
-            yield wave
-            wave = []
-    if wave:
-        yield wave
-
-
-def _issue_chunk_sql(*, year: int, after: int, district_id: int | None, scheme: str | None, now: dt.datetime) -> int:
-    where = ("AND e.district_id = %(district)s " if district_id else "") + (
-        "AND e.scheme = %(scheme)s" if scheme else ""
-    )
-    sql = _ISSUE_SQL.format(district=where, subsidy=SUBSIDY_SQL)
-    first_day, last_day = coverage_year_bounds(year)
-    params = {
-        "year": year,
-        "first_day": first_day,
-        "last_day": last_day,
-        # Paid at issue means paid in full by 资助参保 (or nothing due): covered from the period's start.
-        "student_start": cover_period_start(category=Category.STUDENT, coverage_year=year),
-        "now": now,
-        "today": timezone.localdate(now),
-        "after": after,
-        "upto": after + BILL_CHUNK,
-        "district": district_id,
-        "scheme": scheme,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-def _issue_chunk_python(*, year: int, after: int, district_id: int | None, scheme: str | None, now: dt.datetime) -> int:
-    standards = {(s.scheme, s.category, s.tier): s for s in ContributionStandard.objects.filter(year=year)}
-    rows = billable_enrollments(coverage_year=year).filter(id__gt=after, id__lte=after + BILL_CHUNK)
-    if district_id:
-        rows = rows.filter(district_id=district_id)
-    if scheme:
-        rows = rows.filter(scheme=scheme)
-    rows = list(rows.values("id", "person_id", "district_id", "scheme", "category", "tier", "contribution_base"))
-    # A person's bill for the year may hang on an older (transferred) enrollment: look by person.
-    have = set(
-        ContributionBill.objects.filter(coverage_year=year, person_id__in=[e["person_id"] for e in rows]).values_list(
-            "person_id", flat=True
-        )
-    )
-    subsidies = _subsidies(rows=rows, year=year)
-    window = coverage_window_for(year=year)
-    bills = []
-    for e in rows:
-        standard = standards.get((e["scheme"], e["category"], e["tier"]))
-        if standard is None or e["person_id"] in have:
-            continue
-        amounts = bill_amounts(standard=standard, scheme=e["scheme"], contribution_base=e["contribution_base"])
-        subsidy = subsidy_amount(due=amounts["due_amount"], policies=subsidies.get(e["person_id"], []))
-        status = bill_status(due=amounts["due_amount"], subsidy=subsidy, paid=Decimal(0))
-        bill = ContributionBill(
-            person_id=e["person_id"],
-            enrollment_id=e["id"],
-            district_id=e["district_id"],
-            coverage_year=year,
-            scheme=e["scheme"],
-            subsidy_amount=subsidy,
-            status=status,
-            paid_on=paid_on_for(status=status, day=timezone.localdate(now)),
-            **amounts,
-        )
-        bill.cover_from = bill_cover_from(bill=bill, category=e["category"], window=window)
-        bills.append(bill)
-    ContributionBill.objects.bulk_create(bills, ignore_conflicts=True, batch_size=2000)
-    return len(bills)
 
 
 def channels_accepted() -> str:

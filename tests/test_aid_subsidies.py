@@ -9,8 +9,9 @@ from django.apps import apps
 
 from assistance.models import AidRecipient
 from benefits.services import settlement_create
+from contributions.collection import contribution_bills_issue
 from contributions.models import ContributionBill
-from contributions.services import contribution_bill_issue, contribution_bills_issue
+from contributions.services import contribution_bill_issue
 from tests.benefits_support import employee
 from tests.factories import ResidentEnrollmentFactory
 from tests.test_settlements import claim, paid_resident

@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 
+from contributions.collection import contribution_bills_issue
 from contributions.models import ContributionBill, ContributionPayment
-from contributions.services import contribution_bill_issue, contribution_bills_issue, payment_record
+from contributions.services import contribution_bill_issue, payment_record
 from core.models import AuditEvent
 from core.roles import Role
 from enrollment import selectors

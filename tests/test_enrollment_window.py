@@ -13,10 +13,11 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assistance.models import AidRecipient
+from contributions.collection import contribution_bills_issue
 from contributions.importing import payment_batch_create
 from contributions.models import ContributionBill, CoverageWindow
 from contributions.selectors import cover_refusal
-from contributions.services import contribution_bill_issue, contribution_bills_issue, cover_from_for, payment_record
+from contributions.services import contribution_bill_issue, cover_from_for, payment_record
 from core.importing.reader import sample_csv
 from tests.benefits_support import SETTLEMENTS, employee, outpatient, staff_client, token_client
 from tests.factories import ResidentEnrollmentFactory

@@ -1,16 +1,17 @@
 """疑点筛查: each rule hits what it must and nothing else, once, within the window, on settled rows only."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
-from audit.fraud import fraud_scan
+from audit.fraud import fraud_scan, pass_settings, reference_hits
 from audit.models import FraudRule, Suspicion
-from benefits.models import BenefitPolicy
+from benefits.models import BenefitPolicy, Settlement
 from benefits.services import institution_register
 from core.models import AuditEvent, JobRun
 from tests.fraud_support import YEAR, hits, person, seed_rules, settle
@@ -243,3 +244,92 @@ def test_rules_side_by_side_find_exactly_the_same(scenario, settings):
     assert hits() == EXPECTED
     assert counts["created"] == len(EXPECTED) == Suspicion.objects.count()
     assert fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])["created"] == 0
+
+
+# --- issue 14, point 6: all rules in two passes, with the hits of the one-statement-per-rule builders --------
+
+
+def rows() -> set[tuple]:
+    return set(Suspicion.objects.values_list("rule_id", "settlement_id", "amount", "detail"))
+
+
+def scan_matches_reference(start=YEAR[0], end=YEAR[1], rule_codes=None) -> set[tuple]:
+    before = reference_hits(start=start, end=end, rule_codes=rule_codes)
+    Suspicion.objects.all().delete()
+    fraud_scan(actor=None, start=start, end=end, rule_codes=rule_codes)
+    assert rows() == before
+    return before
+
+
+def test_the_passes_find_exactly_what_the_one_rule_statements_find(scenario):
+    """Same settlements, amounts and details as the statements the passes replaced, for the seeded
+    parameters and for others (parameters are data), over the year and over a part of it."""
+    found = scan_matches_reference()
+    assert {(r, s) for r, s, _, _ in found} == {
+        (FraudRule.objects.get(code=code).pk, Settlement.objects.get(settlement_number=n).pk) for code, n in EXPECTED
+    }
+    scan_matches_reference(start="2023-01-01", end="2023-03-31")
+    scan_matches_reference(start="2023-06-05", end="2023-09-10")
+    FraudRule.objects.filter(code="SPLIT_ADMISSION").update(params={"days": 60, "same_institution": False})
+    FraudRule.objects.filter(code="CASH_OUT").update(
+        params={"window_days": 10, "min_purchases": 3, "benefit_types": ["pharmacy", "outpatient"]}
+    )
+    FraudRule.objects.filter(code="DUP_SETTLEMENT").update(params={"benefit_types": ["outpatient"]})
+    FraudRule.objects.filter(code="OVER_CAP").update(params={"benefit_types": ["outpatient", "inpatient"]})
+    FraudRule.objects.filter(code="GENDER_AGE").update(
+        params={"female_only": ["N83"], "male_only": [], "child_only_prefixes": {"P": 18, "O": 2}}
+    )
+    changed = scan_matches_reference()
+    assert len({(r, s) for r, s, _, _ in changed}) > len(EXPECTED)  # the wider parameters find more
+    scan_matches_reference(start="2023-02-15", end="2023-09-15")
+
+
+def test_two_rules_of_one_kind_keep_their_own_parameters(scenario):
+    """A pass serves every rule; each rule's parameters are bound under its own names."""
+    wide = FraudRule.objects.create(
+        code="SPLIT_60", name="分解住院（60天）", kind="split_admission", params={"days": 60, "same_institution": False}
+    )
+    counts = fraud_scan(actor=None, start=YEAR[0], end=YEAR[1], rule_codes=["SPLIT_ADMISSION", "SPLIT_60"])
+
+    assert counts == {"SPLIT_ADMISSION": 2, "SPLIT_60": 5, "created": 7}
+    # I4 is 5 days after I3 at another hospital, C3 is the transfer after C2; I3 is 43 days after I2.
+    assert {n for code, n in hits() if code == "SPLIT_60"} == {"I1", "I2", "I3", "I4", "C3"}
+    Suspicion.objects.all().delete()
+    scan_matches_reference(rule_codes=["SPLIT_ADMISSION", "SPLIT_60"])
+    assert wide.pk in {r for r, _, _, _ in rows()}
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [["GENDER_AGE"], ["AFTER_END_OR_DEATH"], ["CASH_OUT"], ["OVER_CAP", "GENDER_AGE"], ["CONCURRENT_INPATIENT"]],
+)
+def test_a_scan_of_some_rules_runs_only_those(scenario, codes):
+    counts = fraud_scan(actor=None, start=YEAR[0], end=YEAR[1], rule_codes=codes)
+
+    expected = {(code, n) for code, n in EXPECTED if code in codes}
+    assert hits() == expected
+    assert counts == {**{c: sum(1 for code, _ in expected if code == c) for c in codes}, "created": len(expected)}
+
+
+def test_all_rules_run_in_two_statements_each_reading_the_settlements_once(scenario):
+    """ "All rules in fewer passes": one INSERT for the rules about a person, one for the rules about one
+    settlement, not one per rule. The person pass reads and sorts the year once; it fetches only the rows some
+    rule keeps again, by primary key."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(conn) as queries:
+        fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
+    inserts = [q["sql"] for q in queries if "INSERT INTO audit_suspicion" in q["sql"]]
+    assert len(inserts) == 2
+    assert [sql.count("FROM benefits_settlement") for sql in inserts] == [2, 1]
+    if not ON_SQLITE:
+        with transaction.atomic(), conn.cursor() as cursor:
+            pass_settings(cursor)
+            cursor.execute("EXPLAIN " + inserts[0])
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+        # Two scans of the settlements (the year's read, the kept rows), one sort of the year by person that
+        # every window function shares (the other sorts are the rules' own, over the kept rows), no nested loops.
+        assert plan.count(" on benefits_settlement ") == 2
+        assert len(re.findall(r"Sort Key: (\w+)\.person_id, \1\.service_date, \1\.id\n", plan + "\n")) == 1
+        assert "Nested Loop" not in plan

@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from benefits.services import account_credits_post, settlement_create, settlement_reverse
-from contributions.services import contribution_bills_issue
+from contributions.collection import contribution_bills_issue
 from core.failures import StaffError
 from core.jobs import job_run_execute
 from core.ledger import Difference, books_backfill, books_reconcile, manual_entry_post

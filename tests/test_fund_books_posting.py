@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from benefits.models import AccountEntry
 from benefits.services import account_credits_post, settlement_create, settlement_reverse
+from contributions.collection import contribution_bills_issue
 from contributions.models import ContributionBill, ContributionPayment
-from contributions.services import contribution_bill_issue, contribution_bills_issue, payment_record
+from contributions.services import contribution_bill_issue, payment_record
 from core.models.ledger import JournalEntry, JournalLine
 from tests.benefits_support import employee
 from tests.factories import ResidentEnrollmentFactory

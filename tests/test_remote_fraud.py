@@ -14,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 
-from audit.fraud import fraud_scan
+from audit.fraud import fraud_scan, reference_hits
 from audit.fraud_sql import BUILDERS
 from audit.models import FraudRule, Suspicion
 from benefits.models import Settlement
@@ -221,3 +221,22 @@ def test_the_migration_seeds_and_unseeds(db):
     module.seed(apps, None)
     rule = FraudRule.objects.get(code="HOME_REMOTE_OVERLAP")
     assert "可配置默认值" in rule.description and rule.params == {"benefit_types": module.BENEFIT_TYPES}
+
+
+def test_the_shared_pass_finds_what_the_one_rule_statements_find(scenario):
+    """Issue 14, point 6: both cross-region rules run in the pass every person rule shares; it finds the same
+    settlements, amounts and details as the statements it replaced, over the year and over a part of it."""
+    for start, end in (YEAR, ("2023-03-01", "2023-04-30"), ("2023-06-05", "2023-07-31")):
+        before = reference_hits(start=start, end=end)
+        Suspicion.objects.all().delete()
+        fraud_scan(actor=None, start=start, end=end)
+        assert set(Suspicion.objects.values_list("rule_id", "settlement_id", "amount", "detail")) == before
+    rule = scenario["HOME_REMOTE_OVERLAP"]
+    rule.params = {"benefit_types": ["outpatient"]}
+    rule.save()
+    before = reference_hits(start=YEAR[0], end=YEAR[1], rule_codes=RULES)
+    Suspicion.objects.all().delete()
+    assert fraud_scan(actor=None, start=YEAR[0], end=YEAR[1], rule_codes=RULES) == {
+        "HOME_REMOTE_OVERLAP": 2, "REMOTE_DIRECT_MANUAL": 2, "created": 4,
+    }  # fmt: skip
+    assert set(Suspicion.objects.values_list("rule_id", "settlement_id", "amount", "detail")) == before

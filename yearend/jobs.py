@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, PeriodicTask
 
@@ -30,8 +30,8 @@ from assistance.models import AidPolicy
 from benefits.models import AccountCreditRule, AnnualAccumulator, Settlement
 from benefits.selectors import benefit_policy_document
 from benefits.services import account_credits_post, benefit_policy_load
+from contributions.collection import contribution_bills_issue
 from contributions.models import ContributionBill, ContributionStandard
-from contributions.services import contribution_bills_issue
 from core.models import AuditEvent, JobRun, User
 from core.services import audit_event_record, job_run_checkpoint, job_run_progress
 from enrollment.models import Enrollment, Scheme
@@ -192,6 +192,39 @@ def _money(value: Decimal | None) -> str:
     return str(value or Decimal("0.00"))
 
 
+# One probe of the unique (person, year) bill index per active resident, whatever the statistics say. As an
+# anti-join the planner may compare every resident with a materialised scan of the year's paid bills when the
+# bill table's statistics predate that year's collection (they say "no bills for that year" while millions
+# are there): quadratic. A LATERAL subquery with a LIMIT is never flattened into a join.
+_RESIDENTS_UNPAID_SQL = """
+SELECT count(*) FROM enrollment_enrollment e
+LEFT JOIN LATERAL (
+    SELECT 1 AS paid FROM contributions_contributionbill b
+    WHERE b.person_id = e.person_id AND b.coverage_year = %s AND b.status = 'paid'
+    LIMIT 1
+) bill ON TRUE
+WHERE e.status = 'active' AND e.scheme = 'resident' AND bill.paid IS NULL
+"""
+
+
+def residents_unpaid_for(*, year: int) -> int:
+    """Residents active now without a paid bill for `year`: their cover lapses on 1 Jan of it.
+
+    The bill must be one bill that is both for that year and paid: excluding across the person's bills with
+    two conditions (Django's exclude over a many-valued relation) tests them on any two bills, and passed a
+    resident whose bill for the year is unpaid but who paid some other year."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_RESIDENTS_UNPAID_SQL, [year])
+            return cursor.fetchone()[0]
+    paid = ContributionBill.objects.filter(
+        person_id=OuterRef("person_id"), coverage_year=year, status=ContributionBill.Status.PAID
+    )
+    return (
+        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, scheme=Scheme.RESIDENT).exclude(Exists(paid)).count()
+    )
+
+
 def year_end_summary(*, year: int) -> dict[str, Any]:
     """The closed year in figures, by scheme: a handful of GROUP BY queries."""
 
@@ -207,12 +240,7 @@ def year_end_summary(*, year: int) -> dict[str, Any]:
     people = AnnualAccumulator.objects.filter(year=year).aggregate(
         people_with_settlements=Count("id"), out_of_pocket=Sum("out_of_pocket")
     )
-    # Residents active now without a paid bill for the coming year: their cover lapses on 1 Jan.
-    next_unpaid = (
-        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, scheme=Scheme.RESIDENT)
-        .exclude(person__bills__coverage_year=year + 1, person__bills__status=ContributionBill.Status.PAID)
-        .count()
-    )
+    next_unpaid = residents_unpaid_for(year=year + 1)
     return {
         "year": year,
         "contributions": {

@@ -173,6 +173,15 @@ class Settlement(TimeStampedModel):
             models.Index(fields=["district", "-id"], name="settlement_district_idx"),
             models.Index(fields=["person", "service_date"], name="settlement_person_idx"),
             models.Index(fields=["institution", "service_date"], name="settlement_institution_idx"),
+            # The settlement list, newest first, per filter it offers (one district and city-wide), and an
+            # institution's own list: LIMIT stops after one page instead of walking the primary key.
+            models.Index(fields=["institution", "-id"], name="settlement_inst_recent_idx"),
+            models.Index(fields=["district", "year", "-id"], name="settlement_dist_year_idx"),
+            models.Index(fields=["district", "status", "-id"], name="settlement_dist_status_idx"),
+            models.Index(fields=["year", "-id"], name="settlement_year_idx"),
+            models.Index(fields=["status", "-id"], name="settlement_status_idx"),
+            # 结算单号 is unique per institution only; a search by number alone must not scan the year.
+            models.Index(fields=["settlement_number"], name="settlement_number_idx"),
             # Clearing and the cross-region indicators read only settlements of care elsewhere.
             models.Index(
                 fields=["care_area_code", "settled_at"],

@@ -18,10 +18,10 @@ from django.utils import timezone
 from contributions.models import ContributionBill
 from contributions.services import payment_record
 from core.chunks import id_chunks
-from core.db_roles import analyze_tables
 from core.ledger import event_post, records_post
 from core.models import AuditEvent, User
 from core.money import to_fen
+from core.plans import no_nested_loops
 from core.scope import require_edit_for_scope, require_edit_in_district
 from core.services import acting_user, audit_event_record, snapshot
 from enrollment.models import (
@@ -231,21 +231,33 @@ ON CONFLICT (person_id) DO NOTHING
 """
 # The chunk's credits are computed into a temporary table first, then one statement moves the balances and
 # writes the ledger lines with the new balance. In one statement the "not yet credited" check would
-# interleave with the writes, and a first-ever run (empty ledger, planned as a sequential scan) would
-# rescan its own new lines once per row.
+# interleave with the writes.
+#
+# The chunk is an enrollment id range; each enrollment's account, and whether its month is credited already,
+# are one lookup each in a unique index (person; account and month), whatever the statistics say. Written as
+# joins, the planner shaped them from statistics: with the ledger analysed while empty (a new city's first
+# month) it expected one credit line for the month and compared every account with a materialised scan of
+# all the month's credits so far (quadratic: minutes at 200k employees); with tables analysed while they held
+# only dead rows it expected none at all and read the whole account index once per enrollment. A LATERAL
+# subquery with a LIMIT is never flattened into a join: it runs once per row with the key bound, and as long
+# as the table has pages an index probe is the cheapest way to answer it.
 _CREDIT_DUE_SQL = """
 CREATE TEMPORARY TABLE account_credit_due ON COMMIT DROP AS
 SELECT a.id AS account_id, ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2) AS amount,
        CASE WHEN e.category = 'retired' THEN 'credit_fixed' ELSE 'credit_contribution' END AS purpose
 FROM enrollment_enrollment e
 JOIN benefits_accountcreditrule r ON r.year = %(year)s AND r.category = e.category
-JOIN benefits_personalaccount a ON a.person_id = e.person_id
+CROSS JOIN LATERAL (
+    SELECT a.id FROM benefits_personalaccount a WHERE a.person_id = e.person_id LIMIT 1
+) a
+LEFT JOIN LATERAL (
+    SELECT 1 AS done FROM benefits_accountentry x
+    WHERE x.account_id = a.id AND x.kind = 'credit' AND x.period = %(period)s
+    LIMIT 1
+) credited ON TRUE
 WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
   AND e.start_date <= %(month_end)s
-  AND NOT EXISTS (
-      SELECT 1 FROM benefits_accountentry x
-      WHERE x.account_id = a.id AND x.kind = 'credit' AND x.period = %(period)s
-  )
+  AND credited.done IS NULL
 """
 _CREDIT_SQL = """
 WITH moved AS (
@@ -290,17 +302,14 @@ def account_credits_post(
             else:
                 ids = _credit_chunk_python(**chunk, district_id=district_id)
             if ids:
-                records_post(
-                    source="account_credit", memo=f"{period} 个人账户划入", actor=actor,
-                    kind=AccountEntry.Kind.CREDIT, period=period, pk__gte=min(ids), pk__lte=max(ids),
-                )  # fmt: skip
+                with no_nested_loops(postgres):
+                    records_post(
+                        source="account_credit", memo=f"{period} 个人账户划入", actor=actor,
+                        kind=AccountEntry.Kind.CREDIT, period=period, pk__gte=min(ids), pk__lte=max(ids),
+                    )  # fmt: skip
             credited += len(ids)
         if progress:
             progress(done=done, total=total)
-    if postgres and credited > 10_000:
-        # Next month's "not yet credited" check plans on these statistics: read as an empty ledger (a new
-        # database), it rescans the ledger once per account and a month takes minutes instead of seconds.
-        analyze_tables("benefits_accountentry")
     with transaction.atomic():
         audit_event_record(
             actor=actor,
@@ -336,12 +345,10 @@ def _credit_chunk_sql(
         # Two runs of one month take turns chunk by chunk; the second then sees the first's lines.
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, period])
         cursor.execute(_OPEN_SQL.format(district=district), params)
-        if cursor.rowcount > 10_000:
-            # Many new accounts (a first run): fresh statistics, or the credit join plans for an empty table.
-            analyze_tables("benefits_personalaccount")
         cursor.execute(_CREDIT_DUE_SQL.format(district=district), params)
-        cursor.execute(_CREDIT_SQL, params)
-        credited = [row[0] for row in cursor.fetchall()]
+        with no_nested_loops():
+            cursor.execute(_CREDIT_SQL, params)
+            credited = [row[0] for row in cursor.fetchall()]
         # ON COMMIT DROP alone is not enough: inside an outer transaction the chunk's atomic block is only a
         # savepoint, and the next chunk (or the next month) would find the table still there.
         cursor.execute("DROP TABLE account_credit_due")

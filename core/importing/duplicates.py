@@ -46,8 +46,12 @@ def duplicate_rows_sql(*, table: str, key: Sequence[str], where: str = "", chunk
             FROM {table} c WHERE c.batch_id = %(batch)s AND c.row_number >= %(since)s{only}
         """  # noqa: S608
     else:
+        # Grouping needs equality only: on PostgreSQL the sort runs in byte order ("C"), several times
+        # faster than the database's locale order, with the same groups (its collation is deterministic).
+        collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+        partition = ", ".join(f"{column}{collate}" for column in key)
         rows = f"""
-            SELECT row_number, MIN(row_number) OVER (PARTITION BY {", ".join(key)}) AS first_row
+            SELECT row_number, MIN(row_number) OVER (PARTITION BY {partition}) AS first_row
             FROM {table} WHERE batch_id = %(batch)s{only}
         """  # noqa: S608
     return f"SELECT row_number, first_row FROM ({rows}) d WHERE row_number > first_row"  # noqa: S608

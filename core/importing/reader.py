@@ -4,7 +4,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Generator
+from collections.abc import Generator, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -48,7 +48,7 @@ def check_readable(path: Path | BinaryIO, original_name: str) -> None:
         workbook.close()
 
 
-def _csv_encoding(path: Path) -> str:
+def csv_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM), else GB18030, which Chinese Excel writes by default."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
@@ -104,9 +104,10 @@ def _over_limits(cells: list[str], row_number: int, limits: ImportLimits) -> str
     return ""
 
 
-def _limited(rows: Generator[list[str], None, None], limits: ImportLimits) -> Generator[list[str], None, None]:
-    """Enforce the row, column and cell limits exactly while streaming (the upload checked them roughly)."""
-    for row_number, cells in enumerate(rows, start=1):
+def _limited(rows: Iterator[list[str]], limits: ImportLimits, *, start: int = 1) -> Generator[list[str], None, None]:
+    """Enforce the row, column and cell limits exactly while streaming (the upload checked them roughly).
+    `start`: the file row number of the first row given (a later chunk of a file starts further down)."""
+    for row_number, cells in enumerate(rows, start=start):
         if row_number - 1 > limits.max_rows:
             raise FileProblem(f"文件超过 {limits.max_rows:,} 行数据的上限，请拆分后导入")
         if problem := _over_limits(cells, row_number, limits):
@@ -144,17 +145,28 @@ def _raw_rows(path: Path, original_name: str) -> Generator[list[str], None, None
         return
     if not name.endswith(".csv"):
         raise FileProblem("只支持 CSV 或 XLSX 文件")
-    encoding = _csv_encoding(path)
-    with open(path, encoding=encoding, newline="") as fh:
-        try:
-            for row in csv.reader(fh):
-                yield [cell.strip() for cell in row]
-        except UnicodeDecodeError:
-            raise FileProblem("文件编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV") from None
-        except csv.Error:
-            raise FileProblem(
-                "CSV 格式错误（引号不配对、单元格过长或含有无法识别的字符），请用 Excel 另存为 CSV 后重试"
-            ) from None
+    with open(path, encoding=csv_encoding(path), newline="") as fh:
+        yield from csv_cells(fh)
+
+
+CSV_ENCODING_PROBLEM = "文件编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV"
+CSV_FORMAT_PROBLEM = "CSV 格式错误（引号不配对、单元格过长或含有无法识别的字符），请用 Excel 另存为 CSV 后重试"
+
+
+def csv_cells(lines: Iterable[str]) -> Generator[list[str], None, None]:
+    """The rows of CSV text lines (a file opened with newline="", or part of one) as stripped cells."""
+    try:
+        for row in csv.reader(lines):
+            yield [cell.strip() for cell in row]
+    except UnicodeDecodeError:
+        raise FileProblem(CSV_ENCODING_PROBLEM) from None
+    except csv.Error:
+        raise FileProblem(CSV_FORMAT_PROBLEM) from None
+
+
+def limited_rows(rows: Iterable[list[str]], limits: ImportLimits, *, start: int) -> Iterator[list[str]]:
+    """`rows` (file row `start` first) within the row, column and cell limits, as `iter_rows` checks them."""
+    return _limited(iter(rows), limits, start=start)
 
 
 def header_index(header: list[str], known: dict[str, str], required: tuple[str, ...]) -> dict[str, int]:

@@ -52,10 +52,16 @@ class StagingWriter:
         if self.streaming:
             self._cursor = connection.cursor()
             self._copy_cm = self._cursor.cursor.copy(_copy_sql(self.table, self.columns))
-            self.write = self._copy_cm.__enter__().write_row
+            copy = self._copy_cm.__enter__()
+            self.write = copy.write_row
+            self.write_copy_text = copy.write
         else:
             self.write = self._buffer.append
         return self
+
+    def write_copy_text(self, data: bytes) -> None:
+        """Rows already in COPY's text format (streaming only; otherwise write tuples)."""
+        raise RuntimeError("COPY text needs a streaming writer")
 
     def _flush(self) -> None:
         if self._buffer:

@@ -81,8 +81,10 @@ ORDER BY s.id_number
 ON CONFLICT (id_number) DO NOTHING
 """
 
-# NOT EXISTS skips people enrolled identically already (re-import); ON CONFLICT covers anyone
-# enrolled by another clerk between the preview and the confirmation.
+# ON CONFLICT, through the one-active-enrollment unique index, skips people enrolled already (a
+# re-import, or another clerk between the preview and the confirmation). No NOT EXISTS against the
+# enrollment table: it grows while this statement runs, and on statistics taken while it was empty
+# (a new city's database) the planner rescans it for every row, quadratic (issue 14).
 INSERT_ENROLLMENTS = f"""
 INSERT INTO enrollment_enrollment
     (person_id, scheme, category, tier, district_id, employer_id, contribution_base, start_date, end_date,
@@ -93,7 +95,6 @@ FROM {STAGING} s
 JOIN enrollment_person p ON p.id_number = s.id_number
 LEFT JOIN enrollment_employer em ON em.credit_code = s.employer_code AND s.employer_code <> ''
 WHERE s.batch_id = %(batch)s AND NOT s.rejected
-  AND NOT EXISTS (SELECT 1 FROM enrollment_enrollment e WHERE e.person_id = p.id AND e.status = 'active')
 ON CONFLICT (person_id) WHERE status = 'active' DO NOTHING
 """
 
@@ -115,3 +116,61 @@ WHERE s.batch_id = %(batch)s AND NOT s.rejected AND enrollment_person.id_number 
   AND NOT EXISTS (SELECT 1 FROM enrollment_enrollment e
                   WHERE e.person_id = enrollment_person.id AND e.status = 'active')
 """
+
+# --- Importing a file again (the same file as an imported batch, pipeline._validate_again) ---
+
+# The rows of the earlier import's file-level errors: the per-row checks' (rows never staged) and the
+# repeats of an earlier row. The file is the same, so these are this batch's too.
+COPY_FILE_ERRORS = f"""
+INSERT INTO {ERRORS} (batch_id, row_number, field, value, message)
+SELECT %(batch)s, r.row_number, r.field, r.value, r.message
+FROM {ERRORS} r
+WHERE r.batch_id = %(previous)s
+  AND (NOT EXISTS (SELECT 1 FROM {STAGING} s WHERE s.batch_id = %(source)s AND s.row_number = r.row_number)
+       OR (r.field = %(key_field)s AND r.message LIKE %(duplicate)s))
+ORDER BY r.row_number, r.id
+"""
+
+# Staged rows of the source (not refused in this batch) that the database does not hold exactly:
+# no such person, another name or district, dead, no active enrollment, or one that differs. Outer
+# joins on the unique keys alone (person's id_number, the one active enrollment per person, the
+# employer's code), the fields compared after: hash joins, not sorts of the rows by every field.
+# Zero means every check would pass and nothing would be written (pipeline._validate_again).
+CHANGED_SINCE = f"""
+SELECT COUNT(*) FROM {STAGING} s
+LEFT JOIN enrollment_person p ON p.id_number = s.id_number
+LEFT JOIN enrollment_enrollment e ON e.person_id = p.id AND e.status = 'active'
+LEFT JOIN enrollment_employer em ON em.credit_code = s.employer_code AND s.employer_code <> ''
+WHERE s.batch_id = %(source)s
+  AND NOT EXISTS (SELECT 1 FROM {ERRORS} r WHERE r.batch_id = %(batch)s AND r.row_number = s.row_number)
+  AND NOT COALESCE(
+      p.name = s.name AND p.district_id = s.district_id AND p.death_date IS NULL
+      AND e.scheme = s.scheme AND e.category = s.category AND e.tier IS NOT DISTINCT FROM s.tier
+      AND e.district_id = s.district_id AND e.contribution_base IS NOT DISTINCT FROM s.contribution_base
+      AND (s.employer_code = '' OR em.id IS NOT NULL) AND e.employer_id IS NOT DISTINCT FROM em.id,
+      FALSE)
+"""
+
+# The source's rows as this batch's own (the database changed: they go through every check again).
+COPY_STAGED = f"""
+INSERT INTO {STAGING} (batch_id, row_number, id_number, name, gender, birth_date, district_id, scheme, category,
+                       tier, phone, employer_code, contribution_base, rejected)
+SELECT %(batch)s, row_number, id_number, name, gender, birth_date, district_id, scheme, category,
+       tier, phone, employer_code, contribution_base, FALSE
+FROM {STAGING} WHERE batch_id = %(source)s
+"""
+
+COUNT_STAGED = f"SELECT COUNT(*) FROM {STAGING} WHERE batch_id = %(source)s"
+
+# Whether the earlier check refused a row for a birth date after its day (a later day may accept it).
+BIRTH_AFTER_DAY = f"""
+SELECT EXISTS (SELECT 1 FROM {ERRORS} WHERE batch_id = %(previous)s AND message = %(message)s)
+"""
+
+# The source's rows this batch refused as repeats: the checks against the database meet them too (as
+# for a new file, where the repeats are refused before those checks run but marked only after).
+COPY_STAGED_REPEATS = (
+    COPY_STAGED
+    + f""" AND EXISTS (SELECT 1 FROM {ERRORS} r WHERE r.batch_id = %(batch)s
+                      AND r.row_number = {STAGING}.row_number)"""  # noqa: S608
+)

@@ -44,6 +44,22 @@ def big_query_memory() -> None:
             cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
-def analyze_targets() -> None:
-    """After a big apply, refresh statistics of the tables it grew (autovacuum would, later)."""
-    analyze_tables("enrollment_person", "enrollment_enrollment")
+def analyze_targets(*, added: int) -> None:
+    """After an apply that added `added` rows, refresh the statistics of the tables it grew by more than a
+    tenth since they were last analyzed (autovacuum's own threshold; it would, later): the next import's
+    checks plan on them. A small import into a big city costs no ANALYZE."""
+    if connection.vendor != "postgresql" or not added:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])",
+            [["enrollment_person", "enrollment_enrollment"]],
+        )
+        stale = [name for name, tuples in cursor.fetchall() if tuples < 0 or added > tuples / 10]
+    analyze_tables(*stale)
+
+
+def staged_source(batch_counts: dict | None, batch_id: int) -> int:
+    """The batch whose staged rows hold this batch's file: its own, or (a re-import of an unchanged
+    file, pipeline._validate_again) the earlier import's, read in place."""
+    return int((batch_counts or {}).get("staged_from") or batch_id)

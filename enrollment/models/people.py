@@ -61,6 +61,13 @@ class Person(TimeStampedModel):
         indexes = [
             models.Index(fields=["name", "id"], name="person_name_idx"),
             models.Index(fields=["district", "-id"], name="person_district_idx"),
+            # ID-prefix search lists in ID-number order, city-wide and in one district: a range scan in the
+            # list's order that stops after one page. The pattern-ops index above finds a prefix but cannot
+            # give the order (ORDER BY uses the collation's operators, which these default-opclass ones have).
+            models.Index(fields=["id_number"], name="person_id_number_order_idx"),
+            models.Index(fields=["district", "id_number"], name="person_district_id_number_idx"),
+            # A district's exact-name search, newest first (city-wide it walks person_name_idx).
+            models.Index(fields=["district", "name", "-id"], name="person_district_name_idx"),
         ]
         constraints = [
             # Prefix search (LIKE '500103%') on PostgreSQL needs the pattern operator class.
@@ -166,6 +173,15 @@ class Enrollment(TimeStampedModel):
             models.Index(
                 fields=["employer"], name="enrollment_employer_idx", condition=models.Q(employer__isnull=False)
             ),
+            # The enrollment list, newest first, per filter it offers, in one district and city-wide: LIMIT
+            # stops after one page instead of walking the primary key past every other row.
+            models.Index(fields=["district", "-id"], name="enrollment_district_idx"),
+            models.Index(fields=["district", "status", "-id"], name="enrollment_dist_status_idx"),
+            models.Index(fields=["district", "scheme", "-id"], name="enrollment_dist_scheme_idx"),
+            models.Index(fields=["district", "category", "-id"], name="enrollment_dist_category_idx"),
+            models.Index(fields=["status", "-id"], name="enrollment_status_idx"),
+            models.Index(fields=["scheme", "-id"], name="enrollment_scheme_idx"),
+            models.Index(fields=["category", "-id"], name="enrollment_category_idx"),
         ]
         constraints = [
             # 重复参保: never two active enrollments for one person, whatever the code path.

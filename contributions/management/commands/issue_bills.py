@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from contributions.collection import contribution_bills_issue
 from contributions.selectors import coverage_year_default
-from contributions.services import contribution_bills_issue
 from core.commands import resolve_actor, resolve_district
 
 

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 
+from contributions.collection import contribution_bills_issue
 from contributions.models import ContributionBill
-from contributions.services import contribution_bills_issue, payment_record
+from contributions.services import payment_record
 from core.demo_clock import demo_clock
 from core.management.commands.seed_demo_users import DEMO_YEAR
 from core.money import to_fen

@@ -1,0 +1,444 @@
+"""疑点筛查 in two passes over the settlements instead of one statement per rule.
+
+The person pass serves every rule whose hits are about one person's settlements (重复结算, 分解住院, 跨机构同时住院,
+门诊套现, 超限额 and the two cross-region rules). One narrow read of the settlements (id, person, day and a few
+flags), sorted by (person, service date), carries window functions that mark, for each rule, the persons (or
+person-days) that could hold a hit: two stays at two hospitals, eight account purchases within the window, a
+year's pooled total above the lowest cap (this one over a window by person and type of its own)... These
+candidate rows, a few percent of the year, are fetched whole by primary key (one materialised CTE), and each
+rule's own logic, the same joins and window functions as its one-rule statement in `fraud_sql`, runs over them
+alone.
+Each mark is a superset of what the rule needs: it keeps every row of that rule for the persons it keeps, so
+the rule sees exactly the rows it saw before and finds the same hits, amounts and details.
+
+The filter pass serves the rules that look at one settlement at a time (限性别/限年龄, 冒名就医): one read keeps
+the rows some rule could hit (a limited diagnosis code; a person who died, or whom no one enrollment covers over
+the whole window); the covering enrollment (a left join: no match, outside every enrollment period), the dead
+persons and the persons are joined to those few.
+
+Each pass is one INSERT of the union of its rules' hits, ON CONFLICT (rule_id, settlement_id) DO NOTHING,
+RETURNING the rule of each new row (the counts per rule). Every join is an equality on a key over a set (the
+person, the enrollment's person, the policy), so PostgreSQL runs them without nested loops whatever the
+statistics say (`fraud.py` sets enable_nestloop off for the pass).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from .fraud_sql import BENEFIT_TYPES, ELSEWHERE, Dialect, _codes, _int
+
+PERSON_KINDS = (
+    "duplicate_settlement",
+    "split_admission",
+    "concurrent_inpatient",
+    "outpatient_cash_out",
+    "over_cap",
+    "remote_direct_and_manual",
+    "home_and_remote_overlap",
+)
+FILTER_KINDS = ("gender_age", "after_end_or_death")
+
+FUND = "ROUND(s.pooled_paid + s.critical_paid + s.aid_paid + s.account_paid, 2)"
+# What the person pass fetches of the rows some rule keeps.
+COLUMNS = """id, person_id, institution_id, district_id, service_date, discharge_date, benefit_type, kind,
+    care_area_code, total_cost, pooled_paid, critical_paid, aid_paid, account_paid, settlement_number, year,
+    policy_id"""
+HIT = """SELECT {rule} AS rule_id, s.id AS settlement_id, s.person_id, s.institution_id, s.district_id,
+    s.service_date, {amount} AS amount, {detail} AS detail"""
+INSERT = """INSERT INTO audit_suspicion (rule_id, settlement_id, person_id, institution_id, district_id,
+    service_date, amount, detail, status, review_reason, scan_run_id, created_at, updated_at)
+SELECT h.rule_id, h.settlement_id, h.person_id, h.institution_id, h.district_id, h.service_date, h.amount,
+    SUBSTR(h.detail, 1, 500), 'open', '', %(run)s, %(now)s, %(now)s
+FROM ({hits}) h
+WHERE 1 = 1
+ON CONFLICT (rule_id, settlement_id) DO NOTHING
+RETURNING rule_id"""
+
+
+class Binds:
+    """One rule's bound parameters, named apart from the other rules' in the same statement."""
+
+    def __init__(self, values: dict[str, Any], prefix: str):
+        self.values, self.prefix = values, prefix
+
+    def __call__(self, name: str, value: Any) -> str:
+        key = f"{self.prefix}{name}"
+        self.values[key] = value
+        return f"%({key})s"
+
+    def types(self, params: dict, default: tuple[str, ...] = BENEFIT_TYPES) -> str:
+        return ", ".join(self(f"bt{i}", t) for i, t in enumerate(self.type_names(params, default)))
+
+    @staticmethod
+    def type_names(params: dict, default: tuple[str, ...] = BENEFIT_TYPES) -> list[str]:
+        types = params.get("benefit_types", list(default))
+        if not isinstance(types, list) or not types or any(t not in BENEFIT_TYPES for t in types):
+            raise ValidationError(f"参数 benefit_types 应为以下待遇类型的列表：{'、'.join(BENEFIT_TYPES)}")
+        return list(dict.fromkeys(types))
+
+
+@dataclass
+class Part:
+    """One rule's share of a pass: the rows it reads, the marks it needs, the rows it keeps, its hits."""
+
+    reads: str  # SQL over the settlement row s: a row this rule may read
+    hits: str  # a SELECT (HIT) over the kept rows c
+    flags: dict[str, str] = field(default_factory=dict)  # name -> SQL over s, computed once before the sort
+    windows: list[str] = field(default_factory=list)  # "expr OVER p AS name" over the flags and columns
+    partitions: dict[str, str] = field(default_factory=dict)  # a window of the rule's own: name -> PARTITION BY
+    keeps: dict[str, str] = field(default_factory=dict)  # name -> SQL over the marked row: kept for the rule
+    needs_cap: bool = False  # the read carries the cap of each settlement's policy
+    first: bool = False  # its read is wide (every type in the window): tested first
+
+
+def _flag(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+# Marks shared by several rules (the same text is computed once): a person's stays in the read, and whether any
+# of the person's settlements in the read was care elsewhere. Each rule that uses one reads only rows it counts.
+# The windows see the narrow read only (id, person, day and the flags), so what they sum is a flag.
+INPATIENT = {"inpatient": "s.benefit_type = 'inpatient'"}
+AWAY_FLAG = {"elsewhere": f"s.{ELSEWHERE}"}
+STAYS = "SUM(s.inpatient) OVER p AS stays"
+AWAY = "MAX(s.elsewhere) OVER p AS away"
+# A person's rows of one day are neighbours in the sorted read.
+DAYS = ["LAG(s.service_date) OVER p AS prev_day", "LEAD(s.service_date) OVER p AS next_day"]
+
+
+# --- the person pass ------------------------------------------------------------------------------------------
+
+
+def duplicate_settlement(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    member = f"s.service_date BETWEEN {start} AND {end} AND s.benefit_type IN ({b.types(params)})"
+    keep = f"k{i}"
+    detail = "'与结算单 ' || f.settlement_number || ' 为同一参保人、同一机构、同日同金额'"
+    # A duplicate shares the person and the day: only rows next to one of the same day are kept.
+    return Part(
+        reads=member,
+        first=True,
+        flags={f"f{i}": member},
+        windows=DAYS,
+        keeps={keep: f"s.f{i} = 1 AND (s.prev_day = s.service_date OR s.next_day = s.service_date)"},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT person_id, institution_id, service_date, total_cost, MIN(id) AS first_id
+      FROM c WHERE {keep} = 1
+      GROUP BY person_id, institution_id, service_date, total_cost HAVING COUNT(*) > 1) g
+JOIN c s ON s.person_id = g.person_id AND s.institution_id = g.institution_id
+    AND s.service_date = g.service_date AND s.total_cost = g.total_cost AND s.{keep} = 1
+JOIN c f ON f.id = g.first_id
+WHERE s.id <> g.first_id""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def split_admission(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    days = _int(params, "days", 15, high=90)
+    same = params.get("same_institution", True)
+    if not isinstance(same, bool):
+        raise ValidationError("参数 same_institution 应为 true 或 false")
+    lookback = b("lookback", b.values["start"] - dt.timedelta(days=days))
+    member = (
+        f"s.benefit_type = 'inpatient' AND s.service_date <= {end} "
+        f"AND (s.service_date >= {start} OR s.discharge_date >= {lookback})"
+    )
+    keep = f"k{i}"
+    partition = "person_id, institution_id" if same else "person_id"
+    gap = d.days_between("s.service_date", "s.prev_discharge")
+    detail = f"'出院（结算单 ' || s.prev_number || '）后 ' || {d.text(gap)} || ' 天内再次入院'"
+    return Part(
+        reads=member,
+        flags={f"f{i}": member, **INPATIENT},
+        # A re-admission needs an earlier stay of the same person: persons with one stay are dropped.
+        windows=[STAYS],
+        keeps={keep: f"s.f{i} = 1 AND s.stays > 1"},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT c.*, LAG(discharge_date) OVER w AS prev_discharge, LAG(settlement_number) OVER w AS prev_number
+      FROM c WHERE {keep} = 1
+      WINDOW w AS (PARTITION BY {partition} ORDER BY service_date, id)) s
+WHERE s.service_date BETWEEN {start} AND {end} AND s.prev_discharge IS NOT NULL
+  AND s.prev_discharge <= s.service_date AND {gap} <= {b("days", days)}""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def concurrent_inpatient(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    stay = f"s.benefit_type = 'inpatient' AND s.service_date BETWEEN {start} AND {end}"
+    # The other stay overlaps one that starts in the window, so it ends after the window's start.
+    other = f"s.benefit_type = 'inpatient' AND s.discharge_date > {start}"
+    detail = "'住院期间与其他机构的住院（结算单 ' || o.other_number || '）重叠'"
+    return Part(
+        reads=f"({stay}) OR ({other})",
+        flags={f"f{i}a": stay, f"f{i}b": other, **INPATIENT},
+        windows=[STAYS],  # two stays at least
+        keeps={f"k{i}a": f"s.f{i}a = 1 AND s.stays > 1", f"k{i}b": f"s.f{i}b = 1 AND s.stays > 1"},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT a.id, MIN(b.settlement_number) AS other_number
+      FROM c a
+      JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.institution_id <> a.institution_id
+          AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date
+      WHERE a.k{i}a = 1
+      GROUP BY a.id) o
+JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def outpatient_cash_out(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    window = _int(params, "window_days", 30, low=2, high=366)
+    least = b("min_purchases", _int(params, "min_purchases", 8, low=2, high=1000))
+    types = b.types(params, default=("pharmacy",))
+    lookback = b("lookback", b.values["start"] - dt.timedelta(days=window - 1))
+    lookahead = b("lookahead", b.values["end"] + dt.timedelta(days=window - 1))
+    member = f"s.benefit_type IN ({types}) AND s.account_paid > 0 AND s.service_date BETWEEN {lookback} AND {lookahead}"
+    keep = f"k{i}"
+    day = d.day_number("service_date")
+    detail = f"'连续 {window} 天内个人账户购药 ' || {d.text('hit.n')} || ' 次（阈值 ' || {d.text(least)} || ' 次）'"
+    recent = f"PARTITION BY person_id ORDER BY {day} RANGE BETWEEN {window - 1} PRECEDING AND CURRENT ROW"
+    buys = f"""(SELECT id, person_id, {day} AS dn, COUNT(*) OVER ({recent}) AS n_recent
+            FROM c WHERE {keep} = 1)"""  # noqa: S608  (fixed fragments and checked integers only)
+    # Trailing counts at each purchase; a purchase hits when some heavy window ending on a purchase day
+    # within the next window_days - 1 days contains it (as the one-rule statement counts them).
+    return Part(
+        reads=member,
+        flags={f"f{i}": member},
+        # A person with fewer purchases than the threshold in the whole read cannot reach it in a window.
+        windows=[f"SUM(s.f{i}) OVER p AS w{i}_n"],
+        keeps={keep: f"s.f{i} = 1 AND s.w{i}_n >= {least}"},
+        hits=f"""{HIT.format(rule=rule, amount="s.account_paid", detail=detail)}
+FROM (SELECT b.id, MAX(h.n_recent) AS n
+      FROM {buys} b
+      JOIN {buys} h ON h.person_id = b.person_id AND h.n_recent >= {least} AND h.dn >= b.dn
+          AND h.dn <= b.dn + {window - 1}
+      GROUP BY b.id) hit
+JOIN c s ON s.id = hit.id
+WHERE s.service_date BETWEEN {start} AND {end}""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def over_cap(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    types = b.types(params)
+    names = b.type_names(params)  # checked against BENEFIT_TYPES: safe to write into the SQL
+    year_start = b("year_start", dt.date(b.values["start"].year, 1, 1))
+    member = f"s.service_date BETWEEN {year_start} AND {end} AND s.benefit_type IN ({types})"
+    keep = f"k{i}"
+    # A (person, year, type) above its lowest cap lies inside a (person, type) whose pooled total over the read
+    # is at least as high (amounts are never negative) and whose lowest cap is at most as high. The marks sum
+    # in floating point (cheap in a window; a cent of slack covers its rounding and SQLite's float sums); the
+    # exact sums come after, in decimals, over the kept rows. They have a window of their own, by person and
+    # type (f numbers the types): two aggregates over it cost less than a sum and a minimum per type over the
+    # shared window, and the shared window's sort then only reorders each person's few rows.
+    which = "CASE " + " ".join(f"WHEN s.benefit_type = '{n}' THEN {j + 1}" for j, n in enumerate(names)) + " END"
+    amount = "ROUND(CASE WHEN r.cum - s.pooled_paid >= r.cap THEN s.pooled_paid ELSE r.cum - r.cap END, 2)"
+    detail = f"'统筹基金年度累计支付 ' || {d.money('r.cum')} || ' 元，超过年度支付限额 ' || {d.money('r.cap')} || ' 元'"
+    return Part(
+        reads=member,
+        first=True,
+        needs_cap=True,
+        flags={f"f{i}": f"CASE WHEN {member} THEN {which} ELSE 0 END"},
+        partitions={f"q{i}": f"s.person_id, s.f{i}"},
+        windows=[f"SUM(s.pooled_f) OVER q{i} AS w{i}_sum", f"MIN(s.cap_f) OVER q{i} AS w{i}_cap"],
+        keeps={keep: f"s.f{i} > 0 AND s.w{i}_sum > s.w{i}_cap - 0.01"},
+        hits=f"""{HIT.format(rule=rule, amount=amount, detail=detail)}
+FROM (SELECT x.id, x.cap,
+          SUM(x.pooled_paid) OVER (PARTITION BY x.person_id, x.year, x.benefit_type ORDER BY x.service_date, x.id
+              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+      FROM (SELECT person_id, year, benefit_type FROM c WHERE {keep} = 1
+            GROUP BY person_id, year, benefit_type HAVING SUM(pooled_paid) > MIN(cap) + 0.005) g
+      JOIN c x ON x.person_id = g.person_id AND x.year = g.year AND x.benefit_type = g.benefit_type
+          AND x.{keep} = 1) r
+JOIN c s ON s.id = r.id
+WHERE s.service_date BETWEEN {start} AND {end} AND r.cum > r.cap + 0.005""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def remote_direct_and_manual(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    manual = f"s.kind = 'manual' AND s.service_date BETWEEN {start} AND {end} AND s.benefit_type IN ({b.types(params)})"
+    # The direct one overlaps a manual one in the window, so its period ends on or after the window's start.
+    direct = f"s.kind = 'direct' AND s.{ELSEWHERE} AND COALESCE(s.discharge_date, s.service_date) >= {start}"
+    until = "COALESCE({0}.discharge_date, {0}.service_date)"
+    detail = "'同一就医已在异地直接结算（结算单 ' || o.other_number || '），又办理零星报销'"
+    return Part(
+        reads=f"({manual}) OR ({direct})",
+        flags={f"f{i}m": manual, f"f{i}r": direct, **AWAY_FLAG},
+        windows=[AWAY],  # the direct one is care elsewhere
+        keeps={f"k{i}m": f"s.f{i}m = 1 AND s.away = 1", f"k{i}r": f"s.f{i}r = 1 AND s.away = 1"},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT m.id, MIN(r.settlement_number) AS other_number
+      FROM c m
+      JOIN c r ON r.person_id = m.person_id AND r.k{i}r = 1
+          AND r.service_date <= {until.format("m")} AND m.service_date <= {until.format("r")}
+      WHERE m.k{i}m = 1
+      GROUP BY m.id) o
+JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def home_and_remote_overlap(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    hit = f"s.service_date BETWEEN {start} AND {end} AND s.benefit_type IN ({b.types(params)})"
+    # The other settlement overlaps one in the window: a stay ending after its start, or a day on or after it.
+    other = (
+        f"(s.benefit_type = 'inpatient' AND s.discharge_date > {start}) "
+        f"OR (s.benefit_type <> 'inpatient' AND s.service_date >= {start})"
+    )
+    a_stay, b_stay = "a.benefit_type = 'inpatient'", "b.benefit_type = 'inpatient'"
+    overlap = f"""(
+        ({a_stay} AND {b_stay} AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date)
+        OR (NOT {a_stay} AND {b_stay} AND b.service_date <= a.service_date AND a.service_date < b.discharge_date)
+        OR ({a_stay} AND NOT {b_stay} AND a.service_date <= b.service_date AND b.service_date < a.discharge_date))"""
+    other_place = "(CASE WHEN o.other_elsewhere = 1 THEN '异地就医结算 ' ELSE '本地结算 ' END)"
+    detail = f"'与' || {other_place} || o.other_number || ' 的就医日期重叠'"
+    return Part(
+        reads=f"({hit}) OR ({other})",
+        first=True,
+        flags={f"f{i}a": hit, f"f{i}b": other, **AWAY_FLAG},
+        windows=[AWAY],  # one of the two is care elsewhere
+        keeps={f"k{i}a": f"s.f{i}a = 1 AND s.away = 1", f"k{i}b": f"s.f{i}b = 1 AND s.away = 1"},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT a.id, MIN(b.settlement_number) AS other_number,
+          MAX(CASE WHEN b.{ELSEWHERE} THEN 1 ELSE 0 END) AS other_elsewhere
+      FROM c a
+      JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.id < a.id
+          AND ((a.care_area_code = '' AND b.{ELSEWHERE}) OR (a.{ELSEWHERE} AND b.care_area_code = ''))
+          AND {overlap}
+      WHERE a.k{i}a = 1
+      GROUP BY a.id) o
+JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+PERSON_PARTS = {
+    "duplicate_settlement": duplicate_settlement,
+    "split_admission": split_admission,
+    "concurrent_inpatient": concurrent_inpatient,
+    "outpatient_cash_out": outpatient_cash_out,
+    "over_cap": over_cap,
+    "remote_direct_and_manual": remote_direct_and_manual,
+    "home_and_remote_overlap": home_and_remote_overlap,
+}
+
+
+def person_pass(parts: list[Part], d: Dialect, *, cut: str = "1 = 1") -> str:
+    """The one sort of the pass is of a narrow read (id, person, day, the flags): sorting the settlements' wide
+    rows, and carrying them through every window function, took most of the pass. The rows some rule keeps,
+    a few percent, are fetched whole afterwards by id."""
+    cap = any(p.needs_cap for p in parts)
+    policy = "JOIN benefits_benefitpolicy bp ON bp.id = s.policy_id" if cap else ""
+    floats = (
+        ", CAST(s.pooled_paid AS DOUBLE PRECISION) AS pooled_f, CAST(bp.annual_cap AS DOUBLE PRECISION) AS cap_f"
+        if cap
+        else ""
+    )
+    # The widest reads first: most rows then pass the filter at its first test.
+    reads = " OR ".join(f"({p.reads})" for p in sorted(parts, key=lambda p: not p.first))
+    named = {k: v for p in parts for k, v in p.flags.items()}
+    flags = "".join(f", {v if v.startswith('CASE ') else _flag(v)} AS {k}" for k, v in named.items())
+    windows = ",\n            ".join(dict.fromkeys(w for p in parts for w in p.windows))
+    own = "".join(f", {k} AS (PARTITION BY {v})" for p in parts for k, v in p.partitions.items())
+    keeps = {k: v for p in parts for k, v in p.keeps.items()}
+    marks = "".join(f", {_flag(v)} AS {k}" for k, v in keeps.items())
+    kept = " OR ".join(f"({v})" for v in keeps.values())
+    columns = ", ".join(f"s.{c.strip()}" for c in COLUMNS.split(","))
+    hits = "\nUNION ALL\n".join(p.hits for p in parts)
+    # PostgreSQL fetches the kept ids through the primary key (an index scan, not a second read of the year).
+    fetch = "s.id = ANY(ARRAY(SELECT id FROM m))" if d.vendor == "postgresql" else "s.id IN (SELECT id FROM m)"
+    return f"""WITH m AS MATERIALIZED (
+    SELECT s.id{marks}
+    FROM (
+        SELECT s.*,
+            {windows}
+        FROM (SELECT s.id, s.person_id, s.service_date{floats}{flags}
+              FROM benefits_settlement s {policy}
+              WHERE s.status = 'settled' AND {cut} AND ({reads})) s
+        WINDOW p AS (PARTITION BY s.person_id ORDER BY s.service_date, s.id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING){own}
+    ) s
+    WHERE {kept}
+),
+c AS MATERIALIZED (
+    SELECT {columns}, {"bp.annual_cap" if cap else "NULL"} AS cap, {FUND} AS fund, {", ".join(f"m.{k}" for k in keeps)}
+    FROM benefits_settlement s JOIN m ON m.id = s.id {policy}
+    WHERE {fetch}
+)
+{INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+# --- the filter pass ------------------------------------------------------------------------------------------
+
+
+def after_end_or_death(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    dead = "p.death_date IS NOT NULL AND s.service_date > p.death_date"
+    detail = (
+        f"CASE WHEN {dead} THEN '就诊日期晚于参保人死亡日期 ' || {d.text('p.death_date')} "
+        "ELSE '就诊日期不在该参保人任何参保期内' END"
+    )
+    # Who could be hit: a person who died before the window's end, or whom no one enrollment covers the whole
+    # window. Everyone else is covered on every day of the window, so the exact per-day check (the joins of
+    # `filter_pass`) runs on the few persons left, not on every settlement of the year.
+    at_risk = f"""s.person_id IN (SELECT ap.id FROM enrollment_person ap WHERE ap.death_date < {end} OR NOT EXISTS (
+        SELECT 1 FROM enrollment_enrollment ae WHERE ae.person_id = ap.id AND ae.start_date <= {start}
+            AND (ae.end_date IS NULL OR ae.end_date >= {end})))"""  # noqa: S608  (fixed fragments only)
+    return Part(
+        reads=at_risk,
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM x s JOIN enrollment_person p ON p.id = s.person_id
+WHERE s.uncovered = 1 OR s.after_death = 1""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def gender_age(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    female = _codes(params.get("female_only", []), "female_only", b.values, key=f"{b.prefix}female_only")
+    male = _codes(params.get("male_only", []), "male_only", b.values, key=f"{b.prefix}male_only")
+    children = params.get("child_only_prefixes", {})
+    if not isinstance(children, dict):
+        raise ValidationError("参数 child_only_prefixes 应为 {编码前缀: 年龄上限} 的对象")
+    code_hits = [female, male]
+    whens = [
+        f"WHEN p.gender = 'M' AND {female} THEN '男性参保人，诊断 ' || s.diagnosis_code || ' 限女性'",
+        f"WHEN p.gender = 'F' AND {male} THEN '女性参保人，诊断 ' || s.diagnosis_code || ' 限男性'",
+    ]
+    for j, prefix in enumerate(sorted(children)):
+        codes = _codes([prefix], "child_only_prefixes", b.values, key=f"{b.prefix}child{j}_")
+        years = _int(children, prefix, 1, low=1, high=18)
+        code_hits.append(codes)
+        adult = f"s.service_date >= {d.plus_years('p.birth_date', years)}"
+        said = f"' 限 {years} 周岁以下，就诊时已满 {years} 周岁'"
+        whens.append(f"WHEN {codes} AND {adult} THEN '诊断 ' || s.diagnosis_code || {said}")
+    detail = "CASE " + " ".join(whens) + " END"
+    codes = f"s.diagnosis_code <> '' AND ({' OR '.join(code_hits)})"
+    return Part(
+        reads=codes,
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM x s JOIN enrollment_person p ON p.id = s.person_id
+WHERE {codes} AND ({detail}) IS NOT NULL""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+FILTER_PARTS = {"after_end_or_death": after_end_or_death, "gender_age": gender_age}
+
+
+def filter_pass(parts: list[Part], *, coverage: bool, cut: str = "1 = 1") -> str:
+    """One read of the window, filtered at the scan by each rule's `reads` (a diagnosis code some rule limits, a
+    person at risk of being uncovered). The rows it keeps are few: for them, the covering enrollment is a left
+    join (no match: no enrollment covers the day; several matches repeat a row, which DISTINCT folds), the dead
+    persons a left join to the few of them."""
+    joins = uncovered = after_death = "0"
+    if coverage:
+        joins = """LEFT JOIN enrollment_enrollment e ON e.person_id = s.person_id AND e.start_date <= s.service_date
+            AND (e.end_date IS NULL OR e.end_date >= s.service_date)
+        LEFT JOIN enrollment_person dp ON dp.id = s.person_id AND dp.death_date IS NOT NULL"""
+        uncovered, after_death = _flag("e.id IS NULL"), _flag("s.service_date > dp.death_date")
+    reads = " OR ".join(f"({p.reads})" for p in parts)
+    hits = "\nUNION ALL\n".join(p.hits for p in parts)
+    # The read is its own step: fused with the joins, the planner may walk the whole table by its primary key.
+    return f"""WITH y AS MATERIALIZED (
+    SELECT s.id, s.person_id, s.institution_id, s.district_id, s.service_date, s.diagnosis_code, {FUND} AS fund
+    FROM benefits_settlement s
+    WHERE s.service_date BETWEEN %(start)s AND %(end)s AND s.status = 'settled' AND {cut} AND ({reads})
+),
+x AS MATERIALIZED (
+    SELECT DISTINCT s.*, {uncovered} AS uncovered, {after_death} AS after_death
+    FROM y s
+        {joins if coverage else ""}
+)
+{INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)

@@ -1,0 +1,127 @@
+"""Check a big CSV import on every core: the file cut into chunks of whole rows, each chunk read and
+checked in a worker process, the results taken back in file order.
+
+Pickling parsed rows to a worker costs about as much as checking them, so the workers get bytes: the
+main process only cuts the file at line ends and counts the rows of each chunk (C-speed byte counts),
+so every chunk knows the file row number it starts at. A cut is only safe outside a quoted cell, so a
+file holding any double quote is read in one process as before (`parallel_csv`): Excel writes quotes
+only around cells holding a comma, a quote or a line break, which enrollee lists do not have.
+
+The rows a worker reads are the rows `reader.iter_rows` would read, with the same numbers, limits and
+file problems (`chunk_rows`); the caller's check function and its results are its own, merged in order
+(`ordered_map`), so a file's errors come out as if one process had read it.
+"""
+
+import io
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .limits import ImportLimits
+from .reader import CSV_ENCODING_PROBLEM, FileProblem, csv_cells, csv_encoding, limited_rows
+
+# 可配置默认值 (settings YIBAO_IMPORT_PARALLEL_MIN_BYTES / YIBAO_IMPORT_WORKERS): below 8 MB (about
+# 80,000 rows) starting the worker processes costs more than it saves; two workers for this 2-core machine.
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+WORKERS = 2
+CHUNK_BYTES = 1 << 21  # about 20,000 rows a chunk: small enough to stream, big enough to amortize a task
+AHEAD = 2  # chunks queued per worker beyond the one it checks: bounded memory, workers never idle
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Whole rows of a CSV file: `data` (bytes) starts at file row `start` (the header is row 1)."""
+
+    data: bytes
+    start: int
+    encoding: str
+    limits: ImportLimits
+
+
+def parallel_csv(path: Path, original_name: str, *, min_bytes: int = PARALLEL_MIN_BYTES) -> bool:
+    """Whether the file is a CSV big enough to check in parallel and safe to cut at line ends."""
+    if not original_name.lower().endswith(".csv") or path.stat().st_size < min_bytes:
+        return False
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            if b'"' in block:
+                return False
+    return True
+
+
+def _line_ends(data: bytes) -> int:
+    """Rows ended in `data` (no quotes in it): the csv module ends a row at \\n, \\r\\n or a lone \\r."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def csv_chunks(path: Path, limits: ImportLimits, *, size: int | None = None) -> Iterator[Chunk]:
+    """Cut a quote-free CSV file (see parallel_csv) after a line end about every `size` bytes."""
+    size = size or CHUNK_BYTES
+    encoding = csv_encoding(path)
+    start = 1
+    first = True
+    with open(path, "rb") as fh:
+        rest = b""
+        while True:
+            block = fh.read(size)
+            data = rest + block
+            if not block:
+                if data:
+                    yield Chunk(data, start, encoding, limits)
+                return
+            cut = data.rfind(b"\n") + 1
+            if not cut:
+                rest = data
+                continue
+            # A BOM only at the very start, as a file opened with utf-8-sig strips it there only.
+            chunk_encoding = encoding if first or encoding != "utf-8-sig" else "utf-8"
+            yield Chunk(data[:cut], start, chunk_encoding, limits)
+            start += _line_ends(data[:cut])
+            rest, first = data[cut:], False
+
+
+def chunk_rows(chunk: Chunk) -> Iterator[tuple[int, list[str]]]:
+    """(file row number, cells) of a chunk's rows, as iter_rows and BatchRows give them: the header
+    (row 1) and blank rows left out, the limits enforced, file problems raised as FileProblem."""
+    try:
+        text = chunk.data.decode(chunk.encoding)
+    except UnicodeDecodeError:
+        raise FileProblem(CSV_ENCODING_PROBLEM) from None
+    rows = limited_rows(csv_cells(io.StringIO(text, newline="")), chunk.limits, start=chunk.start)
+    for row_number, cells in enumerate(rows, start=chunk.start):
+        if row_number > 1 and any(cells):
+            yield row_number, cells
+
+
+def worker_count() -> int:
+    from django.conf import settings
+
+    wanted = int(getattr(settings, "YIBAO_IMPORT_WORKERS", WORKERS))
+    return max(1, min(wanted, os.cpu_count() or 1))
+
+
+def ordered_map(
+    func: Callable[[Chunk, Any], Any], chunks: Iterator[Chunk], context: Any, *, workers: int
+) -> Iterator[Any]:
+    """func(chunk, context) for every chunk in worker processes, yielded in the chunks' order.
+
+    func must be a module-level function of a module already imported. The workers are forked: they
+    start at once with the caller's modules (spawn and forkserver would import the caller's __main__
+    again, e.g. a worker's or a script's). They run only func over bytes: they touch no database
+    connection or lock the caller holds, and leave without running its exit handlers."""
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(func, (chunk, context)))
+            if len(pending) > workers * AHEAD:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+    finally:
+        pool.terminate()
+        pool.join()
