@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from assistance.subsidies import SUBSIDY_HASHED_SQL, SUBSIDY_SQL
@@ -42,6 +43,11 @@ from .services import (
 )
 
 BILL_TABLE = ContributionBill._meta.db_table
+# The build leaves out persons whose bill of the year waits in the default partition.
+WAITING_SQL = (
+    f"AND NOT EXISTS (SELECT 1 FROM {BILL_TABLE} b "  # noqa: S608
+    "WHERE b.coverage_year = %(year)s AND b.person_id = e.person_id)"
+)
 # Enrollments per chunk once the year's partition exists: one short transaction each.
 BILL_CHUNK = 20_000
 
@@ -126,26 +132,48 @@ def _issue_year_built(
     actor: User | None,
     checkpoint: Callable[..., None] | None,
 ) -> int | None:
-    """The year's partition built, loaded, indexed, validated and attached in one transaction with its
-    postings; None when another run attached it first (the caller then goes on in chunks)."""
+    """The year's partition built, loaded (in id ranges side by side), indexed, validated and attached with
+    its postings; None when another run attached it first (the caller then goes on in chunks)."""
     stamp = timezone.now()
 
-    def load(part: str, moved: int) -> int:
+    def load(part: str, after: int | None = None, upto: int | None = None) -> int:
         sql, params = issue_statement(
-            year=year, now=stamp, table=part, district_id=district_id, scheme=scheme, waiting=bool(moved)
+            year=year, now=stamp, table=part, district_id=district_id, scheme=scheme, after=after, upto=upto
         )
         with no_nested_loops(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
 
-    with transaction.atomic():
-        created = year_partition_build(table=BILL_TABLE, column="coverage_year", year=year, load=load)
-        if created is None:
-            return None
-        _post_batch(year=year, actor=actor, created_at=stamp)
-    if checkpoint:
+    workers = batch_workers()
+    created = year_partition_build(
+        table=BILL_TABLE,
+        column="coverage_year",
+        year=year,
+        load=load,
+        parts=_id_ranges(_scope(year=year, district_id=district_id, scheme=scheme), parts=workers),
+        workers=workers,
+        finish=lambda: _post_batch(year=year, actor=actor, created_at=stamp),
+    )
+    if created is not None and checkpoint:
         checkpoint(after=0, created=created, done=1, total=1)
     return created
+
+
+def _scope(*, year: int, district_id: int | None, scheme: str | None):
+    base = billable_enrollments(coverage_year=year)
+    if district_id:
+        base = base.filter(district_id=district_id)
+    return base.filter(scheme=scheme) if scheme else base
+
+
+def _id_ranges(queryset, *, parts: int) -> list[tuple[int, int]]:
+    """(after, upto) id ranges of about equal width covering the queryset: one per worker."""
+    bounds = queryset.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None or parts <= 1:
+        return [()]
+    first, last = bounds["first"] - 1, bounds["last"]
+    step = -(-(last - first) // parts)
+    return [(after, min(after + step, last)) for after in range(first, last, step)]
 
 
 def _issue_in_chunks(
@@ -157,11 +185,7 @@ def _issue_in_chunks(
     resume_after: int | None,
     checkpoint: Callable[..., None] | None,
 ) -> int:
-    base = billable_enrollments(coverage_year=year)
-    if district_id:
-        base = base.filter(district_id=district_id)
-    if scheme:
-        base = base.filter(scheme=scheme)
+    base = _scope(year=year, district_id=district_id, scheme=scheme)
     if resume_after:
         base = base.filter(pk__gt=resume_after)
     scope = {"year": year, "district_id": district_id, "scheme": scheme}
@@ -215,25 +239,29 @@ def issue_statement(
     now: dt.datetime,
     table: str = BILL_TABLE,
     after: int | None = None,
+    upto: int | None = None,
     district_id: int | None = None,
     scheme: str | None = None,
-    waiting: bool = False,
 ) -> tuple[str, dict]:
-    """(sql, params) of the bills of the scope: a chunk (`after`: the ids after < id <= after + BILL_CHUNK,
-    into the bill table, persons already billed skipped by the unique key) or the whole year into a fresh
-    `table` (`waiting`: it already holds bills moved from the default partition, whose persons it skips)."""
+    """(sql, params) of the bills of the scope, enrollment ids after < id <= upto when `after` is given.
+
+    Into the bill table (a chunk, `upto` after + BILL_CHUNK by default): the aid records looked up per
+    person, a person already billed skipped by the unique key. Into a fresh `table` (the year's build): the
+    aid records hashed once, and the persons whose bill of the year waits in the default partition left
+    out (the bill table's rows of a year with no partition are those)."""
+    build = table != BILL_TABLE
     scope = ("AND e.district_id = %(district)s " if district_id else "") + (
         "AND e.scheme = %(scheme)s " if scheme else ""
     )
     if after is not None:
-        scope += "AND e.id > %(after)s AND e.id <= %(upto)s"
-    if waiting:
-        scope += f"AND NOT EXISTS (SELECT 1 FROM {table} b WHERE b.person_id = e.person_id)"  # noqa: S608
+        scope += "AND e.id > %(after)s AND e.id <= %(upto)s "
+    if build:
+        scope += WAITING_SQL
     sql = _ISSUE_SQL.format(
         table=table,
-        subsidy=SUBSIDY_SQL if after is not None else SUBSIDY_HASHED_SQL,
+        subsidy=SUBSIDY_HASHED_SQL if build else SUBSIDY_SQL,
         scope=scope,
-        conflict="ON CONFLICT (person_id, coverage_year) DO NOTHING" if after is not None else "",
+        conflict="" if build else "ON CONFLICT (person_id, coverage_year) DO NOTHING",
     )
     first_day, last_day = coverage_year_bounds(year)
     params = {
@@ -245,7 +273,7 @@ def issue_statement(
         "now": now,
         "today": timezone.localdate(now),
         "after": after,
-        "upto": (after or 0) + BILL_CHUNK,
+        "upto": upto if upto is not None else (after or 0) + BILL_CHUNK,
         "district": district_id,
         "scheme": scheme,
     }

@@ -80,7 +80,7 @@ def test_the_collection_builds_loads_validates_and_attaches_the_year(standards_2
         assert contribution_bills_issue(actor=None, coverage_year=2023) == {"created": 6}
     finally:
         collection.year_partition_build = saved
-    assert stages == ["load", "index", "validate", "attach"]
+    assert stages == ["load", "index", "validate", "attach", "finish", "done"]
     assert _partitions()[PART] == "FOR VALUES IN ('2023')"
     # Every index and key of the parent has its twin on the partition (built before ATTACH, not by it), the
     # keys are validated, and the year's CHECK that let ATTACH skip its scan is gone again.
@@ -163,3 +163,41 @@ def test_a_district_run_builds_its_part_and_the_rest_follows_in_chunks(standards
     assert set(ContributionBill.objects.values_list("person_id", flat=True)) == {e.person_id for e in mine}
     assert contribution_bills_issue(actor=None, coverage_year=2023) == {"created": 1}  # the attached year, chunked
     assert ContributionBill.objects.filter(person_id=theirs.person_id).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_loads_side_by_side_then_a_kill_before_attaching_leaves_only_an_unattached_table_the_next_run_redoes(
+    standards_2023, districts, settings, monkeypatch
+):
+    """With two workers the year loads in two id ranges on two connections, each committed into the still
+    unattached table; everything after (move, keys, attach, postings) is one transaction. Killed there, the
+    loaded table stays unattached (no bill of it is visible), the waiting bill stays in the default
+    partition, and the next run drops the table and builds the year again."""
+    with connection.cursor() as c:
+        c.execute(f"DROP TABLE IF EXISTS {PART}")  # another transactional test's year, if it left one
+    settings.YIBAO_BATCH_WORKERS = 2
+    residents = [ResidentEnrollmentFactory() for _ in range(5)]
+    waiting = contribution_bill_issue(actor=None, enrollment=residents[2], coverage_year=2023)
+
+    def killed(**kwargs):
+        raise SystemError("worker killed while posting")
+
+    monkeypatch.setattr(collection, "_post_batch", killed)
+    with pytest.raises(SystemError):
+        contribution_bills_issue(actor=None, coverage_year=2023)
+    assert _one(f"SELECT count(*) FROM {PART}") == (4,)  # both ranges loaded and committed ...
+    assert PART not in _partitions()  # ... but never attached
+    assert list(ContributionBill.objects.values_list("pk", flat=True)) == [waiting.pk]
+
+    monkeypatch.undo()
+    settings.YIBAO_BATCH_WORKERS = 2
+    assert contribution_bills_issue(actor=None, coverage_year=2023) == {"created": 4}
+    assert _partitions()[PART] == "FOR VALUES IN ('2023')"
+    assert sorted(ContributionBill.objects.values_list("person_id", flat=True)) == sorted(
+        e.person_id for e in residents
+    )
+    assert ContributionBill.objects.get(person_id=residents[2].person_id).pk == waiting.pk
+    assert books_reconcile(year=2023) == []
+    # the transactional test's flush empties tables, not the partition list: the next test builds 2023 again
+    with connection.cursor() as c:
+        c.execute(f"DROP TABLE {PART}")
