@@ -32,6 +32,10 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 AUDIT_TABLE = "core_auditevent"
 LEDGER_TABLES = ("core_journalentry", "core_journalline")
 SEAL_FUNCTION = "core_auditevent_seal(bigint[], bigint[], text[])"
+YEAR_PARTITION_FUNCTIONS = (
+    "yibao_year_partition_fresh(regclass, integer)",
+    "yibao_year_partition_attach(regclass, text, integer)",
+)
 
 ANALYZE_FUNCTION = """
 CREATE OR REPLACE FUNCTION {schema}.yibao_analyze(target regclass) RETURNS void
@@ -96,6 +100,15 @@ def grant_statements(
         ANALYZE_FUNCTION.format(schema=sch),
         f"REVOKE ALL ON FUNCTION {sch}.yibao_analyze(regclass) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION {sch}.yibao_analyze(regclass) TO {app}",
+        # The year partition's build (core/migrations/0014, core.partitions).
+        *(
+            statement
+            for function in YEAR_PARTITION_FUNCTIONS
+            for statement in (
+                f"REVOKE ALL ON FUNCTION {sch}.{function} FROM PUBLIC",
+                f"GRANT EXECUTE ON FUNCTION {sch}.{function} TO {app}",
+            )
+        ),
     ]
 
 

@@ -15,7 +15,6 @@ partitions: callers ask `year_partition_missing` first and insert as before when
 """
 
 import logging
-import re
 import time
 from collections.abc import Callable
 
@@ -28,10 +27,6 @@ log = logging.getLogger(__name__)
 
 def year_partition_name(*, table: str, year: int) -> str:
     return f"{table}_y{int(year)}"
-
-
-def _default_partition(table: str) -> str:
-    return f"{table}_default"
 
 
 def _is_partitioned(cursor, table: str) -> bool:
@@ -56,28 +51,6 @@ def year_partition_missing(*, table: str, year: int) -> bool:
         if not _is_partitioned(cursor, table):
             return False
         return not _attached(cursor, table=table, part=year_partition_name(table=table, year=year))
-
-
-def _parent_definitions(cursor, table: str) -> tuple[list[str], list[str], list[str]]:
-    """(key constraints, index statements, foreign keys) of the parent, as DDL bodies for one partition."""
-    cursor.execute(
-        "SELECT contype, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = to_regclass(%s) AND contype IN ('p', 'u', 'f') ORDER BY contype DESC, conname",
-        [table],
-    )
-    rows = cursor.fetchall()
-    keys = [definition for kind, definition in rows if kind in ("p", "u")]
-    foreign = [definition for kind, definition in rows if kind == "f"]
-    cursor.execute(
-        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = to_regclass(%s) "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY i.indexrelid",
-        [table],
-    )
-    indexes = [row[0] for row in cursor.fetchall()]
-    return keys, indexes, foreign
-
-
-_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ USING ")
 
 
 def year_partition_build(
@@ -117,9 +90,10 @@ def year_partition_build(
         if progress:
             progress(stage)
 
-    def fresh_table(cursor) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {part}")
-        cursor.execute(f"CREATE TABLE {part} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    def fresh_table(cursor) -> bool:
+        # The DDL is the schema owner's (core/migrations/0014): the runtime role may not create tables.
+        cursor.execute("SELECT yibao_year_partition_fresh(%s::regclass, %s)", [table, year])
+        return cursor.fetchone()[0]
 
     side_by_side = workers > 1 and len(parts) > 1 and not connection.in_atomic_block
     loaded = 0
@@ -129,21 +103,19 @@ def year_partition_build(
             cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [part])
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                if _attached(cursor, table=table, part=part):
-                    return None
                 say("load")
-                fresh_table(cursor)
+                if not fresh_table(cursor):
+                    return None
             loaded = sum(run_side_by_side(lambda *p: _committed(load, part, *p), parts, workers=workers))
             return _finish(table=table, column=column, year=year, part=part, loaded=loaded, finish=finish, say=say)
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [part])
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {table} IN SHARE UPDATE EXCLUSIVE MODE")
-        if _attached(cursor, table=table, part=part):
-            return None
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [part])  # one builder at a time
         say("load")
-        fresh_table(cursor)
+        if not fresh_table(cursor):
+            return None
         loaded = sum(load(part, *p) for p in parts)
         return _finish(table=table, column=column, year=year, part=part, loaded=loaded, finish=finish, say=say)
 
@@ -163,39 +135,14 @@ def _finish(
     finish: Callable[[], None] | None,
     say: Callable[[str], None],
 ) -> int | None:
-    """Move the year's waiting rows in, index, validate, attach, finish: one transaction."""
-    default = _default_partition(table)
+    """Move the year's waiting rows in, index, validate, attach (the owner's function), finish: one
+    transaction. A row that came to wait in the default partition while the parts loaded fails the unique
+    key there: the transaction rolls back and the next run builds the year again."""
     with transaction.atomic(), connection.cursor() as cursor:
-        # One builder at a time (the lock conflicts with itself, not with reads or inserts of other years);
-        # the default partition is held still so that no row of the year lands there while we attach.
-        cursor.execute(f"LOCK TABLE {table} IN SHARE UPDATE EXCLUSIVE MODE")
-        if _attached(cursor, table=table, part=part):
-            return None
-        if _attached(cursor, table=table, part=default):
-            cursor.execute(f"LOCK TABLE {default} IN EXCLUSIVE MODE")
-            # (names are the caller's table and column, never user input)
-            cursor.execute(f"INSERT INTO {part} SELECT * FROM {default} WHERE {column} = %s", [year])  # noqa: S608
-            if cursor.rowcount:
-                cursor.execute(f"DELETE FROM {default} WHERE {column} = %s", [year])  # noqa: S608
-        say("index")
-        keys, indexes, foreign = _parent_definitions(cursor, table)
-        for n, definition in enumerate(keys):
-            # a row that came to wait in the default partition while the parts loaded fails the unique key
-            # here: the transaction rolls back and the next run builds the year again
-            cursor.execute(f"ALTER TABLE {part} ADD CONSTRAINT {part}_k{n} {definition}")
-        for n, statement in enumerate(indexes):
-            cursor.execute(_INDEX.sub(rf"CREATE \g<1>INDEX {part}_i{n} ON {part} USING ", statement))
-        say("validate")
-        for n, definition in enumerate(foreign):
-            cursor.execute(f"ALTER TABLE {part} ADD CONSTRAINT {part}_f{n} {definition} NOT VALID")
-            cursor.execute(f"ALTER TABLE {part} VALIDATE CONSTRAINT {part}_f{n}")
         say("attach")
-        cursor.execute(
-            f"ALTER TABLE {part} ADD CONSTRAINT {part}_year CHECK ({column} IS NOT NULL AND {column} = {year})"
-        )
-        cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {part} FOR VALUES IN ({year})")
-        cursor.execute(f"ALTER TABLE {part} DROP CONSTRAINT {part}_year")  # the partition bound says it now
-        cursor.execute(f"ANALYZE {part}")
+        cursor.execute("SELECT yibao_year_partition_attach(%s::regclass, %s, %s)", [table, column, year])
+        if not cursor.fetchone()[0]:
+            return None
         if finish:
             say("finish")
             finish()

@@ -23,6 +23,7 @@ from core.services import job_run_create
 from core.tasks import resolve_params
 from enrollment.models import Enrollment
 from tests.benefits_support import employee
+from tests.conftest import owner_connection
 from tests.factories import ResidentEnrollmentFactory
 from yearend import jobs as annual
 from yearend.models import YearEndSummary
@@ -78,8 +79,12 @@ def partition_2023_dropped_after():
     them): drop it, so that later tests find the year without one."""
     yield
     if connection.vendor == "postgresql":
-        with connection.cursor() as c:
-            c.execute(f"DROP TABLE IF EXISTS {BILL_TABLE}_y2023")
+        owner = owner_connection()  # the partition is the schema owner's
+        try:
+            with owner.cursor() as c:
+                c.execute(f"DROP TABLE IF EXISTS {BILL_TABLE}_y2023")
+        finally:
+            owner.close()
 
 
 def _killed_after_checkpoints(monkeypatch, count: int) -> list:
