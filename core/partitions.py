@@ -96,7 +96,6 @@ def year_partition_build(
         return cursor.fetchone()[0]
 
     side_by_side = workers > 1 and len(parts) > 1 and not connection.in_atomic_block
-    loaded = 0
     if side_by_side:
         # One builder at a time for the whole build, loads included (a session lock: they commit).
         with connection.cursor() as cursor:
@@ -107,7 +106,7 @@ def year_partition_build(
                 if not fresh_table(cursor):
                     return None
             loaded = sum(run_side_by_side(lambda *p: _committed(load, part, *p), parts, workers=workers))
-            return _finish(table=table, column=column, year=year, part=part, loaded=loaded, finish=finish, say=say)
+            return _finish(table=table, column=column, year=year, loaded=loaded, finish=finish, say=say)
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [part])
@@ -117,7 +116,7 @@ def year_partition_build(
         if not fresh_table(cursor):
             return None
         loaded = sum(load(part, *p) for p in parts)
-        return _finish(table=table, column=column, year=year, part=part, loaded=loaded, finish=finish, say=say)
+        return _finish(table=table, column=column, year=year, loaded=loaded, finish=finish, say=say)
 
 
 def _committed(load: Callable[..., int], part: str, *p) -> int:
@@ -130,7 +129,6 @@ def _finish(
     table: str,
     column: str,
     year: int,
-    part: str,
     loaded: int,
     finish: Callable[[], None] | None,
     say: Callable[[str], None],

@@ -23,7 +23,6 @@ from core.services import job_run_create
 from core.tasks import resolve_params
 from enrollment.models import Enrollment
 from tests.benefits_support import employee
-from tests.conftest import owner_connection
 from tests.factories import ResidentEnrollmentFactory
 from yearend import jobs as annual
 from yearend.models import YearEndSummary
@@ -74,17 +73,13 @@ def _year_partition_attached(year: int) -> None:
 
 
 @pytest.fixture
-def partition_2023_dropped_after():
+def partition_2023_dropped_after(owner_db):
     """A transactional test's year partition outlives its flush (TRUNCATE empties tables, it does not drop
-    them): drop it, so that later tests find the year without one."""
+    them): drop it (it is the schema owner's), so that later tests find the year without one."""
     yield
     if connection.vendor == "postgresql":
-        owner = owner_connection()  # the partition is the schema owner's
-        try:
-            with owner.cursor() as c:
-                c.execute(f"DROP TABLE IF EXISTS {BILL_TABLE}_y2023")
-        finally:
-            owner.close()
+        with owner_db.cursor() as c:
+            c.execute(f"DROP TABLE IF EXISTS {BILL_TABLE}_y2023")
 
 
 def _killed_after_checkpoints(monkeypatch, count: int) -> list:

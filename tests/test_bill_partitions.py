@@ -24,7 +24,6 @@ from contributions.models import ContributionBill
 from contributions.services import contribution_bill_issue, payment_record
 from core.ledger import books_reconcile
 from core.models import JournalLine
-from tests.conftest import owner_connection
 from tests.factories import ResidentEnrollmentFactory
 
 pytestmark = [
@@ -43,15 +42,6 @@ def _one(sql: str, params=()):
     with connection.cursor() as c:
         c.execute(sql, params)
         return c.fetchone()
-
-
-def _drop_as_owner(table: str) -> None:
-    owner = owner_connection()  # the partition is the schema owner's
-    try:
-        with owner.cursor() as c:
-            c.execute(f"DROP TABLE IF EXISTS {table}")
-    finally:
-        owner.close()
 
 
 def _partitions() -> dict[str, str]:
@@ -177,13 +167,15 @@ def test_a_district_run_builds_its_part_and_the_rest_follows_in_chunks(standards
 
 @pytest.mark.django_db(transaction=True)
 def test_loads_side_by_side_then_a_kill_before_attaching_leaves_only_an_unattached_table_the_next_run_redoes(
-    standards_2023, districts, settings, monkeypatch
+    standards_2023, districts, settings, monkeypatch, owner_db
 ):
     """With two workers the year loads in two id ranges on two connections, each committed into the still
     unattached table; everything after (move, keys, attach, postings) is one transaction. Killed there, the
     loaded table stays unattached (no bill of it is visible), the waiting bill stays in the default
     partition, and the next run drops the table and builds the year again."""
-    _drop_as_owner(PART)  # another transactional test's year, if it left one
+    drop = f"DROP TABLE IF EXISTS {PART}"  # the partition is the schema owner's
+    with owner_db.cursor() as c:
+        c.execute(drop)  # another transactional test's year, if it left one
     settings.YIBAO_BATCH_WORKERS = 2
     residents = [ResidentEnrollmentFactory() for _ in range(5)]
     waiting = contribution_bill_issue(actor=None, enrollment=residents[2], coverage_year=2023)
@@ -208,4 +200,5 @@ def test_loads_side_by_side_then_a_kill_before_attaching_leaves_only_an_unattach
     assert ContributionBill.objects.get(person_id=residents[2].person_id).pk == waiting.pk
     assert books_reconcile(year=2023) == []
     # the transactional test's flush empties tables, not the partition list: the next test builds 2023 again
-    _drop_as_owner(PART)
+    with owner_db.cursor() as c:
+        c.execute(drop)
