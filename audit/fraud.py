@@ -96,6 +96,14 @@ def rule_statement(*, rule: FraudRule, start: dt.date, end: dt.date, run_id: int
     return sql, {k: connection.ops.adapt_datefield_value(v) if type(v) is dt.date else v for k, v in values.items()}
 
 
+# Each rule kind's pass and its share of it.
+PASS_OF = {
+    **{kind: ("person", builder) for kind, builder in fraud_passes.PERSON_PARTS.items()},
+    **{kind: ("stay", builder) for kind, builder in fraud_passes.STAY_PARTS.items()},
+    **{kind: ("filter", builder) for kind, builder in fraud_passes.FILTER_PARTS.items()},
+}
+
+
 def scan_passes(
     *, rules: list[FraudRule], start: dt.date, end: dt.date, run_id: int | None, slices: int = 1
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -106,23 +114,23 @@ def scan_passes(
     statement finds, and each sorts a part of the year on its own connection (side by side)."""
     d = Dialect(connection.vendor)
     values: dict[str, Any] = {"start": start, "end": end}
-    person, filtered = [], []
+    passes: dict[str, list[tuple[FraudRule, fraud_passes.Part]]] = {"person": [], "stay": [], "filter": []}
     for i, rule in enumerate(rules):
         params = rule.params if isinstance(rule.params, dict) else {}
-        builder = fraud_passes.PERSON_PARTS.get(rule.kind) or fraud_passes.FILTER_PARTS[rule.kind]
+        which, builder = PASS_OF[rule.kind]
         binds = fraud_passes.Binds(values, f"p{i}_")
         try:
             part = builder(i, int(rule.pk), params, d, binds, "%(start)s", "%(end)s")
         except ValidationError as exc:
             raise ValidationError({"rule": f"规则 {rule.code} 参数错误：{'；'.join(exc.messages)}"}) from None
-        (person if rule.kind in fraud_passes.PERSON_PARTS else filtered).append((rule, part))
-    sqls = []
+        passes[which].append((rule, part))
+    person, stays, filtered = ([part for _, part in passes[k]] for k in ("person", "stay", "filter"))
+    coverage = any(rule.kind == "after_end_or_death" for rule, _ in passes["filter"])
     cuts = [f"s.person_id %% {slices} = {k}" for k in range(slices)] if slices > 1 else ["1 = 1"]
-    if person:
-        sqls += [fraud_passes.person_pass([part for _, part in person], d, cut=cut) for cut in cuts]
-    if filtered:
-        coverage = any(rule.kind == "after_end_or_death" for rule, _ in filtered)
-        sqls += [fraud_passes.filter_pass([p for _, p in filtered], coverage=coverage, cut=cut) for cut in cuts]
+    # The longest first, so that the slices of the short ones fill the gaps at the end.
+    sqls = [fraud_passes.person_pass(person, d, cut=cut) for cut in cuts if person]
+    sqls += [fraud_passes.stay_pass(stays, cut=cut) for cut in cuts if stays]
+    sqls += [fraud_passes.filter_pass(filtered, d, coverage=coverage, cut=cut) for cut in cuts if filtered]
     values.update(run=run_id, now=connection.ops.adapt_datetimefield_value(timezone.now()))
     values = {k: connection.ops.adapt_datefield_value(v) if type(v) is dt.date else v for k, v in values.items()}
     return [(sql, values) for sql in sqls]

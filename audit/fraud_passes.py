@@ -32,13 +32,12 @@ from .fraud_sql import BENEFIT_TYPES, ELSEWHERE, Dialect, _codes, _int
 
 PERSON_KINDS = (
     "duplicate_settlement",
-    "split_admission",
-    "concurrent_inpatient",
     "outpatient_cash_out",
     "over_cap",
     "remote_direct_and_manual",
     "home_and_remote_overlap",
 )
+STAY_KINDS = ("split_admission", "concurrent_inpatient")
 FILTER_KINDS = ("gender_age", "after_end_or_death")
 
 FUND = "ROUND(s.pooled_paid + s.critical_paid + s.aid_paid + s.account_paid, 2)"
@@ -92,6 +91,7 @@ class Part:
     keeps: dict[str, str] = field(default_factory=dict)  # name -> SQL over the marked row: kept for the rule
     needs_cap: bool = False  # the read carries the cap of each settlement's policy
     first: bool = False  # its read is wide (every type in the window): tested first
+    persons: str = ""  # filter pass: a query of the persons whose settlements in the window it reads
 
 
 def _flag(condition: str) -> str:
@@ -101,9 +101,7 @@ def _flag(condition: str) -> str:
 # Marks shared by several rules (the same text is computed once): a person's stays in the read, and whether any
 # of the person's settlements in the read was care elsewhere. Each rule that uses one reads only rows it counts.
 # The windows see the narrow read only (id, person, day and the flags), so what they sum is a flag.
-INPATIENT = {"inpatient": "s.benefit_type = 'inpatient'"}
 AWAY_FLAG = {"elsewhere": f"s.{ELSEWHERE}"}
-STAYS = "SUM(s.inpatient) OVER p AS stays"
 AWAY = "MAX(s.elsewhere) OVER p AS away"
 # A person's rows of one day are neighbours in the sorted read.
 DAYS = ["LAG(s.service_date) OVER p AS prev_day", "LEAD(s.service_date) OVER p AS next_day"]
@@ -131,56 +129,6 @@ JOIN c s ON s.person_id = g.person_id AND s.institution_id = g.institution_id
     AND s.service_date = g.service_date AND s.total_cost = g.total_cost AND s.{keep} = 1
 JOIN c f ON f.id = g.first_id
 WHERE s.id <> g.first_id""",  # noqa: S608  (fixed fragments and checked integers only)
-    )
-
-
-def split_admission(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
-    days = _int(params, "days", 15, high=90)
-    same = params.get("same_institution", True)
-    if not isinstance(same, bool):
-        raise ValidationError("参数 same_institution 应为 true 或 false")
-    lookback = b("lookback", b.values["start"] - dt.timedelta(days=days))
-    member = (
-        f"s.benefit_type = 'inpatient' AND s.service_date <= {end} "
-        f"AND (s.service_date >= {start} OR s.discharge_date >= {lookback})"
-    )
-    keep = f"k{i}"
-    partition = "person_id, institution_id" if same else "person_id"
-    gap = d.days_between("s.service_date", "s.prev_discharge")
-    detail = f"'出院（结算单 ' || s.prev_number || '）后 ' || {d.text(gap)} || ' 天内再次入院'"
-    return Part(
-        reads=member,
-        flags={f"f{i}": member, **INPATIENT},
-        # A re-admission needs an earlier stay of the same person: persons with one stay are dropped.
-        windows=[STAYS],
-        keeps={keep: f"s.f{i} = 1 AND s.stays > 1"},
-        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM (SELECT c.*, LAG(discharge_date) OVER w AS prev_discharge, LAG(settlement_number) OVER w AS prev_number
-      FROM c WHERE {keep} = 1
-      WINDOW w AS (PARTITION BY {partition} ORDER BY service_date, id)) s
-WHERE s.service_date BETWEEN {start} AND {end} AND s.prev_discharge IS NOT NULL
-  AND s.prev_discharge <= s.service_date AND {gap} <= {b("days", days)}""",  # noqa: S608  (fixed fragments and checked integers only)
-    )
-
-
-def concurrent_inpatient(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
-    stay = f"s.benefit_type = 'inpatient' AND s.service_date BETWEEN {start} AND {end}"
-    # The other stay overlaps one that starts in the window, so it ends after the window's start.
-    other = f"s.benefit_type = 'inpatient' AND s.discharge_date > {start}"
-    detail = "'住院期间与其他机构的住院（结算单 ' || o.other_number || '）重叠'"
-    return Part(
-        reads=f"({stay}) OR ({other})",
-        flags={f"f{i}a": stay, f"f{i}b": other, **INPATIENT},
-        windows=[STAYS],  # two stays at least
-        keeps={f"k{i}a": f"s.f{i}a = 1 AND s.stays > 1", f"k{i}b": f"s.f{i}b = 1 AND s.stays > 1"},
-        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM (SELECT a.id, MIN(b.settlement_number) AS other_number
-      FROM c a
-      JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.institution_id <> a.institution_id
-          AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date
-      WHERE a.k{i}a = 1
-      GROUP BY a.id) o
-JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
     )
 
 
@@ -309,8 +257,6 @@ JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers
 
 PERSON_PARTS = {
     "duplicate_settlement": duplicate_settlement,
-    "split_admission": split_admission,
-    "concurrent_inpatient": concurrent_inpatient,
     "outpatient_cash_out": outpatient_cash_out,
     "over_cap": over_cap,
     "remote_direct_and_manual": remote_direct_and_manual,
@@ -363,6 +309,75 @@ c AS MATERIALIZED (
 {INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)
 
 
+# --- the stay pass -------------------------------------------------------------------------------------------
+# The rules about hospital stays read the inpatient settlements only, a tenth of the year. Marked in the person
+# pass ("two stays or more"), they kept most of the stays and made the pass fetch them again by id; read here
+# whole, in their own scan, they need no sort of the year and no second fetch.
+
+
+def split_admission(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    days = _int(params, "days", 15, high=90)
+    same = params.get("same_institution", True)
+    if not isinstance(same, bool):
+        raise ValidationError("参数 same_institution 应为 true 或 false")
+    lookback = b("lookback", b.values["start"] - dt.timedelta(days=days))
+    member = (
+        f"s.benefit_type = 'inpatient' AND s.service_date <= {end} "
+        f"AND (s.service_date >= {start} OR s.discharge_date >= {lookback})"
+    )
+    keep = f"k{i}"
+    partition = "person_id, institution_id" if same else "person_id"
+    gap = d.days_between("s.service_date", "s.prev_discharge")
+    detail = f"'出院（结算单 ' || s.prev_number || '）后 ' || {d.text(gap)} || ' 天内再次入院'"
+    return Part(
+        reads=member,
+        keeps={keep: member},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT c.*, LAG(discharge_date) OVER w AS prev_discharge, LAG(settlement_number) OVER w AS prev_number
+      FROM c WHERE {keep} = 1
+      WINDOW w AS (PARTITION BY {partition} ORDER BY service_date, id)) s
+WHERE s.service_date BETWEEN {start} AND {end} AND s.prev_discharge IS NOT NULL
+  AND s.prev_discharge <= s.service_date AND {gap} <= {b("days", days)}""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def concurrent_inpatient(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    stay = f"s.benefit_type = 'inpatient' AND s.service_date BETWEEN {start} AND {end}"
+    # The other stay overlaps one that starts in the window, so it ends after the window's start.
+    other = f"s.benefit_type = 'inpatient' AND s.discharge_date > {start}"
+    detail = "'住院期间与其他机构的住院（结算单 ' || o.other_number || '）重叠'"
+    return Part(
+        reads=f"({stay}) OR ({other})",
+        keeps={f"k{i}a": stay, f"k{i}b": other},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT a.id, MIN(b.settlement_number) AS other_number
+      FROM c a
+      JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.institution_id <> a.institution_id
+          AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date
+      WHERE a.k{i}a = 1
+      GROUP BY a.id) o
+JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+STAY_PARTS = {"split_admission": split_admission, "concurrent_inpatient": concurrent_inpatient}
+
+
+def stay_pass(parts: list[Part], *, cut: str = "1 = 1") -> str:
+    """One read of the stays some rule reads, whole (`keeps` are its rules' own reads); each rule's hits over it."""
+    reads = " OR ".join(f"({p.reads})" for p in parts)
+    keeps = {k: v for p in parts for k, v in p.keeps.items()}
+    marks = "".join(f", {_flag(v)} AS {k}" for k, v in keeps.items())
+    columns = ", ".join(f"s.{c.strip()}" for c in COLUMNS.split(","))
+    hits = "\nUNION ALL\n".join(p.hits for p in parts)
+    return f"""WITH c AS MATERIALIZED (
+    SELECT {columns}, NULL AS cap, {FUND} AS fund{marks}
+    FROM benefits_settlement s
+    WHERE s.status = 'settled' AND {cut} AND ({reads})
+)
+{INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
 # --- the filter pass ------------------------------------------------------------------------------------------
 
 
@@ -374,21 +389,25 @@ def after_end_or_death(i: int, rule: int, params: dict, d: Dialect, b: Binds, st
     )
     # Who could be hit: a person who died before the window's end, or whom no one enrollment covers the whole
     # window. Everyone else is covered on every day of the window, so the exact per-day check (the joins of
-    # `filter_pass`) runs on the few persons left, not on every settlement of the year.
-    at_risk = f"""s.person_id IN (SELECT ap.id FROM enrollment_person ap WHERE ap.death_date < {end} OR NOT EXISTS (
+    # `filter_pass`) runs on the few persons left, their settlements fetched by person, not on the whole year.
+    # Two selects: the second alone is an anti-join (one hash of the enrollments), not a lookup per person.
+    at_risk = f"""SELECT ap.id FROM enrollment_person ap WHERE ap.death_date < {end}
+    UNION
+    SELECT ap.id FROM enrollment_person ap WHERE NOT EXISTS (
         SELECT 1 FROM enrollment_enrollment ae WHERE ae.person_id = ap.id AND ae.start_date <= {start}
-            AND (ae.end_date IS NULL OR ae.end_date >= {end})))"""  # noqa: S608  (fixed fragments only)
+            AND (ae.end_date IS NULL OR ae.end_date >= {end}))"""  # noqa: S608  (fixed fragments only)
     return Part(
-        reads=at_risk,
+        reads="",
+        persons=at_risk,
         hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM x s JOIN enrollment_person p ON p.id = s.person_id
+FROM x s JOIN ep p ON p.id = s.person_id
 WHERE s.uncovered = 1 OR s.after_death = 1""",  # noqa: S608  (fixed fragments and checked integers only)
     )
 
 
 def gender_age(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
-    female = _codes(params.get("female_only", []), "female_only", b.values, key=f"{b.prefix}female_only")
-    male = _codes(params.get("male_only", []), "male_only", b.values, key=f"{b.prefix}male_only")
+    female = _codes(params.get("female_only", []), "female_only", b.values, key=f"{b.prefix}female_only", d=d)
+    male = _codes(params.get("male_only", []), "male_only", b.values, key=f"{b.prefix}male_only", d=d)
     children = params.get("child_only_prefixes", {})
     if not isinstance(children, dict):
         raise ValidationError("参数 child_only_prefixes 应为 {编码前缀: 年龄上限} 的对象")
@@ -398,7 +417,7 @@ def gender_age(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str
         f"WHEN p.gender = 'F' AND {male} THEN '女性参保人，诊断 ' || s.diagnosis_code || ' 限男性'",
     ]
     for j, prefix in enumerate(sorted(children)):
-        codes = _codes([prefix], "child_only_prefixes", b.values, key=f"{b.prefix}child{j}_")
+        codes = _codes([prefix], "child_only_prefixes", b.values, key=f"{b.prefix}child{j}_", d=d)
         years = _int(children, prefix, 1, low=1, high=18)
         code_hits.append(codes)
         adult = f"s.service_date >= {d.plus_years('p.birth_date', years)}"
@@ -409,7 +428,7 @@ def gender_age(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str
     return Part(
         reads=codes,
         hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM x s JOIN enrollment_person p ON p.id = s.person_id
+FROM x s JOIN ep p ON p.id = s.person_id
 WHERE {codes} AND ({detail}) IS NOT NULL""",  # noqa: S608  (fixed fragments and checked integers only)
     )
 
@@ -417,24 +436,46 @@ WHERE {codes} AND ({detail}) IS NOT NULL""",  # noqa: S608  (fixed fragments and
 FILTER_PARTS = {"after_end_or_death": after_end_or_death, "gender_age": gender_age}
 
 
-def filter_pass(parts: list[Part], *, coverage: bool, cut: str = "1 = 1") -> str:
-    """One read of the window, filtered at the scan by each rule's `reads` (a diagnosis code some rule limits, a
-    person at risk of being uncovered). The rows it keeps are few: for them, the covering enrollment is a left
-    join (no match: no enrollment covers the day; several matches repeat a row, which DISTINCT folds), the dead
-    persons a left join to the few of them."""
+def member(d: Dialect, column: str, query: str) -> str:
+    """`column` is one of the ids `query` selects. PostgreSQL looks each id up in the column's index (an array
+    of ids, not a join a planner could turn into a scan of the table); SQLite plans IN so already."""
+    if d.vendor == "postgresql":
+        return f"{column} = ANY(ARRAY({query}))"
+    return f"{column} IN ({query})"
+
+
+def filter_pass(parts: list[Part], d: Dialect, *, coverage: bool, cut: str = "1 = 1") -> str:
+    """One read of the window, filtered at the scan by each rule's `reads` (a diagnosis code some rule limits),
+    and the settlements of each rule's `persons` (at risk of being uncovered), fetched by person. The rows
+    kept are few: for them, the covering enrollment is a left join (no match: no enrollment covers the day;
+    several matches repeat a row, which DISTINCT folds), their persons a join; both fetched by person too."""
     joins = uncovered = after_death = "0"
     if coverage:
-        joins = """LEFT JOIN enrollment_enrollment e ON e.person_id = s.person_id AND e.start_date <= s.service_date
+        joins = """LEFT JOIN ee e ON e.person_id = s.person_id AND e.start_date <= s.service_date
             AND (e.end_date IS NULL OR e.end_date >= s.service_date)
-        LEFT JOIN enrollment_person dp ON dp.id = s.person_id AND dp.death_date IS NOT NULL"""
+        LEFT JOIN ep dp ON dp.id = s.person_id AND dp.death_date IS NOT NULL"""
         uncovered, after_death = _flag("e.id IS NULL"), _flag("s.service_date > dp.death_date")
-    reads = " OR ".join(f"({p.reads})" for p in parts)
+    columns = f"s.id, s.person_id, s.institution_id, s.district_id, s.service_date, s.diagnosis_code, {FUND} AS fund"
+    window = f"s.service_date BETWEEN %(start)s AND %(end)s AND s.status = 'settled' AND {cut}"
+    reads = " OR ".join(f"({p.reads})" for p in parts if p.reads)
+    persons = "\n    UNION\n    ".join(p.persons for p in parts if p.persons)
+    read = f"SELECT {columns} FROM benefits_settlement s WHERE {window} AND "  # noqa: S608  (fixed fragments only)
+    selects = [f"{read}({reads})"] if reads else []
+    if persons:
+        selects.append(read + member(d, "s.person_id", "SELECT id FROM r"))
+    union = "\n    UNION\n    ".join(selects)
+    at_risk = f"r AS MATERIALIZED (\n    {persons}\n),\n" if persons else ""
+    seen = "SELECT DISTINCT person_id FROM y"
     hits = "\nUNION ALL\n".join(p.hits for p in parts)
-    # The read is its own step: fused with the joins, the planner may walk the whole table by its primary key.
-    return f"""WITH y AS MATERIALIZED (
-    SELECT s.id, s.person_id, s.institution_id, s.district_id, s.service_date, s.diagnosis_code, {FUND} AS fund
-    FROM benefits_settlement s
-    WHERE s.service_date BETWEEN %(start)s AND %(end)s AND s.status = 'settled' AND {cut} AND ({reads})
+    # Each read is its own step: fused with the joins, the planner may walk the whole table by its primary key.
+    return f"""WITH {at_risk}y AS MATERIALIZED (
+    {union}
+),
+ep AS MATERIALIZED (
+    SELECT id, gender, birth_date, death_date FROM enrollment_person WHERE {member(d, "id", seen)}
+),
+ee AS MATERIALIZED (
+    SELECT id, person_id, start_date, end_date FROM enrollment_enrollment WHERE {member(d, "person_id", seen)}
 ),
 x AS MATERIALIZED (
     SELECT DISTINCT s.*, {uncovered} AS uncovered, {after_death} AS after_death

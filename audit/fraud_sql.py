@@ -58,6 +58,13 @@ class Dialect:
     def text(self, value: str) -> str:
         return f"CAST({value} AS TEXT)"
 
+    def binary(self, value: str) -> str:
+        """`value` compared by code point (SQLite always compares so): diagnosis codes are ASCII, and the
+        database's collation (zh_CN, or C.UTF-8 through the C library) costs a call per comparison."""
+        if self.vendor == "postgresql":
+            return f'{value} COLLATE "C"'
+        return value
+
 
 def _int(params: dict, name: str, default: int, *, low: int = 1, high: int = 366) -> int:
     value = params.get(name, default)
@@ -228,9 +235,15 @@ _PREFIX = re.compile(r"^[A-Z][0-9A-Z.]{0,6}$")
 _RANGE = re.compile(r"^([A-Z][0-9]{2})-([A-Z][0-9]{2})$")
 
 
-def _codes(patterns: Any, name: str, values: dict[str, Any], *, key: str | None = None) -> str:
+def _codes(
+    patterns: Any, name: str, values: dict[str, Any], *, key: str | None = None, d: Dialect | None = None
+) -> str:
     """Diagnosis patterns as SQL: "O" or "N40" is a prefix, "N70-N98" a range of 3-character categories.
-    `key` names the bound values (default: the parameter's name)."""
+    `key` names the bound values (default: the parameter's name).
+
+    With a dialect `d` a range compares the whole code by code point: SUBSTR(code, 1, 3) BETWEEN a AND b
+    holds exactly when a <= code < b' (b' is b with its last character the next one), and it costs no
+    substring per row; a scan over the year tests every settlement's code."""
     if not isinstance(patterns, list):
         raise ValidationError(f"参数 {name} 应为 ICD-10 编码前缀或区间的列表")
     parts = []
@@ -238,8 +251,15 @@ def _codes(patterns: Any, name: str, values: dict[str, Any], *, key: str | None 
         key_i = f"{key or name}{i}"
         ranged = _RANGE.match(pattern) if isinstance(pattern, str) else None
         if ranged:
-            values[f"{key_i}a"], values[f"{key_i}b"] = ranged.groups()
-            parts.append(f"SUBSTR(s.diagnosis_code, 1, 3) BETWEEN %({key_i}a)s AND %({key_i}b)s")
+            low, high = ranged.groups()
+            values[f"{key_i}a"] = low
+            if d is None:
+                values[f"{key_i}b"] = high
+                parts.append(f"SUBSTR(s.diagnosis_code, 1, 3) BETWEEN %({key_i}a)s AND %({key_i}b)s")
+            else:
+                values[f"{key_i}n"] = high[:-1] + chr(ord(high[-1]) + 1)
+                code = d.binary("s.diagnosis_code")
+                parts.append(f"({code} >= %({key_i}a)s AND {code} < %({key_i}n)s)")
         elif isinstance(pattern, str) and _PREFIX.match(pattern):
             values[key_i] = f"{pattern}%"
             parts.append(f"s.diagnosis_code LIKE %({key_i})s")

@@ -311,25 +311,33 @@ def test_a_scan_of_some_rules_runs_only_those(scenario, codes):
     assert counts == {**{c: sum(1 for code, _ in expected if code == c) for c in codes}, "created": len(expected)}
 
 
-def test_all_rules_run_in_two_statements_each_reading_the_settlements_once(scenario):
-    """ "All rules in fewer passes": one INSERT for the rules about a person, one for the rules about one
-    settlement, not one per rule. The person pass reads and sorts the year once; it fetches only the rows some
-    rule keeps again, by primary key."""
+def test_all_rules_run_in_three_statements_none_reading_the_year_twice(scenario):
+    """ "All rules in fewer passes": one INSERT for the rules about a person's settlements, one for the rules
+    about hospital stays, one for the rules about one settlement, not one per rule. The person pass reads and
+    sorts the year once and fetches only the rows some rule keeps again, by primary key; the stay pass reads
+    the stays once; the filter pass reads the year once for diagnosis codes and fetches the settlements of the
+    persons at risk by person."""
     from django.db import connection as conn
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(conn) as queries:
         fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
     inserts = [q["sql"] for q in queries if "INSERT INTO audit_suspicion" in q["sql"]]
-    assert len(inserts) == 2
-    assert [sql.count("FROM benefits_settlement") for sql in inserts] == [2, 1]
+    assert len(inserts) == 3
+    assert [sql.count("FROM benefits_settlement") for sql in inserts] == [2, 1, 2]
     if not ON_SQLITE:
-        with transaction.atomic(), conn.cursor() as cursor:
-            pass_settings(cursor)
-            cursor.execute("EXPLAIN " + inserts[0])
-            plan = "\n".join(line for (line,) in cursor.fetchall())
+        plans = []
+        for sql in inserts:
+            with transaction.atomic(), conn.cursor() as cursor:
+                pass_settings(cursor)
+                cursor.execute("EXPLAIN " + sql)
+                plans.append("\n".join(line for (line,) in cursor.fetchall()))
+        person, stay, filtered = plans
         # Two scans of the settlements (the year's read, the kept rows), one sort of the year by person that
         # every window function shares (the other sorts are the rules' own, over the kept rows), no nested loops.
-        assert plan.count(" on benefits_settlement ") == 2
-        assert len(re.findall(r"Sort Key: (\w+)\.person_id, \1\.service_date, \1\.id\n", plan + "\n")) == 1
-        assert "Nested Loop" not in plan
+        assert person.count(" on benefits_settlement ") == 2
+        assert len(re.findall(r"Sort Key: (\w+)\.person_id, \1\.service_date, \1\.id\n", person + "\n")) == 1
+        assert stay.count(" on benefits_settlement ") == 1
+        # The read of the year for the codes, and the settlements of the persons at risk (by person).
+        assert filtered.count(" on benefits_settlement ") == 2
+        assert all("Nested Loop" not in plan for plan in plans)
