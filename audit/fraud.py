@@ -109,8 +109,8 @@ def scan_passes(
 ) -> list[tuple[str, dict[str, Any]]]:
     """The passes (SQL and parameters) that run `rules`; a rule with bad parameters is a clear error.
 
-    With `slices` > 1 each pass is cut into that many statements by person (person_id modulo slices): every
-    rule looks at one person's settlements at a time, so the slices find between them exactly what one
+    With `slices` > 1 the person pass is cut into that many statements by person (person_id modulo slices):
+    its rules look at one person's settlements at a time, so the slices find between them exactly what one
     statement finds, and each sorts a part of the year on its own connection (side by side)."""
     d = Dialect(connection.vendor)
     values: dict[str, Any] = {"start": start, "end": end}
@@ -127,10 +127,11 @@ def scan_passes(
     person, stays, filtered = ([part for _, part in passes[k]] for k in ("person", "stay", "filter"))
     coverage = any(rule.kind == "after_end_or_death" for rule, _ in passes["filter"])
     cuts = [f"s.person_id %% {slices} = {k}" for k in range(slices)] if slices > 1 else ["1 = 1"]
-    # The longest first, so that the slices of the short ones fill the gaps at the end.
+    # Only the person pass is cut: it sorts the year. The others read it once and keep a few rows; cut, each
+    # slice would read the whole year again for half the rows. They run after the slices, side by side.
     sqls = [fraud_passes.person_pass(person, d, cut=cut) for cut in cuts if person]
-    sqls += [fraud_passes.stay_pass(stays, cut=cut) for cut in cuts if stays]
-    sqls += [fraud_passes.filter_pass(filtered, d, coverage=coverage, cut=cut) for cut in cuts if filtered]
+    sqls += [fraud_passes.stay_pass(stays)] if stays else []
+    sqls += [fraud_passes.filter_pass(filtered, d, coverage=coverage)] if filtered else []
     values.update(run=run_id, now=connection.ops.adapt_datetimefield_value(timezone.now()))
     values = {k: connection.ops.adapt_datefield_value(v) if type(v) is dt.date else v for k, v in values.items()}
     return [(sql, values) for sql in sqls]
