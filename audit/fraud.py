@@ -31,7 +31,7 @@ from .fraud_sql import BUILDERS, Dialect
 
 MAX_WINDOW_DAYS = 366 * 3
 FEN = Decimal("0.01")
-WORK_MEM = "256MB"  # per sort or hash node of one pass; at most two passes run at a time
+WORK_MEM = "256MB"  # per sort or hash node of one pass; at most YIBAO_BATCH_WORKERS passes run at a time
 
 
 def can_scan(user: Any) -> bool:

@@ -1,20 +1,22 @@
-"""疑点筛查 in two passes over the settlements instead of one statement per rule.
+"""疑点筛查 in three passes over the settlements instead of one statement per rule.
 
-The person pass serves every rule whose hits are about one person's settlements (重复结算, 分解住院, 跨机构同时住院,
-门诊套现, 超限额 and the two cross-region rules). One narrow read of the settlements (id, person, day and a few
-flags), sorted by (person, service date), carries window functions that mark, for each rule, the persons (or
-person-days) that could hold a hit: two stays at two hospitals, eight account purchases within the window, a
-year's pooled total above the lowest cap (this one over a window by person and type of its own)... These
-candidate rows, a few percent of the year, are fetched whole by primary key (one materialised CTE), and each
-rule's own logic, the same joins and window functions as its one-rule statement in `fraud_sql`, runs over them
-alone.
+The person pass serves every rule whose hits are about one person's settlements across types (重复结算, 门诊套现,
+超限额 and the two cross-region rules). One narrow read of the settlements (id, person, day and a few flags),
+sorted by (person, service date), carries window functions that mark, for each rule, the persons (or
+person-days) that could hold a hit: eight account purchases within the window, a year's pooled total above the
+lowest cap (this one over a window by person and type of its own)... These candidate rows, a fraction of a
+percent of the year, are fetched whole by primary key (one materialised CTE), and each rule's own logic, the
+same joins and window functions as its one-rule statement in `fraud_sql`, runs over them alone.
 Each mark is a superset of what the rule needs: it keeps every row of that rule for the persons it keeps, so
 the rule sees exactly the rows it saw before and finds the same hits, amounts and details.
 
+The stay pass serves the rules about hospital stays (分解住院, 跨机构同时住院): they read the inpatient settlements
+only, a tenth of the year, whole, in one read, and run their own logic over them.
+
 The filter pass serves the rules that look at one settlement at a time (限性别/限年龄, 冒名就医): one read keeps
-the rows some rule could hit (a limited diagnosis code; a person who died, or whom no one enrollment covers over
-the whole window); the covering enrollment (a left join: no match, outside every enrollment period), the dead
-persons and the persons are joined to those few.
+the rows whose diagnosis code some rule limits, and the settlements of the persons at risk (who died, or whom no
+one enrollment covers over the whole window) come by person through the index; the covering enrollment (a left
+join: no match, outside every enrollment period), the dead persons and the persons are joined to those few.
 
 Each pass is one INSERT of the union of its rules' hits, ON CONFLICT (rule_id, settlement_id) DO NOTHING,
 RETURNING the rule of each new row (the counts per rule). Every join is an equality on a key over a set (the

@@ -5,6 +5,7 @@ One query per model type on a page (never per row): the page's object ids of a t
 together, scoped to the reader exactly as the target page scopes them, so a link never leads to a 404."""
 
 import datetime as dt
+from html import escape
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -14,8 +15,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.access import scope_to_user
 from core.jobs import count_label, job_label
@@ -119,6 +121,28 @@ class EventRow:
     url: str = ""
     changes: list[Change] = field(default_factory=list)
 
+    @property
+    def changes_html(self) -> str:
+        return changes_html(self.changes)
+
+
+def changes_html(changes: list[Change]) -> str:
+    """The list of changes of one event, as the page shows it. Written here, not as a loop in the template: a
+    page of 50 events holds some 500 changes, and the template engine took two thirds of the page's time."""
+    if not changes:
+        return ""
+    missing = f'<span class="hint">{escape(str(_("（无）")))}</span>'
+    items = []
+    for c in changes:
+        if c.old is not None and c.new is not None:
+            value = escape(c.new) if c.old == c.new else f"<del>{escape(c.old)}</del> → <ins>{escape(c.new)}</ins>"
+        elif c.old is not None:
+            value = f"<del>{escape(c.old)}</del> → {missing}"
+        else:
+            value = escape(c.new)
+        items.append(f'<li><span class="field-name">{escape(c.label)}</span>：{value}</li>')
+    return mark_safe(f'<ul class="changes">{"".join(items)}</ul>')  # noqa: S308  (every value escaped above)
+
 
 @lru_cache(maxsize=256)
 def model_for(object_type: str) -> type[models.Model] | None:
@@ -151,6 +175,12 @@ def _field(model: type[models.Model] | None, key: str):
 
 
 def _key_label(model, key: str) -> str:
+    return _key_label_in(model, key, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _key_label_in(model, key: str, language: str | None) -> str:
+    """A key's label in one language: the same few keys come back on every row of every page."""
     model_field = _field(model, key)
     if model_field is not None and getattr(model_field, "verbose_name", None):
         return str(model_field.verbose_name)
