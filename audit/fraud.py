@@ -144,6 +144,10 @@ def pass_settings(cursor) -> None:
     if connection.vendor == "postgresql":
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute("SET LOCAL enable_nestloop = off")
+        # A narrow read of the year (the person pass without the over-cap rule's policy join) is ordered by
+        # person already in the person index, and the planner prefers walking it to sorting: 5M rows fetched
+        # one by one, 38 s for two rules instead of 6. Bitmap scans still fetch the kept rows by id.
+        cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("SET LOCAL jit = off")
 
 

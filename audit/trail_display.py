@@ -5,9 +5,9 @@ One query per model type on a page (never per row): the page's object ids of a t
 together, scoped to the reader exactly as the target page scopes them, so a link never leads to a 404."""
 
 import datetime as dt
-from html import escape
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape
 from typing import Any
 
 from django.apps import apps

@@ -432,6 +432,7 @@ def main() -> int:
         APIView.get_throttles = lambda self: []
         logging.disable(logging.WARNING)
         import config.wsgi  # noqa: F401  (the server's start: every view loaded, the heap frozen; see settle_heap)
+
         if Person.objects.count() < args.persons or Settlement.objects.count() < args.persons:
             if 0 < Person.objects.count() < args.persons:
                 raise SystemExit(f"{DB_NAME} holds a smaller city: run with --rebuild")
