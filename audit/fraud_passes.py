@@ -109,6 +109,14 @@ AWAY = "MAX(s.elsewhere) OVER p AS away"
 DAYS = ["LAG(s.service_date) OVER p AS prev_day", "LEAD(s.service_date) OVER p AS next_day"]
 
 
+def member(d: Dialect, column: str, query: str) -> str:
+    """`column` is one of the ids `query` selects. PostgreSQL looks each id up in the column's index (an array
+    of ids, not a join a planner could turn into a scan of the table); SQLite plans IN so already."""
+    if d.vendor == "postgresql":
+        return f"{column} = ANY(ARRAY({query}))"
+    return f"{column} IN ({query})"
+
+
 # --- the person pass ------------------------------------------------------------------------------------------
 
 
@@ -288,8 +296,8 @@ def person_pass(parts: list[Part], d: Dialect, *, cut: str = "1 = 1") -> str:
     kept = " OR ".join(f"({v})" for v in keeps.values())
     columns = ", ".join(f"s.{c.strip()}" for c in COLUMNS.split(","))
     hits = "\nUNION ALL\n".join(p.hits for p in parts)
-    # PostgreSQL fetches the kept ids through the primary key (an index scan, not a second read of the year).
-    fetch = "s.id = ANY(ARRAY(SELECT id FROM m))" if d.vendor == "postgresql" else "s.id IN (SELECT id FROM m)"
+    # The kept ids through the primary key, not a second read of the year.
+    fetch = member(d, "s.id", "SELECT id FROM m")
     return f"""WITH m AS MATERIALIZED (
     SELECT s.id{marks}
     FROM (
@@ -365,7 +373,7 @@ JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers
 STAY_PARTS = {"split_admission": split_admission, "concurrent_inpatient": concurrent_inpatient}
 
 
-def stay_pass(parts: list[Part], *, cut: str = "1 = 1") -> str:
+def stay_pass(parts: list[Part]) -> str:
     """One read of the stays some rule reads, whole (`keeps` are its rules' own reads); each rule's hits over it."""
     reads = " OR ".join(f"({p.reads})" for p in parts)
     keeps = {k: v for p in parts for k, v in p.keeps.items()}
@@ -375,7 +383,7 @@ def stay_pass(parts: list[Part], *, cut: str = "1 = 1") -> str:
     return f"""WITH c AS MATERIALIZED (
     SELECT {columns}, NULL AS cap, {FUND} AS fund{marks}
     FROM benefits_settlement s
-    WHERE s.status = 'settled' AND {cut} AND ({reads})
+    WHERE s.status = 'settled' AND ({reads})
 )
 {INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)
 
@@ -438,27 +446,26 @@ WHERE {codes} AND ({detail}) IS NOT NULL""",  # noqa: S608  (fixed fragments and
 FILTER_PARTS = {"after_end_or_death": after_end_or_death, "gender_age": gender_age}
 
 
-def member(d: Dialect, column: str, query: str) -> str:
-    """`column` is one of the ids `query` selects. PostgreSQL looks each id up in the column's index (an array
-    of ids, not a join a planner could turn into a scan of the table); SQLite plans IN so already."""
-    if d.vendor == "postgresql":
-        return f"{column} = ANY(ARRAY({query}))"
-    return f"{column} IN ({query})"
-
-
-def filter_pass(parts: list[Part], d: Dialect, *, coverage: bool, cut: str = "1 = 1") -> str:
+def filter_pass(parts: list[Part], d: Dialect, *, coverage: bool) -> str:
     """One read of the window, filtered at the scan by each rule's `reads` (a diagnosis code some rule limits),
     and the settlements of each rule's `persons` (at risk of being uncovered), fetched by person. The rows
     kept are few: for them, the covering enrollment is a left join (no match: no enrollment covers the day;
     several matches repeat a row, which DISTINCT folds), their persons a join; both fetched by person too."""
-    joins = uncovered = after_death = "0"
+    seen = "SELECT person_id FROM yp"  # the persons of the rows kept, once
+    enrollments = joins = ""
+    uncovered = after_death = "0"
     if coverage:
+        where = member(d, "person_id", seen)
+        enrollments = f"""ee AS MATERIALIZED (
+    SELECT id, person_id, start_date, end_date FROM enrollment_enrollment WHERE {where}
+),
+"""  # noqa: S608  (fixed fragments only)
         joins = """LEFT JOIN ee e ON e.person_id = s.person_id AND e.start_date <= s.service_date
             AND (e.end_date IS NULL OR e.end_date >= s.service_date)
         LEFT JOIN ep dp ON dp.id = s.person_id AND dp.death_date IS NOT NULL"""
         uncovered, after_death = _flag("e.id IS NULL"), _flag("s.service_date > dp.death_date")
     columns = f"s.id, s.person_id, s.institution_id, s.district_id, s.service_date, s.diagnosis_code, {FUND} AS fund"
-    window = f"s.service_date BETWEEN %(start)s AND %(end)s AND s.status = 'settled' AND {cut}"
+    window = "s.service_date BETWEEN %(start)s AND %(end)s AND s.status = 'settled'"
     reads = " OR ".join(f"({p.reads})" for p in parts if p.reads)
     persons = "\n    UNION\n    ".join(p.persons for p in parts if p.persons)
     read = f"SELECT {columns} FROM benefits_settlement s WHERE {window} AND "  # noqa: S608  (fixed fragments only)
@@ -467,21 +474,20 @@ def filter_pass(parts: list[Part], d: Dialect, *, coverage: bool, cut: str = "1 
         selects.append(read + member(d, "s.person_id", "SELECT id FROM r"))
     union = "\n    UNION\n    ".join(selects)
     at_risk = f"r AS MATERIALIZED (\n    {persons}\n),\n" if persons else ""
-    seen = "SELECT DISTINCT person_id FROM y"
     hits = "\nUNION ALL\n".join(p.hits for p in parts)
     # Each read is its own step: fused with the joins, the planner may walk the whole table by its primary key.
     return f"""WITH {at_risk}y AS MATERIALIZED (
     {union}
 ),
+yp AS MATERIALIZED (
+    SELECT DISTINCT person_id FROM y
+),
 ep AS MATERIALIZED (
     SELECT id, gender, birth_date, death_date FROM enrollment_person WHERE {member(d, "id", seen)}
 ),
-ee AS MATERIALIZED (
-    SELECT id, person_id, start_date, end_date FROM enrollment_enrollment WHERE {member(d, "person_id", seen)}
-),
-x AS MATERIALIZED (
+{enrollments}x AS MATERIALIZED (
     SELECT DISTINCT s.*, {uncovered} AS uncovered, {after_death} AS after_death
     FROM y s
-        {joins if coverage else ""}
+        {joins}
 )
 {INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)

@@ -131,7 +131,7 @@ def changes_html(changes: list[Change]) -> str:
     page of 50 events holds some 500 changes, and the template engine took two thirds of the page's time."""
     if not changes:
         return ""
-    missing = f'<span class="hint">{escape(str(_("（无）")))}</span>'
+    missing = f'<span class="hint">{escape(_("（无）"))}</span>'
     items = []
     for c in changes:
         if c.old is not None and c.new is not None:

@@ -131,16 +131,18 @@ def test_a_bill_issued_before_the_collection_waits_in_the_default_partition_then
     assert _one(f"SELECT count(*) FROM {PART} WHERE id = %s", [bill.pk]) == (1,)
 
 
+def _killed_while_posting(**kwargs):
+    """The worker dies after the load, in the attach transaction's last step."""
+    raise SystemError("worker killed while posting")
+
+
 def test_a_build_killed_before_it_attached_leaves_nothing_and_the_next_run_builds_the_year(
     standards_2023, aid_policy_2023, districts, monkeypatch
 ):
     residents = [ResidentEnrollmentFactory() for _ in range(4)]
     waiting = contribution_bill_issue(actor=None, enrollment=residents[0], coverage_year=2023)
 
-    def killed(**kwargs):
-        raise SystemError("worker killed while posting")
-
-    monkeypatch.setattr(collection, "_post_batch", killed)
+    monkeypatch.setattr(collection, "_post_batch", _killed_while_posting)
     with pytest.raises(SystemError):
         contribution_bills_issue(actor=None, coverage_year=2023)
     assert _one("SELECT to_regclass(%s)", [PART]) == (None,)  # no table, attached or not
@@ -180,10 +182,7 @@ def test_loads_side_by_side_then_a_kill_before_attaching_leaves_only_an_unattach
     residents = [ResidentEnrollmentFactory() for _ in range(5)]
     waiting = contribution_bill_issue(actor=None, enrollment=residents[2], coverage_year=2023)
 
-    def killed(**kwargs):
-        raise SystemError("worker killed while posting")
-
-    monkeypatch.setattr(collection, "_post_batch", killed)
+    monkeypatch.setattr(collection, "_post_batch", _killed_while_posting)
     with pytest.raises(SystemError):
         contribution_bills_issue(actor=None, coverage_year=2023)
     assert _one(f"SELECT count(*) FROM {PART}") == (4,)  # both ranges loaded and committed ...
