@@ -122,3 +122,19 @@ def test_job_runs_show_the_job_name_not_its_code(client_for, municipal_admin, di
     shown = rows(html)
     assert shown and all(f'<a href="/jobs/{run.pk}/">定点机构信用评价 #{run.pk}</a>' in row for row in shown)
     assert "credit_rating" not in "".join(shown)
+
+
+def test_hostile_values_in_changes_are_shown_as_text_not_markup(client_for, auditor, districts):
+    """The changes are written out in Python (trail_display.changes_html), not by the template's autoescape:
+    every label and value a user could have typed is escaped there, the removed and added markers only kept."""
+    AuditEvent.objects.create(
+        actor_username="admin_city", action="update", object_type="enrollment.person", object_id="9",
+        object_repr="x", old_values={"name": "<b>旧</b>", "phone": "1' onmouseover='x"},
+        new_values={"name": '<script>alert("x")</script>', "<img src=x>": "&amp;"},
+    )  # fmt: skip
+    html = client_for(auditor).get(URL, {"actor": "admin_city"}).content.decode()
+    (row,) = rows(html)
+    assert "<script" not in row and "<b>" not in row and "<img" not in row
+    assert "<del>&lt;b&gt;旧&lt;/b&gt;</del> → <ins>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</ins>" in row
+    assert "<del>1&#x27; onmouseover=&#x27;x</del> → " in row  # a value removed: the "(none)" hint follows
+    assert '<span class="field-name">&lt;img src=x&gt;</span>：&amp;amp;' in row
