@@ -13,7 +13,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from assistance.models import AidPolicy, AidRecipient
+from benefits.account_selectors import account_credit_months_due
 from benefits.models import AccountCreditRule, AccountEntry, BenefitPolicy
+from benefits.services import account_credits_post
 from contributions.collection import BILL_TABLE
 from contributions.models import ContributionBill, ContributionStandard
 from core.jobs import job_run_execute
@@ -182,6 +184,34 @@ def test_rollover_closes_the_year_and_opens_the_next(standards_2023, aid_policy_
     assert summary.updated_at == stamp
     assert AuditEvent.objects.filter(object_type="yearend.yearendsummary", action="job").count() == 2
     assert Enrollment.objects.filter(status="terminated").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite answers every month (see the selector)")
+def test_rollover_makes_good_only_the_months_some_employee_lacks(
+    standards_2023, aid_policy_2023, policy_2023, municipal_admin
+):
+    """A month already credited to everyone is not run again at year end (it cost one probe per employee and
+    month); a month someone lacks is, whoever it is: a back-dated enrolment, a mid-year starter's first months.
+    An employee whose credit is zero (no base, no fixed amount) is owed nothing and makes no month due."""
+    steady = employee(start=dt.date(2020, 1, 1))
+    june = employee(start=dt.date(2023, 6, 15))
+    employee(base=None)  # 2% of nothing: account_credits_post writes no line for them
+    assert account_credit_months_due(year=2023) == list(range(1, 13))
+    for month in range(1, 12):
+        account_credits_post(actor=None, year=2023, month=month)
+    assert account_credit_months_due(year=2023) == [12]
+    account_credits_post(actor=None, year=2023, month=12)
+    assert account_credit_months_due(year=2023) == []  # june is owed June-December only, and has them
+    late = employee(start=dt.date(2023, 3, 1))  # enrolled in December, back-dated to March
+    assert account_credit_months_due(year=2023) == list(range(3, 13))
+
+    done = run("annual_rollover", actor=municipal_admin, year=2023)
+    assert done.counts["account_credits_made_good"] == 10
+    assert AccountEntry.objects.filter(account__person=late, kind="credit").count() == 10
+    assert AccountEntry.objects.filter(account__person=steady, kind="credit").count() == 12
+    assert AccountEntry.objects.filter(account__person=june, kind="credit").count() == 7
+    assert account_credit_months_due(year=2023) == []
+    assert run("annual_rollover", actor=municipal_admin, year=2023).counts["account_credits_made_good"] == 0
 
 
 def test_schedules_resolve_years_and_windows_when_they_fire():

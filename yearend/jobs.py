@@ -27,6 +27,7 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, PeriodicTask
 
 from assistance.models import AidPolicy
+from benefits.account_selectors import account_credit_months_due
 from benefits.models import AccountCreditRule, AnnualAccumulator, Settlement
 from benefits.selectors import benefit_policy_document
 from benefits.services import account_credits_post, benefit_policy_load
@@ -111,8 +112,10 @@ def annual_rollover(*, run_id: int, year: int) -> dict[str, Any]:
     graduates = _graduates_close(actor=actor, year=year)
     job_run_progress(run_id=run_id, done=1)
     credited = 0
-    for month in range(1, 13):  # every month of the year, retirees included; done months add nothing
-        credited += account_credits_post(actor=actor, year=year, month=month)["credited"]
+    due = account_credit_months_due(year=year)  # the months some employee still lacks, retirees included
+    for month in range(1, 13):
+        if month in due:
+            credited += account_credits_post(actor=actor, year=year, month=month)["credited"]
         job_run_progress(run_id=run_id, done=1 + month)
     opened = _open_next_year(actor=actor, year=year)
     job_run_progress(run_id=run_id, done=14)
