@@ -9,6 +9,9 @@
 """
 
 import datetime as dt
+import os
+import signal
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -18,8 +21,8 @@ from core.importing.limits import import_limits
 from core.importing.reader import sample_csv
 from core.models import ImportBatch, ImportRowError
 from enrollment.importing import pipeline, sql
-from enrollment.importing.parallel import copy_line, copy_text
-from enrollment.importing.pipeline import import_batch_confirm
+from enrollment.importing.parallel import check_chunk, copy_line, copy_text
+from enrollment.importing.pipeline import import_batch_confirm, import_batch_revalidate
 from enrollment.models import Employer, Enrollment, ImportStagingRow, Person
 from tests.factories import make_credit_code, make_id_number
 from tests.test_import import HEADER, good_rows, row, upload
@@ -155,6 +158,47 @@ def test_line_ends_and_a_bom_are_read_as_one_process_reads_them(
     batch = _check_file(clerk_yuzhong, django_capture_on_commit_callbacks, rows, content=content)
     assert (batch.status, batch.total_rows, batch.error_rows) == (ImportBatch.Status.VALIDATED, 12, 0)
     assert [r[0] for r in _staged(batch.pk)] == list(range(2, 14))
+
+
+def _killed(chunk, context):
+    """A check that dies as an out-of-memory kill would take it: no exception, no result."""
+    if chunk.start > 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return check_chunk(chunk, context)
+
+
+@contextmanager
+def _at_most(seconds: int):
+    """A hang becomes a failure (the old pool waited for a dead worker's chunk for ever)."""
+
+    def hung(*_):
+        raise AssertionError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_worker_killed_mid_file_fails_the_batch_instead_of_hanging(
+    clerk_yuzhong, employer, in_parallel, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker killed while checking a chunk (the out-of-memory killer, an operator) fails the batch with a
+    message and leaves nothing staged; checking it again succeeds."""
+    monkeypatch.setattr(pipeline, "check_chunk", _killed)
+    with _at_most(60), pytest.raises(chunks.FileWorkerLost):
+        _check_file(clerk_yuzhong, django_capture_on_commit_callbacks, _people(40))
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED and "工作进程意外退出" in batch.error
+    monkeypatch.setattr(pipeline, "check_chunk", check_chunk)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_batch_revalidate(actor=clerk_yuzhong, batch=batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.total_rows, batch.error_rows) == (ImportBatch.Status.VALIDATED, 40, 0)
+    assert len(_staged(batch.pk)) == 40
 
 
 def test_chunks_are_cut_at_line_ends_with_the_right_row_numbers(tmp_path):

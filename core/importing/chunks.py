@@ -17,10 +17,13 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..failures import StaffError
 from .limits import ImportLimits
 from .reader import CSV_ENCODING_PROBLEM, FileProblem, csv_cells, csv_encoding, limited_rows
 
@@ -112,16 +115,31 @@ def ordered_map(
     func must be a module-level function of a module already imported. The workers are forked: they
     start at once with the caller's modules (spawn and forkserver would import the caller's __main__
     again, e.g. a worker's or a script's). They run only func over bytes: they touch no database
-    connection or lock the caller holds, and leave without running its exit handlers."""
-    pool = multiprocessing.get_context("fork").Pool(workers)
+    connection or lock the caller holds, and leave without running its exit handlers.
+
+    A worker that dies (killed, out of memory) raises FileWorkerLost here: multiprocessing.Pool lost its
+    chunk and waited for it for ever, and its terminate() could hang the caller too (seen once in the
+    test suite: both workers exited, the import never returned)."""
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(pool.apply_async(func, (chunk, context)))
+            pending.append(executor.submit(func, chunk, context))
             if len(pending) > workers * AHEAD:
-                yield pending.popleft().get()
+                yield _result(pending.popleft())
         while pending:
-            yield pending.popleft().get()
+            yield _result(pending.popleft())
     finally:
-        pool.terminate()
-        pool.join()
+        # (an early stop, e.g. a file problem: the queued chunks are dropped, the ones being checked finish)
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+class FileWorkerLost(StaffError):
+    """A worker process checking a chunk of the file died; the run fails and can be started again."""
+
+
+def _result(future) -> Any:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise FileWorkerLost("检查文件的工作进程意外退出，请重新校验该批次") from None
