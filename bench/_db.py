@@ -57,3 +57,40 @@ def peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+STATS = ("fresh", "empty", "one-percent")
+WITHIN = 1.5  # issue 14 point 4: each statistics variant within 1.5x of fresh
+
+
+def stats_argument(parser) -> None:
+    parser.add_argument("--stats", choices=[*STATS, "all"], default="all")
+
+
+def stats_variants(choice: str, run, report, *, label) -> list[dict]:
+    """run(stats) -> a result dict with "stats", for each variant `choice` names ("all": the three), each
+    reported as it ends; `label(result)` says what was built, for the line that times the variant."""
+    import time
+
+    results = []
+    for stats in STATS if choice == "all" else [choice]:
+        started = time.perf_counter()
+        result = run(stats)
+        results.append(result)
+        print(f"[{stats}] {label(result)}: variant done in {time.perf_counter() - started:.1f} s")
+        report(result)
+    return results
+
+
+def within_fresh(results: list[dict], keys: tuple[str, ...] = ("seconds",)) -> dict | None:
+    """Print each variant's slowdown against fresh statistics (rows/s, fresh / variant) for each timed key;
+    the fresh result, or None if it was not run."""
+    fresh = next((r for r in results if r["stats"] == "fresh"), None)
+    if fresh:
+        print(f"within {WITHIN}x of fresh (rows/s, fresh / variant):")
+        for r in results:
+            for key in keys:
+                slower = (fresh["rows"] / fresh[key]) / (r["rows"] / r[key])
+                name = f"{r['stats']:<12} {key}:" if len(keys) > 1 else f"{r['stats']:<12}"
+                print(f"  {name} {slower:.2f}x {'ok' if slower <= WITHIN else 'TOO SLOW'}")
+    return fresh

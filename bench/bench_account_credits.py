@@ -23,10 +23,9 @@ committed. Issue 14 point 4: every variant within 1.5x of the fresh one.
 import argparse
 import time
 
-from _db import bench_database, peak_rss_mb
+from _db import bench_database, peak_rss_mb, stats_argument, stats_variants, within_fresh
 
 TARGET_RATIO = 0.5
-WITHIN = 1.5  # issue 14 point 4: each statistics variant within 1.5x of fresh
 CITY = 18_000_000
 TABLES = (
     "enrollment_person",
@@ -192,27 +191,15 @@ def report(r: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--employees", type=int, default=1_000_000)
-    parser.add_argument("--stats", choices=["fresh", "empty", "one-percent", "all"], default="all")
+    stats_argument(parser)
     parser.add_argument("--db", default="bench_h14b", help="the throw-away database's name")
     args = parser.parse_args()
     n = args.employees
-    names = ["fresh", "empty", "one-percent"] if args.stats == "all" else [args.stats]
-    results = []
     with bench_database(args.db):
-        for stats in names:
-            t = time.perf_counter()
-            r = variant(stats, n)
-            results.append(r)
-            print(f"[{stats}] {n:,} employees: variant done in {time.perf_counter() - t:.1f} s")
-            report(r)
-        fresh = next((r for r in results if r["stats"] == "fresh"), None)
-        if fresh:
-            print(f"within {WITHIN}x of fresh (rows/s, fresh / variant):")
-            for r in results:
-                for key in ("month1", "month2"):
-                    slower = (fresh["rows"] / fresh[key]) / (r["rows"] / r[key])
-                    verdict = "ok" if slower <= WITHIN else "TOO SLOW"
-                    print(f"  {r['stats']:<12} {key}: {slower:.2f}x {verdict}")
+        results = stats_variants(
+            args.stats, lambda stats: variant(stats, n), report, label=lambda r: f"{n:,} employees"
+        )
+        if fresh := within_fresh(results, keys=("month1", "month2")):
             rate = fresh["rows"] / fresh["month2"]
             print(f"projected for {CITY:,} employees (fresh, month 2 rate): {CITY / rate / 60:.1f} min per month")
         print(f"peak RSS {peak_rss_mb():.0f} MB")

@@ -30,10 +30,9 @@ import logging
 import sys
 import time
 
-from _db import bench_database, peak_rss_mb
+from _db import bench_database, peak_rss_mb, stats_argument, stats_variants, within_fresh
 
 TARGET_RATIO = 0.2  # issue 14 point 2
-WITHIN = 1.5  # issue 14 point 4
 CITY = 18_000_000
 YEAR = 2023
 TABLES = (
@@ -257,7 +256,7 @@ def report(r: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--enrollees", type=int, default=1_000_000, help="people built (one in eleven employees)")
-    parser.add_argument("--stats", choices=["fresh", "empty", "one-percent", "all"], default="all")
+    stats_argument(parser)
     parser.add_argument("--db", default="bench_h14b", help="the throw-away database's name")
     parser.add_argument("--fk-detail", action="store_true", help="time the foreign-key checks apart (first variant)")
     args = parser.parse_args()
@@ -269,24 +268,17 @@ def main() -> int:
     handler.setFormatter(logging.Formatter("  stage %(message)s"))
     stages.addHandler(handler)
     stages.propagate = False
-    names = ["fresh", "empty", "one-percent"] if args.stats == "all" else [args.stats]
-    results = []
+    first = {"fk_detail": args.fk_detail}
+
+    def run(stats: str) -> dict:
+        detail, first["fk_detail"] = first["fk_detail"], False  # (the first variant only)
+        return variant(stats, total, fk_detail=detail)
+
     with bench_database(args.db):
-        for i, stats in enumerate(names):
-            t = time.perf_counter()
-            r = variant(stats, total, fk_detail=args.fk_detail and i == 0)
-            results.append(r)
-            print(
-                f"[{stats}] {total:,} people, {r['residents']:,} residents:"
-                f" variant done in {time.perf_counter() - t:.1f} s"
-            )
-            report(r)
-        fresh = next((r for r in results if r["stats"] == "fresh"), None)
-        if fresh:
-            print(f"within {WITHIN}x of fresh (rows/s, fresh / variant):")
-            for r in results:
-                slower = (fresh["rows"] / fresh["seconds"]) / (r["rows"] / r["seconds"])
-                print(f"  {r['stats']:<12} {slower:.2f}x {'ok' if slower <= WITHIN else 'TOO SLOW'}")
+        results = stats_variants(
+            args.stats, run, report, label=lambda r: f"{total:,} people, {r['residents']:,} residents"
+        )
+        if fresh := within_fresh(results):
             rate = fresh["rows"] / fresh["seconds"]
             print(f"projected for {CITY:,} enrollees (fresh rate): {CITY / rate / 60:.1f} min")
         print(f"peak RSS {peak_rss_mb():.0f} MB")

@@ -28,10 +28,9 @@ import argparse
 import json
 import time
 
-from _db import bench_database, peak_rss_mb
+from _db import bench_database, peak_rss_mb, stats_argument, stats_variants, within_fresh
 
 YEAR = 2023
-WITHIN = 1.5  # issue 14 point 4: each statistics variant within 1.5x of fresh
 CITY = 18_000_000
 TABLES = (
     "enrollment_person",
@@ -334,26 +333,14 @@ def report(r: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=1_000_000)
-    parser.add_argument("--stats", choices=["fresh", "empty", "one-percent", "all"], default="all")
+    stats_argument(parser)
     parser.add_argument("--db", default="bench_rollover", help="the throw-away database's name")
     args = parser.parse_args()
     n = args.persons
-    names = ["fresh", "empty", "one-percent"] if args.stats == "all" else [args.stats]
-    results = []
     with bench_database(args.db):
         prepare()
-        for stats in names:
-            t = time.perf_counter()
-            r = variant(stats, n)
-            results.append(r)
-            print(f"[{stats}] {n:,} persons: variant done in {time.perf_counter() - t:.1f} s")
-            report(r)
-        fresh = next((r for r in results if r["stats"] == "fresh"), None)
-        if fresh:
-            print(f"within {WITHIN}x of fresh (fresh rows/s / variant rows/s):")
-            for r in results:
-                slower = r["seconds"] / fresh["seconds"]
-                print(f"  {r['stats']:<12} {slower:.2f}x {'ok' if slower <= WITHIN else 'TOO SLOW'}")
+        results = stats_variants(args.stats, lambda stats: variant(stats, n), report, label=lambda r: f"{n:,} persons")
+        if fresh := within_fresh(results):
             print(f"projected for {CITY:,} persons (fresh): {CITY / n * fresh['seconds'] / 60:.1f} min")
         print(f"peak RSS {peak_rss_mb():.0f} MB")
     return 0
