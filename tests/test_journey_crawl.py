@@ -78,14 +78,14 @@ TOKEN = re.compile(r"[A-Za-z0-9_.@-]+")
 
 
 def english_words(text: str) -> list[str]:
-    """Tokens that read as English words: 3+ letters, not a code (digits, all capitals, a capital after a small
-    letter as in a random key's prefix "sHQXDOVT"), not a user name."""
+    """Tokens that read as English words: 3+ letters, not a code (digits, all capitals, a capital after another
+    letter as in a random key's prefix "sHQXDOVT" or "_ZRKJrny", an underscore), not a user name."""
     words = []
     for token in TOKEN.findall(text):
         token = token.strip(".-")
         if token in USERNAMES or token.lower() in ALLOWED_LATIN or token.isupper():
             continue
-        if re.search(r"[a-z][A-Z]", token):  # data (a key, a code), not a word of the UI
+        if re.search(r"[A-Za-z][A-Z]", token) or "_" in token:  # data (a key, a code), not a word of the UI
             continue
         if any(c.isdigit() for c in token) or not re.search(r"[A-Za-z]{3,}", token):
             continue
@@ -332,6 +332,7 @@ def test_crawl_checks_flag_developer_text_and_english_but_not_chinese():
     assert kinds("None") == {"python literal"}
     assert kinds("Pending review") == {"untranslated"}
     assert kinds("接口令牌 sHQXDOVT…") == set()  # a token's random prefix is data
+    assert kinds("接口令牌 _ZRKJrny…") == kinds("：_ZRKJrny") == set()  # (once flaky: a capital, then small letters)
     for clean in [
         "年度结转 2023 已完成",
         "500103 渝中区",
