@@ -7,6 +7,8 @@ from django.db import connection
 from core.chunks import id_chunks
 from enrollment.models import Enrollment, Scheme
 
+from .models import AccountCreditRule
+
 ALL_MONTHS = (1 << 12) - 1
 MONTHS_DUE_CHUNK = 100_000
 
@@ -42,8 +44,9 @@ def account_credit_months_due(*, year: int, district_id: int | None = None) -> l
     The year-end make-good (annual_rollover) runs account_credits_post for these months only: a month already
     credited costs one probe per employee and month there (about 2 s per month at 333k employees), here one
     probe per employee for the whole year. SQLite (the embedded demo) answers every month: crediting a month
-    twice adds nothing, so that is only slower."""
-    if connection.vendor != "postgresql":
+    twice adds nothing, so that is only slower. A year without credit rules answers every month too, so that
+    account_credits_post says what the bureau must set, as before."""
+    if connection.vendor != "postgresql" or not AccountCreditRule.objects.filter(year=year).exists():
         return list(range(1, 13))
     base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, scheme=Scheme.EMPLOYEE)
     if district_id:

@@ -212,6 +212,13 @@ def test_rollover_makes_good_only_the_months_some_employee_lacks(
     assert AccountEntry.objects.filter(account__person=june, kind="credit").count() == 7
     assert account_credit_months_due(year=2023) == []
     assert run("annual_rollover", actor=municipal_admin, year=2023).counts["account_credits_made_good"] == 0
+    # A year without credit rules: every month is asked for, and account_credits_post names what is missing.
+    assert account_credit_months_due(year=2031) == list(range(1, 13))
+    job = job_run_create(actor=municipal_admin, kind="annual_rollover", params={"year": 2031})
+    with pytest.raises(Exception, match="2031年度没有个人账户划入标准"):
+        job_run_execute(run_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "个人账户划入标准" in job.error
 
 
 def test_schedules_resolve_years_and_windows_when_they_fire():
