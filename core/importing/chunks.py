@@ -126,9 +126,11 @@ def ordered_map(
         for chunk in chunks:
             pending.append(executor.submit(func, chunk, context))
             if len(pending) > workers * AHEAD:
-                yield _result(pending.popleft())
+                yield pending.popleft().result()
         while pending:
-            yield _result(pending.popleft())
+            yield pending.popleft().result()
+    except BrokenProcessPool:  # (from result(), or from submit() once the pool knows)
+        raise FileWorkerLost("检查文件的工作进程意外退出，请重新校验该批次") from None
     finally:
         # (an early stop, e.g. a file problem: the queued chunks are dropped, the ones being checked finish)
         executor.shutdown(wait=True, cancel_futures=True)
@@ -136,10 +138,3 @@ def ordered_map(
 
 class FileWorkerLost(StaffError):
     """A worker process checking a chunk of the file died; the run fails and can be started again."""
-
-
-def _result(future) -> Any:
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise FileWorkerLost("检查文件的工作进程意外退出，请重新校验该批次") from None
