@@ -32,6 +32,7 @@ from enrollment.models import (
 )
 from enrollment.validators import InvalidValue, validate_id_number
 
+from ..account_selectors import CREDIT_AMOUNT, credited_enrollments
 from ..models import AccountCreditRule, AccountEntry, FamilyBinding, PersonalAccount
 
 CREDIT_CHUNK = 50_000
@@ -241,9 +242,9 @@ ON CONFLICT (person_id) DO NOTHING
 # only dead rows it expected none at all and read the whole account index once per enrollment. A LATERAL
 # subquery with a LIMIT is never flattened into a join: it runs once per row with the key bound, and as long
 # as the table has pages an index probe is the cheapest way to answer it.
-_CREDIT_DUE_SQL = """
+_CREDIT_DUE_SQL = f"""
 CREATE TEMPORARY TABLE account_credit_due ON COMMIT DROP AS
-SELECT a.id AS account_id, ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2) AS amount,
+SELECT a.id AS account_id, {CREDIT_AMOUNT} AS amount,
        CASE WHEN e.category = 'retired' THEN 'credit_fixed' ELSE 'credit_contribution' END AS purpose
 FROM enrollment_enrollment e
 JOIN benefits_accountcreditrule r ON r.year = %(year)s AND r.category = e.category
@@ -255,10 +256,10 @@ LEFT JOIN LATERAL (
     WHERE x.account_id = a.id AND x.kind = 'credit' AND x.period = %(period)s
     LIMIT 1
 ) credited ON TRUE
-WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {district}
+WHERE e.status = 'active' AND e.scheme = 'employee' AND e.id > %(after)s AND e.id <= %(upto)s {{district}}
   AND e.start_date <= %(month_end)s
   AND credited.done IS NULL
-"""
+"""  # noqa: S608  (a fixed fragment only)
 _CREDIT_SQL = """
 WITH moved AS (
     UPDATE benefits_personalaccount a SET balance = a.balance + c.amount, updated_at = %(now)s
@@ -285,9 +286,7 @@ def account_credits_post(
     if not AccountCreditRule.objects.filter(year=year).exists():
         raise ValidationError({"year": f"{year}年度没有个人账户划入标准"})
     period = year * 100 + month
-    base = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, scheme=Scheme.EMPLOYEE)
-    if district_id:
-        base = base.filter(district_id=district_id)
+    base = credited_enrollments(district_id=district_id)
     credited = 0
     postgres = connection.vendor == "postgresql"
     for after, upto, done, total in id_chunks(base, size=CREDIT_CHUNK):
@@ -360,15 +359,11 @@ def _credit_chunk_python(
 ) -> list[int]:
     """The same for SQLite, the embedded demo database, which has no exact decimals in SQL."""
     rules = {r.category: r for r in AccountCreditRule.objects.filter(year=year)}
-    rows = Enrollment.objects.filter(
-        status=Enrollment.Status.ACTIVE,
-        scheme=Scheme.EMPLOYEE,
-        id__gt=after,
-        id__lte=upto,
-        start_date__lte=_month_end(period),
-    ).values("person_id", "district_id", "category", "contribution_base")
-    if district_id:
-        rows = rows.filter(district_id=district_id)
+    rows = (
+        credited_enrollments(district_id=district_id)
+        .filter(id__gt=after, id__lte=upto, start_date__lte=_month_end(period))
+        .values("person_id", "district_id", "category", "contribution_base")
+    )
     rows = [r for r in rows if r["category"] in rules]
     PersonalAccount.objects.bulk_create(
         [PersonalAccount(person_id=r["person_id"], district_id=r["district_id"]) for r in rows], ignore_conflicts=True
