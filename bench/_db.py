@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,12 @@ def bench_database(name: str, *, reuse: bool = False):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+def scalar(cursor, sql: str, params=None):
+    """The first column of the first row of `sql`."""
+    cursor.execute(sql, params or [])
+    return cursor.fetchone()[0]
+
+
 def peak_rss_mb() -> float:
     import resource
 
@@ -70,8 +77,6 @@ def stats_argument(parser) -> None:
 def stats_variants(choice: str, run, report, *, label) -> list[dict]:
     """run(stats) -> a result dict with "stats", for each variant `choice` names ("all": the three), each
     reported as it ends; `label(result)` says what was built, for the line that times the variant."""
-    import time
-
     results = []
     for stats in STATS if choice == "all" else [choice]:
         started = time.perf_counter()

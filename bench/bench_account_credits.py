@@ -85,25 +85,31 @@ def reset() -> None:
 FLOOR_SQL = """
 INSERT INTO floor_accountentry (account_id, kind, purpose, amount, balance_after, period, note, created_at)
 SELECT a.id, 'credit', CASE WHEN e.category = 'retired' THEN 'credit_fixed' ELSE 'credit_contribution' END,
-       ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2), a.balance, 202302, '', now()
+       ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2), a.balance, %(period)s, '', now()
 FROM enrollment_enrollment e
-JOIN benefits_accountcreditrule r ON r.year = 2023 AND r.category = e.category
+JOIN benefits_accountcreditrule r ON r.year = %(year)s AND r.category = e.category
 JOIN benefits_personalaccount a ON a.person_id = e.person_id
 WHERE e.status = 'active' AND e.scheme = 'employee'
 """
 
 
-def raw_floor() -> tuple[int, float]:
-    """The same ledger lines into a bare table (columns and its id sequence only), committed: (rows, seconds)."""
+def raw_floor(*, period: int = 202302, reads: tuple[str, ...] = ()) -> tuple[int, float]:
+    """The month's ledger lines into a bare table (columns and its id sequence only), committed, after the
+    `reads` (counts, their rows added): (rows, seconds)."""
     from django.db import connection, transaction
 
     with connection.cursor() as c:
         c.execute("DROP TABLE IF EXISTS floor_accountentry")
         c.execute("CREATE TABLE floor_accountentry (LIKE benefits_accountentry INCLUDING IDENTITY)")
+    rows = 0
     start = time.perf_counter()
+    with connection.cursor() as c:
+        for sql in reads:
+            c.execute(sql)
+            rows += c.fetchone()[0]
     with transaction.atomic(), connection.cursor() as c:
-        c.execute(FLOOR_SQL)
-        rows = c.rowcount
+        c.execute(FLOOR_SQL, {"period": period, "year": period // 100})
+        rows += c.rowcount
     seconds = time.perf_counter() - start
     with connection.cursor() as c:
         c.execute("DROP TABLE floor_accountentry")

@@ -30,7 +30,7 @@ import logging
 import sys
 import time
 
-from _db import bench_database, peak_rss_mb, stats_argument, stats_variants, within_fresh
+from _db import STATS, bench_database, peak_rss_mb, stats_argument, stats_variants, within_fresh
 
 TARGET_RATIO = 0.2  # issue 14 point 2
 CITY = 18_000_000
@@ -268,11 +268,10 @@ def main() -> int:
     handler.setFormatter(logging.Formatter("  stage %(message)s"))
     stages.addHandler(handler)
     stages.propagate = False
-    first = {"fk_detail": args.fk_detail}
+    first = STATS[0] if args.stats == "all" else args.stats
 
     def run(stats: str) -> dict:
-        detail, first["fk_detail"] = first["fk_detail"], False  # (the first variant only)
-        return variant(stats, total, fk_detail=detail)
+        return variant(stats, total, fk_detail=args.fk_detail and stats == first)  # (the first variant only)
 
     with bench_database(args.db):
         results = stats_variants(

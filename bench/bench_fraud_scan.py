@@ -23,15 +23,10 @@ import argparse
 import json
 import time
 
-from _db import bench_database, peak_rss_mb
+from _db import bench_database, peak_rss_mb, scalar
 
 TARGET_SECONDS = 10.0  # issue 14, point 6: all rules at 5M settlements
 HOSPITALS, PHARMACIES = 200, 300
-
-
-def _one(c, sql: str, params=None):
-    c.execute(sql, params or [])
-    return c.fetchone()[0]
 
 
 def build(n: int) -> None:
@@ -46,12 +41,12 @@ def build(n: int) -> None:
         benefit_policy_load(actor=None, document=json.loads(path.read_text(encoding="utf-8")))
     people = max(n // 5, 1000) + 1  # not a multiple of 20 or 365: each person gets a mix of types and days
     with connection.cursor() as c:
-        district = _one(c, "SELECT id FROM core_district WHERE code = '500103'")
+        district = scalar(c, "SELECT id FROM core_district WHERE code = '500103'")
         policy = {}
         for scheme in ("resident", "employee"):
             for kind in ("outpatient", "chronic", "inpatient", "pharmacy"):
                 sql = "SELECT MIN(id) FROM benefits_benefitpolicy WHERE year = 2023 AND benefit_type = %s"
-                policy[scheme, kind] = _one(c, sql + " AND scheme = %s", [kind, scheme]) or _one(c, sql, [kind])
+                policy[scheme, kind] = scalar(c, sql + " AND scheme = %s", [kind, scheme]) or scalar(c, sql, [kind])
         c.execute(
             """
             INSERT INTO enrollment_person
@@ -63,7 +58,7 @@ def build(n: int) -> None:
             """,
             [district, people],
         )
-        p0 = _one(c, "SELECT MIN(id) FROM enrollment_person")
+        p0 = scalar(c, "SELECT MIN(id) FROM enrollment_person")
         c.execute(
             """
             INSERT INTO enrollment_enrollment (person_id, scheme, category, tier, district_id, contribution_base,
@@ -80,8 +75,8 @@ def build(n: int) -> None:
             """,
             {"p0": p0},
         )
-        e0 = _one(c, "SELECT MIN(id) FROM enrollment_enrollment")
-        assert _one(c, "SELECT MAX(id) - MIN(id) + 1 FROM enrollment_enrollment") == people
+        e0 = scalar(c, "SELECT MIN(id) FROM enrollment_enrollment")
+        assert scalar(c, "SELECT MAX(id) - MIN(id) + 1 FROM enrollment_enrollment") == people
         c.execute(
             """
             INSERT INTO benefits_institution (code, name, kind, level, district_id, agreement_status,
@@ -94,7 +89,7 @@ def build(n: int) -> None:
             """,
             {"h": HOSPITALS, "p": PHARMACIES, "d": district},
         )
-        i0 = _one(c, "SELECT MIN(id) FROM benefits_institution")
+        i0 = scalar(c, "SELECT MIN(id) FROM benefits_institution")
         values = {
             "n": n,
             "people": people,

@@ -22,7 +22,7 @@ import os
 import time
 from unittest import mock
 
-from _db import bench_database, peak_rss_mb
+from _db import bench_database, peak_rss_mb, scalar
 from synth_city import CHONGQING_DISTRICTS
 
 TARGET_SECONDS = 30.0  # books_reconcile at 1M of each record (issue)
@@ -30,11 +30,6 @@ TARGET_ROWS = 1_000_000
 EVENTS = 2_000
 HOSPITALS, PHARMACIES = 200, 300
 TZ = "Asia/Shanghai"
-
-
-def _one(c, sql: str, params=None):
-    c.execute(sql, params or [])
-    return c.fetchone()[0]
 
 
 def _policies(c) -> dict[str, int]:
@@ -50,7 +45,7 @@ def _policies(c) -> dict[str, int]:
     sql = "SELECT MIN(id) FROM benefits_benefitpolicy WHERE year = 2023 AND benefit_type = %s"
     for scheme in ("resident", "employee"):
         for kind in ("outpatient", "chronic", "inpatient", "pharmacy"):
-            found[f"{scheme[0]}_{kind}"] = _one(c, sql + " AND scheme = %s", [kind, scheme]) or _one(c, sql, [kind])
+            found[f"{scheme[0]}_{kind}"] = scalar(c, sql + " AND scheme = %s", [kind, scheme]) or scalar(c, sql, [kind])
     return found
 
 
@@ -188,22 +183,22 @@ def build(n: int) -> dict[str, int]:
         v = {"n": n, "districts": districts, "nd": len(districts), "h": HOSPITALS, "ph": PHARMACIES}
         v |= _policies(c)
         c.execute(PEOPLE, v)
-        v["p0"] = _one(c, "SELECT MIN(id) FROM enrollment_person")
+        v["p0"] = scalar(c, "SELECT MIN(id) FROM enrollment_person")
         c.execute(ENROLLMENTS, v)
-        v["e0"] = _one(c, "SELECT MIN(id) FROM enrollment_enrollment")
+        v["e0"] = scalar(c, "SELECT MIN(id) FROM enrollment_enrollment")
         c.execute(ACCOUNTS, v)
-        v["a0"] = _one(c, "SELECT MIN(id) FROM benefits_personalaccount")
+        v["a0"] = scalar(c, "SELECT MIN(id) FROM benefits_personalaccount")
         # Row i of each table is id0 + i: the SQL above relies on it.
         for table in ("enrollment_person", "enrollment_enrollment"):
-            assert _one(c, f"SELECT MAX(id) - MIN(id) + 1 FROM {table}") == n, table  # noqa: S608
-        assert _one(c, "SELECT MAX(id) - MIN(id) + 1 FROM benefits_personalaccount") == (n + 3) // 4
+            assert scalar(c, f"SELECT MAX(id) - MIN(id) + 1 FROM {table}") == n, table  # noqa: S608
+        assert scalar(c, "SELECT MAX(id) - MIN(id) + 1 FROM benefits_personalaccount") == (n + 3) // 4
         c.execute(INSTITUTIONS, v)
-        v["i0"] = _one(c, "SELECT MIN(id) FROM benefits_institution")
+        v["i0"] = scalar(c, "SELECT MIN(id) FROM benefits_institution")
         c.execute(BILLS, v)
         c.execute(PAYMENTS, v)
         c.execute(SETTLEMENTS, v)
         counts = {
-            table: _one(c, f"SELECT count(*) FROM {table}")  # noqa: S608
+            table: scalar(c, f"SELECT count(*) FROM {table}")  # noqa: S608
             for table in ("contributions_contributionbill", "contributions_contributionpayment", "benefits_settlement")
         }
     with connection.cursor() as c:

@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import time
 
-from _db import bench_database, peak_rss_mb
+from _db import bench_database, peak_rss_mb, scalar
 
 TARGET_SECONDS = 30.0
 TARGET_ROWS = 1_000_000
@@ -28,11 +28,6 @@ MONTH = dt.date(2023, 5, 1)
 # 20 provinces elsewhere, as counterpart areas.
 AREAS = [f"{p}0000" for p in ("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
                               "41", "42", "43", "44", "51")]  # fmt: skip
-
-
-def _one(c, sql: str, params=None):
-    c.execute(sql, params or {})
-    return c.fetchone()[0]
 
 
 PERSONS = """
@@ -133,12 +128,12 @@ def build(n: int) -> dict:
             policy = BenefitPolicy.objects.order_by("pk").first()
         v["pol_e"] = v["pol_r"] = policy.pk
         c.execute(PERSONS, v)
-        v["p0"] = _one(c, "SELECT MIN(id) FROM enrollment_person")
+        v["p0"] = scalar(c, "SELECT MIN(id) FROM enrollment_person")
         c.execute(ENROLLMENTS, v)
-        v["e0"] = _one(c, "SELECT MIN(id) FROM enrollment_enrollment")
+        v["e0"] = scalar(c, "SELECT MIN(id) FROM enrollment_enrollment")
         c.execute(INSTITUTIONS, v)
-        v["h0"] = _one(c, "SELECT MIN(id) FROM benefits_institution")
-        assert _one(c, "SELECT MAX(id) - MIN(id) + 1 FROM benefits_institution") == 20 + len(districts)
+        v["h0"] = scalar(c, "SELECT MIN(id) FROM benefits_institution")
+        assert scalar(c, "SELECT MAX(id) - MIN(id) + 1 FROM benefits_institution") == 20 + len(districts)
         c.execute(OUTBOUND, v)
         c.execute(INBOUND, v)
     with connection.cursor() as c:

@@ -28,7 +28,8 @@ import argparse
 import json
 import time
 
-from _db import bench_database, peak_rss_mb, stats_argument, stats_variants, within_fresh
+from _db import bench_database, peak_rss_mb, scalar, stats_argument, stats_variants, within_fresh
+from bench_account_credits import raw_floor
 
 YEAR = 2023
 CITY = 18_000_000
@@ -44,11 +45,6 @@ TABLES = (
     "core_journalline",
 )
 KINDS = ("outpatient", "inpatient", "pharmacy", "chronic")
-
-
-def _one(c, sql: str, params=None):
-    c.execute(sql, params)
-    return c.fetchone()[0]
 
 
 def prepare() -> None:
@@ -76,7 +72,7 @@ def prepare() -> None:
             """,
             [YEAR, YEAR + 1],
         )
-        district = _one(c, "SELECT id FROM core_district WHERE code = '500103'")
+        district = scalar(c, "SELECT id FROM core_district WHERE code = '500103'")
         c.execute(
             """
             INSERT INTO benefits_institution (code, name, kind, level, district_id, agreement_status,
@@ -96,7 +92,7 @@ def build(first: int, count: int) -> None:
     from django.db import connection
 
     with connection.cursor() as c:
-        district = _one(c, "SELECT id FROM core_district WHERE code = '500103'")
+        district = scalar(c, "SELECT id FROM core_district WHERE code = '500103'")
         c.execute(
             """
             INSERT INTO enrollment_person
@@ -121,8 +117,8 @@ def build(first: int, count: int) -> None:
             """,
             [YEAR, first],
         )
-        hospital = _one(c, "SELECT id FROM benefits_institution WHERE code = 'H50010399901'")
-        pharmacy = _one(c, "SELECT id FROM benefits_institution WHERE code = 'P50010399901'")
+        hospital = scalar(c, "SELECT id FROM benefits_institution WHERE code = 'H50010399901'")
+        pharmacy = scalar(c, "SELECT id FROM benefits_institution WHERE code = 'P50010399901'")
         c.execute(
             """
             INSERT INTO benefits_settlement (institution_id, settlement_number, kind, status, person_id,
@@ -200,7 +196,7 @@ def analyze() -> None:
     with connection.cursor() as c:
         c.execute(f"ANALYZE {', '.join(TABLES)}")
         for year in (YEAR, YEAR + 1):
-            if _one(c, "SELECT to_regclass(%s) IS NOT NULL", [f"contributions_contributionbill_y{year}"]):
+            if scalar(c, "SELECT to_regclass(%s) IS NOT NULL", [f"contributions_contributionbill_y{year}"]):
                 c.execute(f"ANALYZE contributions_contributionbill_y{year}")
 
 
@@ -240,36 +236,11 @@ FLOOR_READS = (
     "SELECT count(*) FROM benefits_settlement",
     "SELECT count(*) FROM benefits_annualaccumulator",
 )
-FLOOR_CREDITS = """
-INSERT INTO floor_accountentry (account_id, kind, purpose, amount, balance_after, period, note, created_at)
-SELECT a.id, 'credit', CASE WHEN e.category = 'retired' THEN 'credit_fixed' ELSE 'credit_contribution' END,
-       ROUND(COALESCE(e.contribution_base, 0) * r.rate + r.fixed_amount, 2), a.balance, %s, '', now()
-FROM enrollment_enrollment e
-JOIN benefits_accountcreditrule r ON r.year = %s AND r.category = e.category
-JOIN benefits_personalaccount a ON a.person_id = e.person_id
-WHERE e.status = 'active' AND e.scheme = 'employee'
-"""
 
 
 def floor() -> tuple[int, float]:
     """The same reads and the month's ledger lines into a bare table, committed: (rows, seconds)."""
-    from django.db import connection, transaction
-
-    with connection.cursor() as c:
-        c.execute("DROP TABLE IF EXISTS floor_accountentry")
-        c.execute("CREATE TABLE floor_accountentry (LIKE benefits_accountentry INCLUDING IDENTITY)")
-    rows = 0
-    start = time.perf_counter()
-    with connection.cursor() as c:
-        for sql in FLOOR_READS:
-            rows += _one(c, sql)
-    with transaction.atomic(), connection.cursor() as c:
-        c.execute(FLOOR_CREDITS, [YEAR * 100 + 12, YEAR])
-        rows += c.rowcount
-    seconds = time.perf_counter() - start
-    with connection.cursor() as c:
-        c.execute("DROP TABLE floor_accountentry")
-    return rows, seconds
+    return raw_floor(period=YEAR * 100 + 12, reads=FLOOR_READS)
 
 
 def check(n: int, counts: dict) -> None:
@@ -281,13 +252,13 @@ def check(n: int, counts: dict) -> None:
     graduates = len([i for i in range(1, n + 1) if i % 3 and i % 25 == 1])
     employees = n // 3
     with connection.cursor() as c:
-        credited = _one(
+        credited = scalar(
             c,
             "SELECT count(*) FROM (SELECT account_id FROM benefits_accountentry WHERE period BETWEEN %s AND %s "
             "GROUP BY account_id HAVING count(*) = 12) a",
             [YEAR * 100 + 1, YEAR * 100 + 12],
         )
-        closed = _one(c, "SELECT count(*) FROM enrollment_enrollment WHERE end_reason = 'graduated'")
+        closed = scalar(c, "SELECT count(*) FROM enrollment_enrollment WHERE end_reason = 'graduated'")
     assert (closed, credited) == (graduates, employees), (closed, credited, graduates, employees)
     summary = YearEndSummary.objects.get(year=YEAR).data
     assert summary["people_with_settlements"] == n - n // 100 - (1 if n % 100 >= 99 else 0), summary

@@ -35,18 +35,13 @@ import sys
 import time
 import urllib.parse
 
-from _db import bench_database
+from _db import bench_database, scalar
 
 TARGET_P95_MS = 50
 DB_NAME = "bench_h14a"
 ROLES = ("district_clerk", "district_reviewer", "municipal_admin", "fund_supervisor", "auditor")
 CLERK_DISTRICT = "500103"
 INSTITUTIONS_PER_DISTRICT = 20  # hospitals, and as many pharmacies
-
-
-def _one(c, sql, params=None):
-    c.execute(sql, params or [])
-    return c.fetchone()[0]
 
 
 # --- the city ---------------------------------------------------------------------------------------------
@@ -141,16 +136,16 @@ def build(n: int) -> None:
         "才发成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆民友裕河哲江浩亮政谦亨奇固之轮"
     )
     with connection.cursor() as c:
-        nd = _one(c, "SELECT count(*) FROM core_district")
+        nd = scalar(c, "SELECT count(*) FROM core_district")
         started = time.perf_counter()
         # Each table is made only when missing, so a run stopped half-way resumes.
-        if not _one(c, "SELECT count(*) FROM enrollment_person"):
+        if not scalar(c, "SELECT count(*) FROM enrollment_person"):
             c.execute(PERSONS, {"n": n, "nd": nd, "days": 33215, "surnames": surnames[:50], "given": given[:100]})
-        if not _one(c, "SELECT count(*) FROM enrollment_enrollment"):
+        if not scalar(c, "SELECT count(*) FROM enrollment_enrollment"):
             c.execute(ENROLLMENTS, {})
-        if not _one(c, "SELECT count(*) FROM benefits_institution"):
+        if not scalar(c, "SELECT count(*) FROM benefits_institution"):
             c.execute(INSTITUTIONS, {"per": INSTITUTIONS_PER_DISTRICT})
-        if _one(c, "SELECT count(*) FROM benefits_settlement") >= n:
+        if scalar(c, "SELECT count(*) FROM benefits_settlement") >= n:
             c.execute("VACUUM ANALYZE")
             return
         c.execute("TRUNCATE benefits_settlement CASCADE")
@@ -158,11 +153,11 @@ def build(n: int) -> None:
         for scheme in ("resident", "employee"):
             for kind in ("outpatient", "inpatient", "pharmacy"):
                 sql = "SELECT MIN(id) FROM benefits_benefitpolicy WHERE year = 2023 AND benefit_type = %s"
-                policy[f"{scheme[0]}_{kind}"] = _one(c, sql + " AND scheme = %s", [kind, scheme]) or _one(
+                policy[f"{scheme[0]}_{kind}"] = scalar(c, sql + " AND scheme = %s", [kind, scheme]) or scalar(
                     c, sql, [kind]
                 )
-        e0 = _one(c, "SELECT MIN(id) FROM enrollment_enrollment")
-        ne = _one(c, "SELECT MAX(id) - MIN(id) + 1 FROM enrollment_enrollment")
+        e0 = scalar(c, "SELECT MIN(id) FROM enrollment_enrollment")
+        ne = scalar(c, "SELECT MAX(id) - MIN(id) + 1 FROM enrollment_enrollment")
         c.execute(
             "CREATE TEMP TABLE inst AS SELECT district_id, kind, array_agg(id ORDER BY id) ids "
             "FROM benefits_institution GROUP BY district_id, kind"

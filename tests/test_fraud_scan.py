@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit.fraud import fraud_scan, pass_settings, reference_hits, scan_passes, scan_rules, scan_window
 from audit.models import FraudRule, Suspicion
@@ -317,10 +318,7 @@ def test_all_rules_run_in_three_statements_none_reading_the_year_twice(scenario)
     sorts the year once and fetches only the rows some rule keeps again, by primary key; the stay pass reads
     the stays once; the filter pass reads the year once for diagnosis codes and fetches the settlements of the
     persons at risk by person."""
-    from django.db import connection as conn
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(conn) as queries:
+    with CaptureQueriesContext(connection) as queries:
         fraud_scan(actor=None, start=YEAR[0], end=YEAR[1])
     inserts = [q["sql"] for q in queries if "INSERT INTO audit_suspicion" in q["sql"]]
     assert len(inserts) == 3
@@ -328,7 +326,7 @@ def test_all_rules_run_in_three_statements_none_reading_the_year_twice(scenario)
     if not ON_SQLITE:
         plans = []
         for sql in inserts:
-            with transaction.atomic(), conn.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor:
                 pass_settings(cursor)
                 cursor.execute("EXPLAIN " + sql)
                 plans.append("\n".join(line for (line,) in cursor.fetchall()))
@@ -348,12 +346,10 @@ def test_a_scan_of_some_rules_sorts_the_year_instead_of_walking_the_person_index
     """Without the over-cap rule the person pass reads no policy, and its narrow read is ordered by person in the
     person index: at 5M settlements PostgreSQL chose to walk it (every row fetched by itself, 38 s for these two
     rules instead of 7 s). A pass reads the year in one scan and sorts it whatever the statistics say."""
-    from django.db import connection as conn
-
     rules = scan_rules(rule_codes=["CASH_OUT", "DUP_SETTLEMENT"])
     start, end = scan_window(start=YEAR[0], end=YEAR[1])
     (sql, values), *_ = scan_passes(rules=rules, start=start, end=end, run_id=None)
-    with transaction.atomic(), conn.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         pass_settings(cursor)
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone()[0] == "off"
