@@ -6,14 +6,14 @@ exceptions on the good path. Each problem becomes (row, column, value, reason).
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from operator import mul
+from operator import itemgetter
 
 from ..validators import (
     ID_CHECK_CHARS,
-    ID_WEIGHTS,
     InvalidValue,
     mask_id_number,
     normalize_id_number,
+    person_name_as_stored,
     validate_credit_code,
     validate_id_number,
     validate_person_name,
@@ -22,7 +22,8 @@ from ..validators import (
 from .columns import CATEGORIES, GENDERS, SCHEME_CATEGORY_NAMES, SCHEMES, TIERS
 
 RowError = tuple[int, str, str, str]  # row number, column header, value shown, reason
-_ASCII_ZERO_SHARE = 48 * sum(ID_WEIGHTS)
+_FIELDS = ("name", "id_number", "gender", "birth_date", "district_code", "scheme", "category", "tier", "phone",
+           "employer_code", "contribution_base")  # fmt: skip
 _MAX_BASE = Decimal(10) ** 10  # numeric(12, 2)
 _EARLIEST = dt.date(1900, 1, 1)
 _TWO_PLACES = Decimal("0.01")
@@ -47,48 +48,49 @@ class EnrolleeRowChecker:
         self.today = today
         self.errors: list[RowError] = []
         width = max(positions.values()) + 1
-        self._width = width
-        self._pos = [positions.get(f) for f in (
-            "name", "id_number", "gender", "birth_date", "district_code", "scheme", "category", "tier", "phone",
-            "employer_code", "contribution_base",
-        )]  # fmt: skip
+        # A missing optional column reads the "" one past the row's last cell.
+        self._pick = itemgetter(*(positions.get(f, width) for f in _FIELDS))
+        self._width = width + 1 if any(f not in positions for f in _FIELDS) else width
+        self._births: dict[str, bool] = {}  # the 8 digits of a birth date -> a real date, 1900 to today
 
     def _id_number(self, raw: str) -> str:
         """Fast path for the common well-formed number; the full validator explains any problem."""
-        if len(raw) == 18 and raw.isascii() and raw[:17].isdigit():
-            # ASCII digits as bytes are their codes: subtract 48 x the sum of the weights once.
-            total = sum(map(mul, raw.encode()[:17], ID_WEIGHTS)) - _ASCII_ZERO_SHARE
-            if ID_CHECK_CHARS[total % 11] == raw[17].upper():
+        # GB 11643 weighs digit i (from the left, 0-16) by 2^(17-i) mod 11, and 13 = 2 (mod 11): read as a
+        # base-13 number, the 17 digits are the weighted sum over 2, at C speed (tested against the standard's sum).
+        if (
+            len(raw) == 18
+            and raw.isascii()
+            and raw[:17].isdigit()
+            and ID_CHECK_CHARS[2 * int(raw[:17], 13) % 11] == raw[17].upper()
+        ):
+            digits = raw[6:14]
+            real = self._births.get(digits)
+            if real is None:
                 try:
-                    birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+                    birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
                 except ValueError:
                     birth = None
-                if birth is not None and _EARLIEST <= birth <= self.today:
-                    return raw.upper()
+                real = self._births[digits] = birth is not None and _EARLIEST <= birth <= self.today
+            if real:
+                return raw.upper()
         return validate_id_number(raw, today=self.today)  # normalizes, or raises InvalidValue with the reason
 
     def check(self, row_number: int, cells: list[str]) -> tuple | None:
         if len(cells) < self._width:
             cells = cells + [""] * (self._width - len(cells))
-        p = self._pos
-        name, raw_id, gender, birth, district_code, scheme_text, category_text = (
-            cells[p[0]], cells[p[1]], cells[p[2]] if p[2] is not None else "",
-            cells[p[3]] if p[3] is not None else "", cells[p[4]], cells[p[5]], cells[p[6]],
-        )  # fmt: skip
-        tier_text = cells[p[7]] if p[7] is not None else ""
-        phone = cells[p[8]] if p[8] is not None else ""
-        employer_code = cells[p[9]] if p[9] is not None else ""
-        base_text = cells[p[10]] if p[10] is not None else ""
+        (name, raw_id, gender, birth, district_code, scheme_text, category_text, tier_text, phone, employer_code,
+         base_text) = self._pick(cells)  # fmt: skip
         errors = self.errors
         before = len(errors)
-        if any("\x00" in cell for cell in cells):
+        if "\x00" in "".join(cells):
             errors.append((row_number, "", "", "该行含有不可见的控制字符（NUL），请检查文件"))
             return None
 
-        try:
-            name = validate_person_name(name)
-        except InvalidValue as exc:
-            errors.append((row_number, "姓名", name[:20], str(exc)))
+        if not person_name_as_stored(name):
+            try:
+                name = validate_person_name(name)
+            except InvalidValue as exc:
+                errors.append((row_number, "姓名", name[:20], str(exc)))
 
         id_number = ""
         if raw_id.startswith("#NUMERIC:"):
@@ -101,11 +103,17 @@ class EnrolleeRowChecker:
                 shown = mask_id_number(normalize_id_number(raw_id))[:20]
                 errors.append((row_number, "身份证号", shown, str(exc)))
 
+        birth_date = ""
         if id_number:
-            expected_gender = "M" if int(id_number[16]) % 2 else "F"
+            expected_gender = "M" if id_number[16] in "13579" else "F"
+            birth_date = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
             if gender and GENDERS.get(gender) != expected_gender:
                 errors.append((row_number, "性别", gender, "性别与身份证号不符"))
-            if birth and birth.replace("-", "").replace("/", "").replace(".", "") != id_number[6:14]:
+            if (
+                birth
+                and birth != birth_date
+                and birth.replace("-", "").replace("/", "").replace(".", "") != id_number[6:14]
+            ):
                 errors.append((row_number, "出生日期", birth, "出生日期与身份证号不符"))
         else:
             expected_gender = ""
@@ -165,7 +173,7 @@ class EnrolleeRowChecker:
             id_number,
             name,
             expected_gender,
-            f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
+            birth_date,
             district_id,
             scheme,
             category,

@@ -5,9 +5,10 @@ class ImportStagingRow(models.Model):
     """Rows of a batch that passed the per-row checks, staged for the set-based checks and insert.
 
     UNLOGGED on PostgreSQL (see migration): staging is rebuilt from the file if lost.
-    No foreign keys, so COPY runs at full speed.
+    No foreign keys and one index, its key, so COPY runs at full speed (migration 0006).
     """
 
+    pk = models.CompositePrimaryKey("batch_id", "row_number")
     batch_id = models.BigIntegerField()
     row_number = models.IntegerField()
     id_number = models.CharField(max_length=18)
@@ -22,12 +23,6 @@ class ImportStagingRow(models.Model):
     employer_code = models.CharField(max_length=18)
     contribution_base = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     rejected = models.BooleanField(default=False)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["batch_id", "id_number"], name="staging_batch_id_idx"),
-            models.Index(fields=["batch_id", "row_number"], name="staging_batch_row_idx"),
-        ]
 
     def __str__(self) -> str:
         return f"batch {self.batch_id} row {self.row_number}"
