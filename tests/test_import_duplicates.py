@@ -21,6 +21,7 @@ from contributions.importing import PAYMENTS_IMPORTER, payment_batch_create
 from contributions.models import ContributionPayment
 from contributions.services import contribution_bill_issue
 from core.importing.batches import import_batch_cancel
+from core.importing.duplicates import RepeatFilter
 from core.importing.reader import sample_csv
 from core.importing.registry import Importer
 from core.models import ImportBatch, ImportRowError
@@ -55,10 +56,15 @@ def small_chunks(monkeypatch):
 # --- enrollee list: the whole file is staged, the same check runs over the staging table -------------
 
 
+@pytest.mark.parametrize("slots", [None, 1, 3], ids=["filter", "every-key-a-candidate", "three-slots"])
 def test_enrollee_list_refuses_later_rows_of_the_same_person(
-    clerk_yuzhong, districts, monkeypatch, django_capture_on_commit_callbacks
+    slots, clerk_yuzhong, districts, monkeypatch, django_capture_on_commit_callbacks
 ):
     # Row errors and progress are flushed every two rows: the repeats sit in later flushes than row 2.
+    # The file's keys pass a RepeatFilter; only its candidates' rows are read by the SQL naming first rows.
+    # With one slot (or three), keys that never repeat are candidates too: the errors must not change.
+    if slots:
+        monkeypatch.setattr(RepeatFilter, "_SLOTS", slots)
     monkeypatch.setattr("enrollment.importing.pipeline.PROGRESS_EVERY", 2)
     first = make_id_number(birth=dt.date(1971, 2, 3), seq=11)
     other = make_id_number(birth=dt.date(1972, 2, 3), seq=12)
@@ -84,6 +90,26 @@ def test_enrollee_list_refuses_later_rows_of_the_same_person(
     kept = ImportStagingRow.objects.filter(batch_id=batch.pk, rejected=False)
     assert sorted(kept.values_list("row_number", flat=True)) == [2, 3, 6]
     assert not ImportKey.objects.exists()  # the enrollee list checks its own staging table
+
+
+def test_the_repeat_filter_names_every_repeated_key():
+    keys = [7, 11, 7, 11, 11, 5, 10**16 + 3, 10**16 + 3 + RepeatFilter._SLOTS]  # the last two share a slot
+    repeats = RepeatFilter()
+    repeats.add(keys[:3])
+    repeats.add(keys[3:])
+    assert repeats.candidates == {7, 11, 10**16 + 3 + RepeatFilter._SLOTS}  # a candidate that is no repeat
+    alone = RepeatFilter()
+    alone.add(range(0, 10**17, 10**12))  # 100,000 different ID-number-sized keys
+    assert len(alone.candidates) < 100
+
+
+def test_enrollee_file_without_a_candidate_runs_no_repeat_query(clerk_yuzhong, django_capture_on_commit_callbacks):
+    rows = [enrollee_row("张一", make_id_number(birth=dt.date(1971, 2, 3), seq=11))]
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        batch = enrollee_upload(clerk_yuzhong, rows, mode="skip_invalid")
+    batch.refresh_from_db()
+    assert (batch.status, batch.valid_rows) == (ImportBatch.Status.VALIDATED, 1)
+    assert not [q for q in queries.captured_queries if "OVER (PARTITION BY" in q["sql"]]
 
 
 # --- payments: key 缴费流水号 --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ smallest row number per key, and every row above it is a repeat (`duplicate_rows
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -57,12 +57,50 @@ def duplicate_rows_sql(*, table: str, key: Sequence[str], where: str = "", chunk
     return f"SELECT row_number, first_row FROM ({rows}) d WHERE row_number > first_row"  # noqa: S608
 
 
-def duplicates_record(*, batch_id: int, importer: Importer, table: str, where: str = "") -> int:
+class RepeatFilter:
+    """Which keys of a file may repeat: every key is noted as the rows stream past, in a fixed table of
+    bits (a Bloom filter with one hash), and a key whose bit is already set is a candidate.
+
+    Every real repeat is a candidate; a few others are too (about n / 2^27 of the keys, under 1.5% at the
+    import's 2,000,000-row limit). So the SQL that names the first row of each repeat reads only the
+    candidates' rows (`duplicates_record(candidates=...)`), not a sort of the whole file (0.35 s at 300k
+    rows, growing as n log n), and a file without a candidate needs no SQL. Memory: 16 MB, whatever
+    the file's size. Keys are non-negative integers (e.g. an ID number's 17 digits)."""
+
+    _SLOTS = 134_217_689  # a prime below 2^27: an ID number's decimal structure spreads over the bits
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self._SLOTS // 8 + 1)
+        self.candidates: set[int] = set()
+
+    def add(self, keys: Iterable[int]) -> None:
+        bits, slots, candidates = self._bits, self._SLOTS, self.candidates
+        for key in keys:
+            slot = key % slots
+            byte, bit = slot >> 3, 1 << (slot & 7)
+            if bits[byte] & bit:
+                candidates.add(key)
+            else:
+                bits[byte] |= bit
+
+
+def duplicates_record(
+    *, batch_id: int, importer: Importer, table: str, where: str = "", candidates: Sequence[str] | None = None
+) -> int:
     """Refuse the repeated rows of a whole staged batch, writing their errors in SQL; how many.
 
     `table` holds the batch's rows with `batch_id`, `row_number` and one column per key field. The
-    error shows no value: the rows stay in the staging table, and the message names the first row."""
+    error shows no value: the rows stay in the staging table, and the message names the first row.
+    `candidates` (a one-column key's values, from a RepeatFilter): only rows with these keys can repeat."""
     before, _, after = importer.duplicate_template.partition("{row}")
+    params = {"batch": batch_id, "field": importer.key_columns[0], "before": before, "after": after}
+    if candidates is not None:
+        if not candidates:
+            return 0
+        if connection.vendor == "postgresql":  # (SQLite, the demo, sorts the whole batch)
+            (column,) = importer.key_fields
+            where = " AND ".join(filter(None, [where, f"{column} = ANY(%(candidates)s)"]))
+            params["candidates"] = list(candidates)
     repeats = duplicate_rows_sql(table=table, key=importer.key_fields, where=where)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -71,7 +109,7 @@ def duplicates_record(*, batch_id: int, importer: Importer, table: str, where: s
             SELECT %(batch)s, row_number, %(field)s, '', %(before)s || CAST(first_row AS TEXT) || %(after)s
             FROM ({repeats}) repeats
             """,  # noqa: S608
-            {"batch": batch_id, "field": importer.key_columns[0], "before": before, "after": after},
+            params,
         )
         return cursor.rowcount
 

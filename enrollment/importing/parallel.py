@@ -7,12 +7,14 @@ the staging tuples.
 """
 
 import datetime as dt
+from array import array
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.importing.chunks import Chunk, chunk_rows
 from core.importing.reader import FileProblem
 
+from ..validators import id_check_char
 from .rows import EnrolleeRowChecker, RowError
 
 
@@ -33,6 +35,29 @@ class ChunkResult:
     rows: list[tuple] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     problem: str = ""
+    keys: bytes = b""  # the staged rows' repeat keys (repeat_key), as array('q') bytes
+
+
+def repeat_key(staged: tuple) -> int:
+    """The duplicate-in-file key of a staged row (its ID number) as an integer, for the RepeatFilter: the
+    17 digits, which fix the check character of a number that passed the checks."""
+    return int(staged[2][:17])
+
+
+def repeat_key_id_number(key: int) -> str:
+    """The ID number whose repeat_key is `key`."""
+    first17 = f"{key:017d}"
+    return first17 + id_check_char(first17)
+
+
+def repeat_keys(staged_rows: list[tuple]) -> bytes:
+    return array("q", map(repeat_key, staged_rows)).tobytes()
+
+
+def keys_of(data: bytes) -> array:
+    keys = array("q")
+    keys.frombytes(data)
+    return keys
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -99,6 +124,7 @@ def check_chunk(chunk: Chunk, context: CheckContext) -> ChunkResult:
     except FileProblem as exc:
         result.problem = str(exc)
         return result
+    result.keys = repeat_keys(good)
     if context.as_copy_text:
         result.copy_text = copy_text(good)
     else:

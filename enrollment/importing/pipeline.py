@@ -34,7 +34,7 @@ from core.context import current_ip
 from core.failures import failure_text
 from core.importing.batches import batch_confirm_and_queue, batch_store_and_queue, import_batch_transition
 from core.importing.chunks import PARALLEL_MIN_BYTES, csv_chunks, ordered_map, parallel_csv, worker_count
-from core.importing.duplicates import duplicates_record
+from core.importing.duplicates import RepeatFilter, duplicates_record
 from core.importing.limits import import_limits
 from core.importing.reader import FileProblem
 from core.importing.registry import Importer
@@ -48,7 +48,7 @@ from enrollment.models import Person
 
 from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
-from .parallel import CheckContext, check_chunk
+from .parallel import CheckContext, check_chunk, keys_of, repeat_key, repeat_key_id_number
 from .rows import EnrolleeRowChecker
 from .staging import (
     analyze_staging,
@@ -138,11 +138,12 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
                 positions=rows.positions,
                 today=today,
             )
+            repeats = RepeatFilter()
             with staging_writer() as writer:
                 if parallel_csv(rows.path, rows.original_name, min_bytes=_parallel_min_bytes()):
-                    total = _check_in_parallel(batch, rows, checker, writer, run_id=run_id)
+                    total = _check_in_parallel(batch, rows, checker, writer, repeats, run_id=run_id)
                 else:
-                    total = _check_in_process(batch, rows, checker, writer, run_id=run_id)
+                    total = _check_in_process(batch, rows, checker, writer, repeats, run_id=run_id)
     except FileProblem as exc:
         clear_staging(batch.pk)
         ImportRowError.objects.filter(batch=batch).delete()
@@ -156,7 +157,13 @@ def _validate(batch: ImportBatch, *, run_id: int | None) -> dict[str, int]:
         big_query_memory()
         # Across rows, in SQL over the staged file: repeats of an earlier row's key first (the
         # floor's check, as for every import), then the checks against the database.
-        duplicates_record(batch_id=batch.pk, importer=ENROLLEES_IMPORTER, table=sql.STAGING, where="NOT rejected")
+        duplicates_record(
+            batch_id=batch.pk,
+            importer=ENROLLEES_IMPORTER,
+            table=sql.STAGING,
+            where="NOT rejected",
+            candidates=[repeat_key_id_number(key) for key in repeats.candidates],
+        )
         for check in sql.CHECKS:
             cursor.execute(check, params)
         cursor.execute(sql.MARK_REJECTED, params)
@@ -195,22 +202,31 @@ def _validated(batch: ImportBatch, total: int, *, run_id: int | None, extra: dic
     return counts
 
 
-def _check_in_process(batch: ImportBatch, rows: BatchRows, checker: EnrolleeRowChecker, writer, *, run_id) -> int:
+def _check_in_process(
+    batch: ImportBatch, rows: BatchRows, checker: EnrolleeRowChecker, writer, repeats: RepeatFilter, *, run_id
+) -> int:
     """Check the rows one by one in this process (XLSX, small files, CSV files with quoted cells)."""
+    keys: list[int] = []
     for row_number, cells in rows:
         good = checker.check(row_number, cells)
         if good is not None:
             writer.write(good)
+            keys.append(repeat_key(good))
         if rows.count % PROGRESS_EVERY == 0:
+            repeats.add(keys)
+            keys.clear()
             with writer.side() as side:
                 row_errors_write(batch_id=batch.pk, errors=checker.errors, db=side)
                 job_run_progress(run_id=run_id, done=rows.count, db=side)
+    repeats.add(keys)
     with writer.side() as side:
         row_errors_write(batch_id=batch.pk, errors=checker.errors, db=side)
     return rows.count
 
 
-def _check_in_parallel(batch: ImportBatch, rows: BatchRows, checker: EnrolleeRowChecker, writer, *, run_id) -> int:
+def _check_in_parallel(
+    batch: ImportBatch, rows: BatchRows, checker: EnrolleeRowChecker, writer, repeats: RepeatFilter, *, run_id
+) -> int:
     """Check a big CSV file's chunks in worker processes (core.importing.chunks), taking their rows and
     errors back in file order: the same staged rows and the same errors as _check_in_process."""
     context = CheckContext(
@@ -227,6 +243,7 @@ def _check_in_parallel(batch: ImportBatch, rows: BatchRows, checker: EnrolleeRow
         if result.problem:
             raise FileProblem(result.problem)
         total += result.count
+        repeats.add(keys_of(result.keys))
         if writer.streaming:
             writer.write_copy_text(result.copy_text)
         else:

@@ -52,6 +52,7 @@ class EnrolleeRowChecker:
         self._pick = itemgetter(*(positions.get(f, width) for f in _FIELDS))
         self._width = width + 1 if any(f not in positions for f in _FIELDS) else width
         self._births: dict[str, bool] = {}  # the 8 digits of a birth date -> a real date, 1900 to today
+        self._credit_codes: dict[str, str | InvalidValue] = {}  # as written -> as stored, or why not
 
     def _id_number(self, raw: str) -> str:
         """Fast path for the common well-formed number; the full validator explains any problem."""
@@ -154,10 +155,18 @@ class EnrolleeRowChecker:
                     (row_number, "缴费基数", base_text[:20], "缴费基数应为大于0、小于一百亿的金额，最多两位小数")
                 )
         if employer_code and scheme == "employee":
-            try:
-                employer_code = validate_credit_code(employer_code)
-            except InvalidValue as exc:
-                errors.append((row_number, "单位信用代码", employer_code[:20], str(exc)))
+            # A file names a few hundred employers over many rows: each code is checked once.
+            checked = self._credit_codes.get(employer_code)
+            if checked is None:
+                try:
+                    checked = validate_credit_code(employer_code)
+                except InvalidValue as exc:
+                    checked = exc
+                self._credit_codes[employer_code] = checked
+            if isinstance(checked, InvalidValue):
+                errors.append((row_number, "单位信用代码", employer_code[:20], str(checked)))
+            else:
+                employer_code = checked
 
         if phone and not (len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789"):
             try:
