@@ -17,7 +17,7 @@ from core.importing import chunks
 from core.importing.chunks import Chunk, chunk_rows
 from core.importing.limits import ImportLimits
 from core.importing.reader import FileProblem, csv_cells, limited_rows
-from enrollment.importing.rows import EnrolleeRowChecker
+from enrollment.importing.rows import EnrolleeRowChecker, repeat_key, repeat_key_id_number
 from enrollment.validators import (
     ID_CHECK_CHARS,
     ID_WEIGHTS,
@@ -110,6 +110,9 @@ def test_the_fast_id_number_check_agrees_with_the_standard(digits, birth, last):
             got = str(exc)
         assert got == expected
     assert (got == raw.upper()) == (_weighted_check_char(first17) == raw[17].upper() and expected == raw.upper())
+    # The duplicate-in-file key of a checked number gives the number back (the repeat query looks it up).
+    if got == raw.upper():
+        assert repeat_key_id_number(repeat_key(got)) == got and 0 <= repeat_key(got) < 2**63
 
 
 _NAME_TEXT = st.text(alphabet=st.sampled_from("张三aÉ·・‧•．’'- \u3000\t1<"), max_size=12)

@@ -73,6 +73,7 @@ def _mixed_rows(employer: Employer):
     rows.append(
         row("李四", ids[1], scheme="职工医保", category="在职", tier="", employer=employer.credit_code, base="1")
     )
+    rows.append(row("周\x00敏", make_id_number(birth=dt.date(1990, 5, 6), seq=190)))  # a NUL: the row is refused
     return rows
 
 
@@ -127,12 +128,13 @@ def test_checking_in_worker_processes_gives_the_same_rows_and_errors(
         serial.total_rows,
         serial.error_rows,
     )
-    assert parallel.total_rows == 60 + 2 - 3  # three blank lines are not rows
+    assert parallel.total_rows == 60 + 3 - 3  # three blank lines are not rows
     assert _errors(parallel) == serial_errors
     assert ("身份证号", "与文件第2行的身份证号重复") in {(e[1], e[3]) for e in serial_errors}
     assert _staged(parallel.pk) == serial_rows
     assert len(serial_rows) > 30
-    # The row numbers are the file's, across chunks: the last row (李四) is row 63.
+    assert serial_errors[-1] == (64, "", "", "该行含有不可见的控制字符（NUL），请检查文件")
+    # The row numbers are the file's, across chunks: the last row staged (李四) is row 63.
     assert serial_rows[-1][0] == 63 and serial_rows[-1][2] == "李四"
     assert {k: v for k, v in parallel.counts.items() if k != "checked_as"} == serial.counts
 
@@ -283,13 +285,16 @@ def test_an_unchanged_file_again_creates_nothing_and_reports_the_same_errors(
     # Rows 62 and 63 repeat rows 2 and 3's ID numbers under other names: now that those people are
     # registered, the repeats are also refused by the checks against them, as a new file's repeats are.
     expected = _errors(first)
-    assert expected[-2:] == [
+    assert expected[-3:] == [
         (62, "身份证号", "", "与文件第2行的身份证号重复"),
         (63, "身份证号", "", "与文件第3行的身份证号重复"),
+        (64, "", "", "该行含有不可见的控制字符（NUL），请检查文件"),
     ]
+    nul = expected.pop()
     expected[-1:-1] = [(62, "姓名", "孙丽", "与已登记参保人的姓名不一致")]
     expected.append((63, "姓名", "李四", "与已登记参保人的姓名不一致"))
     expected.append((63, "险种", "", "重复参保：该人员已在渝中区参加居民医保（有效）"))  # 职工医保 in the file
+    expected.append(nul)
     assert _errors(again) == expected
     assert (again.total_rows, again.valid_rows, again.error_rows) == (
         first.total_rows,

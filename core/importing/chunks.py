@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -118,13 +119,27 @@ def chunk_rows(chunk: Chunk) -> Iterator[tuple[int, list[str]]]:
         return
     max_row, max_columns = chunk.limits.max_rows + 1, chunk.limits.max_columns
     try:
-        for row_number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=chunk.start):
+        for row_number, cells in enumerate(_plain_rows(text), start=chunk.start):
             if row_number > max_row or len(cells) > max_columns:  # the same check, for its message
                 next(limited_rows([cells], chunk.limits, start=row_number), None)
             if row_number > 1 and any(cells):
                 yield row_number, cells
     except csv.Error:
         raise FileProblem(CSV_FORMAT_PROBLEM) from None
+
+
+def _plain_rows(text: str) -> Iterator[list[str]]:
+    """The rows of quote-free CSV text, as the csv module reads them. Its rows end at \n, \r\n or a
+    lone \r; with no lone \r, splitting at line ends and commas gives the same cells at twice its
+    speed (a blank line gives [""] where csv gives []: both are blank rows)."""
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return csv.reader(io.StringIO(text, newline=""))
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":  # the line end of the last line: csv reads no row after it
+        lines.pop()
+    return map(str.split, lines, repeat(","))
 
 
 def worker_count() -> int:

@@ -14,7 +14,6 @@ from decimal import Decimal
 from core.importing.chunks import Chunk, chunk_rows
 from core.importing.reader import FileProblem
 
-from ..validators import id_check_char
 from .rows import EnrolleeRowChecker, RowError
 
 
@@ -35,23 +34,7 @@ class ChunkResult:
     rows: list[tuple] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     problem: str = ""
-    keys: bytes = b""  # the staged rows' repeat keys (repeat_key), as array('q') bytes
-
-
-def repeat_key(staged: tuple) -> int:
-    """The duplicate-in-file key of a staged row (its ID number) as an integer, for the RepeatFilter: the
-    17 digits, which fix the check character of a number that passed the checks."""
-    return int(staged[2][:17])
-
-
-def repeat_key_id_number(key: int) -> str:
-    """The ID number whose repeat_key is `key`."""
-    first17 = f"{key:017d}"
-    return first17 + id_check_char(first17)
-
-
-def repeat_keys(staged_rows: list[tuple]) -> bytes:
-    return array("q", map(repeat_key, staged_rows)).tobytes()
+    keys: bytes = b""  # the staged rows' repeat keys (rows.repeat_key), as array('q') bytes
 
 
 def keys_of(data: bytes) -> array:
@@ -113,6 +96,7 @@ def check_chunk(chunk: Chunk, context: CheckContext) -> ChunkResult:
         positions=context.positions,
         today=context.today,
     )
+    checker.nul_possible = b"\x00" in chunk.data
     result = ChunkResult(errors=checker.errors)
     good = []
     try:
@@ -124,7 +108,7 @@ def check_chunk(chunk: Chunk, context: CheckContext) -> ChunkResult:
     except FileProblem as exc:
         result.problem = str(exc)
         return result
-    result.keys = repeat_keys(good)
+    result.keys = checker.keys.tobytes()
     if context.as_copy_text:
         result.copy_text = copy_text(good)
     else:

@@ -48,8 +48,8 @@ from enrollment.models import Person
 
 from . import sql
 from .columns import HEADERS, REQUIRED_HEADERS
-from .parallel import CheckContext, check_chunk, keys_of, repeat_key, repeat_key_id_number
-from .rows import EnrolleeRowChecker
+from .parallel import CheckContext, check_chunk, keys_of
+from .rows import EnrolleeRowChecker, repeat_key_id_number
 from .staging import (
     analyze_staging,
     analyze_targets,
@@ -206,19 +206,17 @@ def _check_in_process(
     batch: ImportBatch, rows: BatchRows, checker: EnrolleeRowChecker, writer, repeats: RepeatFilter, *, run_id
 ) -> int:
     """Check the rows one by one in this process (XLSX, small files, CSV files with quoted cells)."""
-    keys: list[int] = []
     for row_number, cells in rows:
         good = checker.check(row_number, cells)
         if good is not None:
             writer.write(good)
-            keys.append(repeat_key(good))
         if rows.count % PROGRESS_EVERY == 0:
-            repeats.add(keys)
-            keys.clear()
+            repeats.add(checker.keys)
+            del checker.keys[:]
             with writer.side() as side:
                 row_errors_write(batch_id=batch.pk, errors=checker.errors, db=side)
                 job_run_progress(run_id=run_id, done=rows.count, db=side)
-    repeats.add(keys)
+    repeats.add(checker.keys)
     with writer.side() as side:
         row_errors_write(batch_id=batch.pk, errors=checker.errors, db=side)
     return rows.count

@@ -5,12 +5,14 @@ exceptions on the good path. Each problem becomes (row, column, value, reason).
 """
 
 import datetime as dt
+from array import array
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
 from ..validators import (
     ID_CHECK_CHARS,
     InvalidValue,
+    id_check_char,
     mask_id_number,
     normalize_id_number,
     person_name_as_stored,
@@ -27,6 +29,23 @@ _FIELDS = ("name", "id_number", "gender", "birth_date", "district_code", "scheme
 _MAX_BASE = Decimal(10) ** 10  # numeric(12, 2)
 _EARLIEST = dt.date(1900, 1, 1)
 _TWO_PLACES = Decimal("0.01")
+
+
+def repeat_key(id_number: str) -> int:
+    """The duplicate-in-file key of a checked ID number, as an integer for core's RepeatFilter: its 17
+    digits read in base 13, as the check character's sum reads them (EnrolleeRowChecker._id_number). One
+    number per digit string (digits 0-9 are base-13 digits), below 13^17 < 2^63; they fix the 18th."""
+    return int(id_number[:17], 13)
+
+
+def repeat_key_id_number(key: int) -> str:
+    """The ID number whose repeat_key is `key`."""
+    digits = []
+    for _ in range(17):
+        key, digit = divmod(key, 13)
+        digits.append(str(digit))
+    first17 = "".join(reversed(digits))
+    return first17 + id_check_char(first17)
 
 
 class EnrolleeRowChecker:
@@ -51,6 +70,8 @@ class EnrolleeRowChecker:
         # A missing optional column reads the "" one past the row's last cell.
         self._pick = itemgetter(*(positions.get(f, width) for f in _FIELDS))
         self._width = width + 1 if any(f not in positions for f in _FIELDS) else width
+        self.keys = array("q")  # the repeat_key of each row returned, in order (the caller empties it)
+        self.nul_possible = True  # False for rows of a text known to hold no NUL (parallel.check_chunk)
         self._births: dict[str, bool] = {}  # the 8 digits of a birth date -> a real date, 1900 to today
         self._credit_codes: dict[str, str | InvalidValue] = {}  # as written -> as stored, or why not
 
@@ -83,7 +104,7 @@ class EnrolleeRowChecker:
          base_text) = self._pick(cells)  # fmt: skip
         errors = self.errors
         before = len(errors)
-        if "\x00" in "".join(cells):
+        if self.nul_possible and "\x00" in "".join(cells):
             errors.append((row_number, "", "", "该行含有不可见的控制字符（NUL），请检查文件"))
             return None
 
@@ -176,6 +197,7 @@ class EnrolleeRowChecker:
 
         if len(errors) != before:
             return None
+        self.keys.append(repeat_key(id_number))
         return (
             self.batch_id,
             row_number,
