@@ -39,7 +39,9 @@ def build(n: int) -> None:
     if not BenefitPolicy.objects.filter(year=2023).exists():
         path = settings.BASE_DIR / "benefits/reference/policy_2023.json"
         benefit_policy_load(actor=None, document=json.loads(path.read_text(encoding="utf-8")))
-    people = max(n // 5, 1000) + 1  # not a multiple of 20 or 365: each person gets a mix of types and days
+    # Not a multiple of 20 or 365: each person gets a mix of types and days. At least 7,003 people: the
+    # deliberate hits (deliberate) use persons up to the 7,002nd.
+    people = max(n // 5, 8000) + 1
     with connection.cursor() as c:
         district = scalar(c, "SELECT id FROM core_district WHERE code = '500103'")
         policy = {}

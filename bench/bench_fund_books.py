@@ -166,10 +166,10 @@ CROSS JOIN LATERAL (SELECT
 """
 INSTITUTIONS = """
 INSERT INTO benefits_institution (code, name, kind, level, district_id, agreement_status, agreement_start,
-    created_at, updated_at)
+    on_inspection_list, credit_measure_reason, created_at, updated_at)
 SELECT CASE WHEN g <= %(h)s THEN 'H' ELSE 'P' END || '500100' || lpad(g::text, 5, '0'), '机构' || g,
        CASE WHEN g <= %(h)s THEN 'hospital' ELSE 'pharmacy' END, CASE WHEN g <= %(h)s THEN g %% 3 + 1 ELSE 0 END,
-       (%(districts)s::bigint[])[1 + g %% %(nd)s], 'active', DATE '2020-01-01', now(), now()
+       (%(districts)s::bigint[])[1 + g %% %(nd)s], 'active', DATE '2020-01-01', false, '', now(), now()
 FROM generate_series(1, %(h)s + %(ph)s) g ORDER BY g
 """
 
