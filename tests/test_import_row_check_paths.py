@@ -129,3 +129,20 @@ def test_a_name_taken_as_stored_is_what_the_validator_stores(name):
         assert stored == name
     else:  # refused, or changed by the validator (folded, trimmed, spaces joined): it must run
         assert stored != name
+
+
+def test_a_column_the_file_lacks_reads_empty_even_in_a_row_wider_than_the_header():
+    """A file without 联系电话 and 缴费基数: a row with a stray cell past the header's last column is checked
+    as if those columns were empty, not as if the stray cell were one of them."""
+    positions = {"name": 0, "id_number": 1, "district_code": 2, "scheme": 3, "category": 4, "tier": 5}
+    checker = EnrolleeRowChecker(
+        batch_id=1, district_ids={"500103": 7}, allowed_district_ids=None, positions=positions, today=TODAY
+    )
+    id_number = "11010519491231002X"
+    staged = checker.check(2, ["张三", id_number, "500103", "居民医保", "成年居民", "一档", "13800000000"])
+    assert checker.errors == []
+    assert staged == (
+        1, 2, id_number, "张三", "F", "1949-12-31", 7, "resident", "adult", 1, "", "", None, False
+    )  # fmt: skip
+    assert checker.check(3, ["李四", id_number, "500103", "居民医保", "成年居民"]) is None  # no 档次: refused
+    assert checker.errors == [(3, "档次", "", "居民医保须填写档次（一档或二档）")]

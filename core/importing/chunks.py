@@ -98,7 +98,7 @@ _EDGE_SPACE = re.compile(r"(?:^|,|\r)[^\S\r\n]|[^\S\r\n](?:,|\r|$)", re.MULTILIN
 
 def _plain(text: str, limits: ImportLimits) -> bool:
     """Whether the chunk's cells need no stripping and none can pass the cell limit (no line is that
-    long): then its rows are read straight from the csv module, checked only for their width."""
+    long): then its rows are read as they stand (_plain_rows), each checked only for its width."""
     if _SPACE.search(text) is not None and _EDGE_SPACE.search(text) is not None:
         return False
     return max(map(len, text.split("\n"))) <= limits.max_cell_chars

@@ -66,10 +66,11 @@ class EnrolleeRowChecker:
         self.positions = positions
         self.today = today
         self.errors: list[RowError] = []
-        width = max(positions.values()) + 1
-        # A missing optional column reads the "" one past the row's last cell.
-        self._pick = itemgetter(*(positions.get(f, width) for f in _FIELDS))
-        self._width = width + 1 if any(f not in positions for f in _FIELDS) else width
+        self._width = max(positions.values()) + 1
+        # A column the file lacks reads a "" put after the row's last cell (index -1: a row may have cells
+        # past the header's).
+        self._lacks_column = any(f not in positions for f in _FIELDS)
+        self._pick = itemgetter(*(positions.get(f, -1) for f in _FIELDS))
         self.keys = array("q")  # the repeat_key of each row returned, in order (the caller empties it)
         self.nul_possible = True  # False for rows of a text known to hold no NUL (parallel.check_chunk)
         self._births: dict[str, bool] = {}  # the 8 digits of a birth date -> a real date, 1900 to today
@@ -100,6 +101,8 @@ class EnrolleeRowChecker:
     def check(self, row_number: int, cells: list[str]) -> tuple | None:
         if len(cells) < self._width:
             cells = cells + [""] * (self._width - len(cells))
+        if self._lacks_column:
+            cells = [*cells, ""]
         (name, raw_id, gender, birth, district_code, scheme_text, category_text, tier_text, phone, employer_code,
          base_text) = self._pick(cells)  # fmt: skip
         errors = self.errors
