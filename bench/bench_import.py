@@ -38,9 +38,10 @@ TARGET_STATS_RATIO = 1.5
 VARIANTS = ("fresh", "empty", "one-percent")
 
 
-def _floor(dsn: str, rows: list[tuple]) -> float:
-    """COPY the checked rows into an unlogged staging table, INSERT..SELECT persons and enrollments,
-    commit: the same rows into the same tables with nothing else, on a database nobody else uses."""
+def _floor(dsn: str, rows: Path) -> float:
+    """COPY the checked rows (a file of COPY text) into an unlogged staging table, INSERT..SELECT persons
+    and enrollments, commit: the same rows into the same tables with nothing else, on a database nobody
+    else uses."""
     import psycopg
 
     with psycopg.connect(dsn) as conn:
@@ -52,12 +53,15 @@ def _floor(dsn: str, rows: list[tuple]) -> float:
         conn.commit()
         started = time.perf_counter()
         with conn.cursor() as cursor:
-            with cursor.copy(
-                "COPY floor_rows (batch_id, row_number, id_number, name, gender, birth_date, district_id, scheme,"
-                " category, tier, phone, employer_code, contribution_base, rejected) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with (
+                cursor.copy(
+                    "COPY floor_rows (batch_id, row_number, id_number, name, gender, birth_date, district_id, scheme,"
+                    " category, tier, phone, employer_code, contribution_base, rejected) FROM STDIN"
+                ) as copy,
+                open(rows, "rb") as fh,
+            ):
+                while data := fh.read(1 << 20):
+                    copy.write(data)
             cursor.execute(
                 "INSERT INTO enrollment_person"
                 " (id_number, name, gender, birth_date, phone, district_id, created_at, updated_at)"
@@ -90,6 +94,30 @@ def _dsn(database: str) -> str:
     """DATABASE_URL (which bench_database pointed at the bench database) with another database name."""
     parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
     return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _checked_rows_file(path: Path) -> Path:
+    """The floor's rows, as COPY text in a file, written by a child process: like the generated list,
+    they are not the product's memory, and the peak RSS printed is the import's."""
+    import multiprocessing
+
+    from django.db import connections
+
+    out = path.with_suffix(".floor-copy")
+    connections.close_all()  # the child opens its own
+    child = multiprocessing.get_context("fork").Process(target=_write_checked_rows, args=(path, out))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"writing the floor's rows failed (exit code {child.exitcode})")
+    return out
+
+
+def _write_checked_rows(path: Path, out: Path) -> None:
+    from enrollment.importing.parallel import copy_line
+
+    with open(out, "w", encoding="utf-8") as fh:
+        fh.writelines(map(copy_line, _checked_rows(path)))
 
 
 def _checked_rows(path: Path) -> list[tuple]:
@@ -174,7 +202,7 @@ def run_variant(args: argparse.Namespace, path: Path) -> dict:
                 for i, c in enumerate(make_employer_codes(500, 1))
             ]
         )
-        floor_rows = _checked_rows(path)
+        floor_rows = _checked_rows_file(path)
         connections.close_all()
         with psycopg.connect(_dsn("postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{args.floor_database}"')
@@ -213,6 +241,7 @@ def run_variant(args: argparse.Namespace, path: Path) -> dict:
         try:
             t_floor = _floor(_dsn(args.floor_database), floor_rows)
         finally:
+            floor_rows.unlink(missing_ok=True)
             with psycopg.connect(_dsn("postgres"), autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{args.floor_database}"')
         total = batch.total_rows
