@@ -5,7 +5,8 @@ One statement does it, over whichever staging table holds the batch's checked ro
 smallest row number per key, and every row above it is a repeat (`duplicate_rows_sql`).
 
 * The enrollee list stages whole files (enrollment's staging table, whose columns are named like
-  the key's fields) and checks them at once; the errors are written in SQL (`duplicates_record`).
+  the key's fields) and checks them at once; the errors are written in SQL (`duplicates_record`),
+  over the rows of the keys a `RepeatFilter` noted more than once while the rows streamed in.
 * Row files (payments, aid recipients) are applied chunk by chunk, and in 逐行 mode a chunk commits
   before the next one is read. So before a chunk is applied its keys are staged here (`ImportKey`,
   core_importkey), and the chunk's rows are checked against every earlier row of the file in one
