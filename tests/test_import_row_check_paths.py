@@ -1,7 +1,7 @@
 """The enrollee import's fast paths give exactly what the full checks give (issue 14, point 3).
 
 A big file's rows are read and checked through shortcuts: a quote-free chunk without whitespace at a
-cell's edge is read straight from the csv module (core.importing.chunks._plain), an ID number's check
+cell's edge is split at line ends and commas (core.importing.chunks._plain, _plain_rows), an ID number's check
 character is computed by reading its 17 digits as a base-13 number, a name already in its stored form
 skips the validator. Each is compared here with the path it short-cuts, over generated input.
 """
