@@ -24,6 +24,7 @@ and N settlements over 2021-2023 at 20 hospitals and 20 pharmacies per district.
 """
 
 import argparse
+import gc
 import html
 import inspect
 import json
@@ -358,22 +359,44 @@ class _SqlClock:
             self.ms += (time.perf_counter() - started) * 1000
 
 
+class _GcClock:
+    """Time this process spends in Python's garbage collector (gc.callbacks): a full collection of the
+    bench's own heap can stop a request for 100 ms, which a server process with a small heap would not see.
+    Printed next to the slowest samples, so a pause of the bench is told apart from one of the page."""
+
+    def __init__(self):
+        self.ms = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self)
+
+    def __call__(self, phase, info):
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.ms += (time.perf_counter() - self._started) * 1000
+
+
+GC_CLOCK = _GcClock()
+
+
 def _get(client, path, params):
+    """(response, ms, of it in SQL ms, of it in the garbage collector ms)."""
     from django.db import connection
 
     clock = _SqlClock()
+    gc_before = GC_CLOCK.ms
     started = time.perf_counter()
     with connection.execute_wrapper(clock):
         response = client.get(path, params)
-    return response, (time.perf_counter() - started) * 1000, clock.ms
+    return response, (time.perf_counter() - started) * 1000, clock.ms, GC_CLOCK.ms - gc_before
 
 
 def time_case(client, kind, path, params, repeat, deep):
-    """(cold ms, [(warm ms, of it in SQL ms)], deep-page params or None)."""
+    """(cold ms, [(warm ms, of it in SQL ms, of it in GC ms)], deep-page params or None)."""
     from django.db import connections
 
     connections.close_all()  # a fresh backend: the first request pays for catalogue and plan caches
-    response, cold, _sql = _get(client, path, params)
+    response, cold, _sql, _gc = _get(client, path, params)
     assert response.status_code == 200, (path, params, response.status_code)
     warm = [_get(client, path, params)[1:] for _ in range(repeat)]
     deep_params = None
@@ -393,12 +416,21 @@ def _p95(values):
     return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else values[0]
 
 
+def p50(warm):
+    return statistics.median(w for w, _s, _g in warm)
+
+
 def p95(warm):
-    return _p95(w for w, _s in warm)
+    return _p95(w for w, _s, _g in warm)
 
 
 def sql_p95(warm):
-    return _p95(s for _w, s in warm)
+    return _p95(s for _w, s, _g in warm)
+
+
+def slowest_gc(warm):
+    """The garbage collector's share of the slowest warm sample (ms)."""
+    return max(warm)[2]
 
 
 def main() -> int:
@@ -457,9 +489,7 @@ def main() -> int:
             client.force_login(user)
             _cold, warm, _ = time_case(client, "web", "/districts/", {}, args.repeat, 1)
             floors[role] = warm
-            print(
-                f"floor /districts/ {role:<18} p50 {statistics.median(w for w, _s in warm):6.1f}  p95 {p95(warm):6.1f}"
-            )
+            print(f"floor /districts/ {role:<18} p50 {p50(warm):6.1f}  p95 {p95(warm):6.1f}")
         for route in routes:
             name, path, kind, _target = route
             for role, user in staff.items():
@@ -482,12 +512,15 @@ def main() -> int:
         for name, role, label, page, cold, warm in results:
             print(
                 f"{name:<34} {role:<18} {label[:30]:<30} {page:<8} {cold:7.1f} "
-                f"{statistics.median(w for w, _s in warm):7.1f} {p95(warm):7.1f} {sql_p95(warm):7.1f}"
+                f"{p50(warm):7.1f} {p95(warm):7.1f} {sql_p95(warm):7.1f}"
             )
         worst = sorted(results, key=lambda r: -p95(r[5]))[:15]
-        print("\nworst p95 (ms), whole request and its SQL:")
+        print("\nworst p95 (ms), whole request, its SQL, and the GC pause in the slowest sample:")
         for name, role, label, page, cold, warm in worst:
-            print(f"  {p95(warm):7.1f}  sql {sql_p95(warm):6.1f}  cold {cold:7.1f}  {name} {role} [{label}] {page}")
+            print(
+                f"  {p95(warm):7.1f}  sql {sql_p95(warm):6.1f}  gc {slowest_gc(warm):6.1f}  cold {cold:7.1f}"
+                f"  {name} {role} [{label}] {page}"
+            )
         worst_sql = sorted(results, key=lambda r: -sql_p95(r[5]))[:10]
         print("worst SQL p95 (ms):")
         for name, role, label, page, _cold, warm in worst_sql:
