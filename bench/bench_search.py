@@ -8,8 +8,10 @@ staff role that can open it (district clerk, district reviewer, municipal admin,
 without a district = city-wide, auditor), every filter the page offers is tried: each value of a
 <select> of the page's GET form (API: each choice of the model field its query parameter names), and
 for search boxes a full ID number, ID prefixes of 6 and 10 digits and an exact name; each on page 1
-and on a deep keyset page (the `next` link followed DEEP times). Requests go through the Django test
-Client, as staff see them (middleware, view, template).
+and on a deep keyset page (the `next` link followed DEEP times). Requests go through the application's
+WSGI handler, as a server calls it and staff see it (middleware, view, template), without the test
+client's per-request hooks. The time spent in Python's garbage collector is printed beside the slowest
+samples.
 
 Cold: the first request on a fresh database connection (a new backend: empty catalogue and plan caches).
 PostgreSQL's shared buffers and the OS page cache cannot be dropped without root, so "cold" here is
