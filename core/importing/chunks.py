@@ -96,14 +96,6 @@ _SPACE = re.compile(r"[^\S\r\n]")  # (fast: most chunks have none, names with a 
 _EDGE_SPACE = re.compile(r"(?:^|,|\r)[^\S\r\n]|[^\S\r\n](?:,|\r|$)", re.MULTILINE)
 
 
-def _plain(text: str, limits: ImportLimits) -> bool:
-    """Whether the chunk's cells need no stripping and none can pass the cell limit (no line is that
-    long): then its rows are read as they stand (_plain_rows), each checked only for its width."""
-    if _SPACE.search(text) is not None and _EDGE_SPACE.search(text) is not None:
-        return False
-    return max(map(len, text.split("\n"))) <= limits.max_cell_chars
-
-
 def chunk_rows(chunk: Chunk) -> Iterator[tuple[int, list[str]]]:
     """(file row number, cells) of a chunk's rows, as iter_rows and BatchRows give them: the header
     (row 1) and blank rows left out, the limits enforced, file problems raised as FileProblem."""
@@ -111,7 +103,8 @@ def chunk_rows(chunk: Chunk) -> Iterator[tuple[int, list[str]]]:
         text = chunk.data.decode(chunk.encoding)
     except UnicodeDecodeError:
         raise FileProblem(CSV_ENCODING_PROBLEM) from None
-    if not _plain(text, chunk.limits):
+    plain = _plain_rows(text, chunk.limits)
+    if plain is None:
         rows = limited_rows(csv_cells(io.StringIO(text, newline="")), chunk.limits, start=chunk.start)
         for row_number, cells in enumerate(rows, start=chunk.start):
             if row_number > 1 and any(cells):
@@ -119,7 +112,7 @@ def chunk_rows(chunk: Chunk) -> Iterator[tuple[int, list[str]]]:
         return
     max_row, max_columns = chunk.limits.max_rows + 1, chunk.limits.max_columns
     try:
-        for row_number, cells in enumerate(_plain_rows(text), start=chunk.start):
+        for row_number, cells in enumerate(plain, start=chunk.start):
             if row_number > max_row or len(cells) > max_columns:  # the same check, for its message
                 next(limited_rows([cells], chunk.limits, start=row_number), None)
             if row_number > 1 and any(cells):
@@ -128,15 +121,22 @@ def chunk_rows(chunk: Chunk) -> Iterator[tuple[int, list[str]]]:
         raise FileProblem(CSV_FORMAT_PROBLEM) from None
 
 
-def _plain_rows(text: str) -> Iterator[list[str]]:
-    """The rows of quote-free CSV text, as the csv module reads them. Its rows end at \n, \r\n or a
-    lone \r; with no lone \r, splitting at line ends and commas gives the same cells at twice its
-    speed (a blank line gives [""] where csv gives []: both are blank rows)."""
-    if "\r" in text:
-        if text.count("\r") != text.count("\r\n"):
-            return csv.reader(io.StringIO(text, newline=""))
-        text = text.replace("\r\n", "\n")
-    lines = text.split("\n")
+def _plain_rows(text: str, limits: ImportLimits) -> Iterator[list[str]] | None:
+    """The rows of quote-free CSV text as the csv module reads them, if no cell needs stripping and none can
+    pass the cell limit (no line is that long): then each row needs checking only for its width. None if
+    the chunk must be read cell by cell (reader.csv_cells and the limits).
+
+    The csv module ends rows at \n, \r\n or a lone \r; with no lone \r, splitting at line ends and commas
+    gives the same cells at twice its speed (a blank line gives [""] where csv gives []: both are blank
+    rows). With a lone \r, lines split at \n only are longer than its rows: the length test still holds."""
+    if _SPACE.search(text) is not None and _EDGE_SPACE.search(text) is not None:
+        return None
+    lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+    lines = (text if lone_cr else text.replace("\r\n", "\n")).split("\n")
+    if max(map(len, lines)) > limits.max_cell_chars:
+        return None
+    if lone_cr:
+        return csv.reader(io.StringIO(text, newline=""))
     if lines[-1] == "":  # the line end of the last line: csv reads no row after it
         lines.pop()
     return map(str.split, lines, repeat(","))
