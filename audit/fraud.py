@@ -1,6 +1,7 @@
-"""疑点筛查 (fraud_scan): run the active 智能监控规则 over a date window in two set-based passes (see
-`fraud_passes`): one read sorted by person for the rules about a person's settlements, one plain read for the
-rules about one settlement. A scan of some rules only builds the passes of those rules.
+"""疑点筛查 (fraud_scan): run the active 智能监控规则 over a date window in four set-based passes (see
+`fraud_passes`): one read sorted by person for the rules about a person's settlements, one read of the stays,
+one plain read for the rules about one settlement, and the settlements of the persons with care elsewhere.
+A scan of some rules only builds the passes of those rules.
 
 Idempotent: a rule hits a settlement once (unique (rule, settlement)), so a re-run or an overlapping window
 adds only new hits. Counts are per rule code; the JobRun records them and the progress per pass.
@@ -101,6 +102,7 @@ PASS_OF = {
     **{kind: ("person", builder) for kind, builder in fraud_passes.PERSON_PARTS.items()},
     **{kind: ("stay", builder) for kind, builder in fraud_passes.STAY_PARTS.items()},
     **{kind: ("filter", builder) for kind, builder in fraud_passes.FILTER_PARTS.items()},
+    **{kind: ("away", builder) for kind, builder in fraud_passes.AWAY_PARTS.items()},
 }
 
 
@@ -114,7 +116,7 @@ def scan_passes(
     statement finds, and each sorts a part of the year on its own connection (side by side)."""
     d = Dialect(connection.vendor)
     values: dict[str, Any] = {"start": start, "end": end}
-    passes: dict[str, list[tuple[FraudRule, fraud_passes.Part]]] = {"person": [], "stay": [], "filter": []}
+    passes: dict[str, list[tuple[FraudRule, fraud_passes.Part]]] = {k: [] for k in ("person", "stay", "filter", "away")}
     for i, rule in enumerate(rules):
         params = rule.params if isinstance(rule.params, dict) else {}
         which, builder = PASS_OF[rule.kind]
@@ -124,7 +126,7 @@ def scan_passes(
         except ValidationError as exc:
             raise ValidationError({"rule": f"规则 {rule.code} 参数错误：{'；'.join(exc.messages)}"}) from None
         passes[which].append((rule, part))
-    person, stays, filtered = ([part for _, part in passes[k]] for k in ("person", "stay", "filter"))
+    person, stays, filtered, away = ([part for _, part in passes[k]] for k in ("person", "stay", "filter", "away"))
     coverage = any(rule.kind == "after_end_or_death" for rule, _ in passes["filter"])
     cuts = [f"s.person_id %% {slices} = {k}" for k in range(slices)] if slices > 1 else ["1 = 1"]
     # Only the person pass is cut: it sorts the year. The others read it once and keep a few rows; cut, each
@@ -132,6 +134,7 @@ def scan_passes(
     sqls = [fraud_passes.person_pass(person, d, cut=cut) for cut in cuts if person]
     sqls += [fraud_passes.stay_pass(stays)] if stays else []
     sqls += [fraud_passes.filter_pass(filtered, d, coverage=coverage)] if filtered else []
+    sqls += [fraud_passes.away_pass(away, d)] if away else []
     values.update(run=run_id, now=connection.ops.adapt_datetimefield_value(timezone.now()))
     values = {k: connection.ops.adapt_datefield_value(v) if type(v) is dt.date else v for k, v in values.items()}
     return [(sql, values) for sql in sqls]

@@ -1,14 +1,13 @@
-"""疑点筛查 in three passes over the settlements instead of one statement per rule.
+"""疑点筛查 in four passes over the settlements instead of one statement per rule.
 
-The person pass serves every rule whose hits are about one person's settlements across types (重复结算, 门诊套现,
-超限额 and the two cross-region rules). One narrow read of the settlements (id, person, day and a few flags),
-sorted by (person, service date), carries window functions that mark, for each rule, the persons (or
-person-days) that could hold a hit: eight account purchases within the window, a year's pooled total above the
-lowest cap (this one over a window by person and type of its own)... These candidate rows, a fraction of a
-percent of the year, are fetched whole by primary key (one materialised CTE), and each rule's own logic, the
-same joins and window functions as its one-rule statement in `fraud_sql`, runs over them alone.
-Each mark is a superset of what the rule needs: it keeps every row of that rule for the persons it keeps, so
-the rule sees exactly the rows it saw before and finds the same hits, amounts and details.
+The person pass serves the rules whose hits are about one person's settlements across types (重复结算, 门诊套现,
+超限额). One narrow read of the settlements (id, person, day and a few flags), sorted by (person, service date),
+carries window functions that mark the rows that could hold a hit: a same-day neighbour, eight account
+purchases in the read, a pooled total of one type above the cap of a row of that type. These candidate rows, a
+fraction of a percent of the year, are fetched whole by primary key (one materialised CTE), and each rule's own
+logic, the same joins and window functions as its one-rule statement in `fraud_sql`, runs over them alone (the
+over-cap rule reads its candidates' rows again by person). Each mark is a superset of what the rule needs: the
+rule sees every row it saw before for the persons it keeps, and finds the same hits, amounts and details.
 
 The stay pass serves the rules about hospital stays (分解住院, 跨机构同时住院): they read the inpatient settlements
 only, a tenth of the year, whole, in one read, and run their own logic over them.
@@ -17,6 +16,9 @@ The filter pass serves the rules that look at one settlement at a time (限性�
 the rows whose diagnosis code some rule limits, and the settlements of the persons at risk (who died, or whom no
 one enrollment covers over the whole window) come by person through the index; the covering enrollment (a left
 join: no match, outside every enrollment period), the dead persons and the persons are joined to those few.
+
+The away pass serves the cross-region rules (异地就医): the persons with a settlement elsewhere come from their
+partial index, and their settlements by person.
 
 Each pass is one INSERT of the union of its rules' hits, ON CONFLICT (rule_id, settlement_id) DO NOTHING,
 RETURNING the rule of each new row (the counts per rule). Every join is an equality on a key over a set (the
@@ -32,17 +34,8 @@ from django.core.exceptions import ValidationError
 
 from .fraud_sql import BENEFIT_TYPES, ELSEWHERE, Dialect, _codes, _int
 
-PERSON_KINDS = (
-    "duplicate_settlement",
-    "outpatient_cash_out",
-    "over_cap",
-    "remote_direct_and_manual",
-    "home_and_remote_overlap",
-)
-STAY_KINDS = ("split_admission", "concurrent_inpatient")
-FILTER_KINDS = ("gender_age", "after_end_or_death")
-
 FUND = "ROUND(s.pooled_paid + s.critical_paid + s.aid_paid + s.account_paid, 2)"
+POOLED = "CAST(s.pooled_paid AS DOUBLE PRECISION)"
 # What the person pass fetches of the rows some rule keeps.
 COLUMNS = """id, person_id, institution_id, district_id, service_date, discharge_date, benefit_type, kind,
     care_area_code, total_cost, pooled_paid, critical_paid, aid_paid, account_paid, settlement_number, year,
@@ -89,7 +82,6 @@ class Part:
     hits: str  # a SELECT (HIT) over the kept rows c
     flags: dict[str, str] = field(default_factory=dict)  # name -> SQL over s, computed once before the sort
     windows: list[str] = field(default_factory=list)  # "expr OVER p AS name" over the flags and columns
-    partitions: dict[str, str] = field(default_factory=dict)  # a window of the rule's own: name -> PARTITION BY
     keeps: dict[str, str] = field(default_factory=dict)  # name -> SQL over the marked row: kept for the rule
     needs_cap: bool = False  # the read carries the cap of each settlement's policy
     first: bool = False  # its read is wide (every type in the window): tested first
@@ -100,11 +92,7 @@ def _flag(condition: str) -> str:
     return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
 
 
-# Marks shared by several rules (the same text is computed once): a person's stays in the read, and whether any
-# of the person's settlements in the read was care elsewhere. Each rule that uses one reads only rows it counts.
-# The windows see the narrow read only (id, person, day and the flags), so what they sum is a flag.
-AWAY_FLAG = {"elsewhere": f"s.{ELSEWHERE}"}
-AWAY = "MAX(s.elsewhere) OVER p AS away"
+# The windows see the narrow read only (id, person, day, the flags and the amounts some rule sums).
 # A person's rows of one day are neighbours in the sorted read.
 DAYS = ["LAG(s.service_date) OVER p AS prev_day", "LEAD(s.service_date) OVER p AS next_day"]
 
@@ -178,90 +166,43 @@ def over_cap(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, 
     types = b.types(params)
     names = b.type_names(params)  # checked against BENEFIT_TYPES: safe to write into the SQL
     year_start = b("year_start", dt.date(b.values["start"].year, 1, 1))
-    member = f"s.service_date BETWEEN {year_start} AND {end} AND s.benefit_type IN ({types})"
+    year = f"s.service_date BETWEEN {year_start} AND {end}"
+    reads = f"{year} AND s.benefit_type IN ({types})"
     keep = f"k{i}"
-    # A (person, year, type) above its lowest cap lies inside a (person, type) whose pooled total over the read
-    # is at least as high (amounts are never negative) and whose lowest cap is at most as high. The marks sum
-    # in floating point (cheap in a window; a cent of slack covers its rounding and SQLite's float sums); the
-    # exact sums come after, in decimals, over the kept rows. They have a window of their own, by person and
-    # type (f numbers the types): two aggregates over it cost less than a sum and a minimum per type over the
-    # shared window, and the shared window's sort then only reorders each person's few rows.
-    which = "CASE " + " ".join(f"WHEN s.benefit_type = '{n}' THEN {j + 1}" for j, n in enumerate(names)) + " END"
-    amount = "ROUND(CASE WHEN r.cum - s.pooled_paid >= r.cap THEN s.pooled_paid ELSE r.cum - r.cap END, 2)"
-    detail = f"'统筹基金年度累计支付 ' || {d.money('r.cum')} || ' 元，超过年度支付限额 ' || {d.money('r.cap')} || ' 元'"
+    # A (person, year, type) is above its lowest cap when its pooled total is above the cap of one of its rows.
+    # The person's total of that type over the read is at least as high (amounts are never negative), so that
+    # row is marked and the person is a candidate. The totals are sums over the shared window, one per type, of
+    # a column that holds the row's pooled amount when it is of that type (else NULL, which a sum skips at no
+    # cost; a CASE inside the window's argument cost 3.8 s at 5M rows, the columns 1.3 s). They sum in floating
+    # point: a cent of slack covers their rounding and SQLite's float sums. The candidates' rows of the rule are
+    # then read again by person, whole, and the exact sums run over them in decimals, as in the one-rule
+    # statement. (A window of its own by person and type, with the lowest cap over it, made the pass sort the
+    # year twice: 5 of its 12 s at 5M settlements.)
+    pooled = {
+        f"o{i}_{j}": f"CASE WHEN {year} AND s.benefit_type = '{n}' THEN {POOLED} END" for j, n in enumerate(names)
+    }
+    over = " OR ".join(f"(s.{o} IS NOT NULL AND s.w{o[1:]} > s.cap_f - 0.01)" for o in pooled)
+    amount = "ROUND(CASE WHEN s.cum - s.pooled_paid >= s.cap THEN s.pooled_paid ELSE s.cum - s.cap END, 2)"
+    detail = f"'统筹基金年度累计支付 ' || {d.money('s.cum')} || ' 元，超过年度支付限额 ' || {d.money('s.cap')} || ' 元'"
+    group = "PARTITION BY x.person_id, x.year, x.benefit_type"
+    candidates = member(d, "s.person_id", f"SELECT person_id FROM c WHERE {keep} = 1")  # noqa: S608  (fixed fragments)
     return Part(
-        reads=member,
+        reads=reads,
         first=True,
         needs_cap=True,
-        flags={f"f{i}": f"CASE WHEN {member} THEN {which} ELSE 0 END"},
-        partitions={f"q{i}": f"s.person_id, s.f{i}"},
-        windows=[f"SUM(s.pooled_f) OVER q{i} AS w{i}_sum", f"MIN(s.cap_f) OVER q{i} AS w{i}_cap"],
-        keeps={keep: f"s.f{i} > 0 AND s.w{i}_sum > s.w{i}_cap - 0.01"},
+        flags=pooled,
+        windows=[f"SUM(s.{o}) OVER p AS w{o[1:]}" for o in pooled],
+        keeps={keep: over},
         hits=f"""{HIT.format(rule=rule, amount=amount, detail=detail)}
-FROM (SELECT x.id, x.cap,
-          SUM(x.pooled_paid) OVER (PARTITION BY x.person_id, x.year, x.benefit_type ORDER BY x.service_date, x.id
-              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
-      FROM (SELECT person_id, year, benefit_type FROM c WHERE {keep} = 1
-            GROUP BY person_id, year, benefit_type HAVING SUM(pooled_paid) > MIN(cap) + 0.005) g
-      JOIN c x ON x.person_id = g.person_id AND x.year = g.year AND x.benefit_type = g.benefit_type
-          AND x.{keep} = 1) r
-JOIN c s ON s.id = r.id
-WHERE s.service_date BETWEEN {start} AND {end} AND r.cum > r.cap + 0.005""",  # noqa: S608  (fixed fragments and checked integers only)
-    )
-
-
-def remote_direct_and_manual(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
-    manual = f"s.kind = 'manual' AND s.service_date BETWEEN {start} AND {end} AND s.benefit_type IN ({b.types(params)})"
-    # The direct one overlaps a manual one in the window, so its period ends on or after the window's start.
-    direct = f"s.kind = 'direct' AND s.{ELSEWHERE} AND COALESCE(s.discharge_date, s.service_date) >= {start}"
-    until = "COALESCE({0}.discharge_date, {0}.service_date)"
-    detail = "'同一就医已在异地直接结算（结算单 ' || o.other_number || '），又办理零星报销'"
-    return Part(
-        reads=f"({manual}) OR ({direct})",
-        flags={f"f{i}m": manual, f"f{i}r": direct, **AWAY_FLAG},
-        windows=[AWAY],  # the direct one is care elsewhere
-        keeps={f"k{i}m": f"s.f{i}m = 1 AND s.away = 1", f"k{i}r": f"s.f{i}r = 1 AND s.away = 1"},
-        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM (SELECT m.id, MIN(r.settlement_number) AS other_number
-      FROM c m
-      JOIN c r ON r.person_id = m.person_id AND r.k{i}r = 1
-          AND r.service_date <= {until.format("m")} AND m.service_date <= {until.format("r")}
-      WHERE m.k{i}m = 1
-      GROUP BY m.id) o
-JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
-    )
-
-
-def home_and_remote_overlap(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
-    hit = f"s.service_date BETWEEN {start} AND {end} AND s.benefit_type IN ({b.types(params)})"
-    # The other settlement overlaps one in the window: a stay ending after its start, or a day on or after it.
-    other = (
-        f"(s.benefit_type = 'inpatient' AND s.discharge_date > {start}) "
-        f"OR (s.benefit_type <> 'inpatient' AND s.service_date >= {start})"
-    )
-    a_stay, b_stay = "a.benefit_type = 'inpatient'", "b.benefit_type = 'inpatient'"
-    overlap = f"""(
-        ({a_stay} AND {b_stay} AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date)
-        OR (NOT {a_stay} AND {b_stay} AND b.service_date <= a.service_date AND a.service_date < b.discharge_date)
-        OR ({a_stay} AND NOT {b_stay} AND a.service_date <= b.service_date AND b.service_date < a.discharge_date))"""
-    other_place = "(CASE WHEN o.other_elsewhere = 1 THEN '异地就医结算 ' ELSE '本地结算 ' END)"
-    detail = f"'与' || {other_place} || o.other_number || ' 的就医日期重叠'"
-    return Part(
-        reads=f"({hit}) OR ({other})",
-        first=True,
-        flags={f"f{i}a": hit, f"f{i}b": other, **AWAY_FLAG},
-        windows=[AWAY],  # one of the two is care elsewhere
-        keeps={f"k{i}a": f"s.f{i}a = 1 AND s.away = 1", f"k{i}b": f"s.f{i}b = 1 AND s.away = 1"},
-        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM (SELECT a.id, MIN(b.settlement_number) AS other_number,
-          MAX(CASE WHEN b.{ELSEWHERE} THEN 1 ELSE 0 END) AS other_elsewhere
-      FROM c a
-      JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.id < a.id
-          AND ((a.care_area_code = '' AND b.{ELSEWHERE}) OR (a.{ELSEWHERE} AND b.care_area_code = ''))
-          AND {overlap}
-      WHERE a.k{i}a = 1
-      GROUP BY a.id) o
-JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+FROM (SELECT x.*,
+          SUM(x.pooled_paid) OVER ({group} ORDER BY x.service_date, x.id
+              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+          SUM(x.pooled_paid) OVER ({group}) AS total, MIN(x.cap) OVER ({group}) AS low
+      FROM (SELECT s.id, s.person_id, s.institution_id, s.district_id, s.service_date, s.year, s.benefit_type,
+                s.pooled_paid, bp.annual_cap AS cap, {FUND} AS fund
+            FROM benefits_settlement s JOIN benefits_benefitpolicy bp ON bp.id = s.policy_id
+            WHERE s.status = 'settled' AND {reads} AND {candidates}) x) s
+WHERE s.service_date BETWEEN {start} AND {end} AND s.total > s.low + 0.005 AND s.cum > s.cap + 0.005""",  # noqa: S608  (fixed fragments and checked integers only)
     )
 
 
@@ -269,8 +210,6 @@ PERSON_PARTS = {
     "duplicate_settlement": duplicate_settlement,
     "outpatient_cash_out": outpatient_cash_out,
     "over_cap": over_cap,
-    "remote_direct_and_manual": remote_direct_and_manual,
-    "home_and_remote_overlap": home_and_remote_overlap,
 }
 
 
@@ -280,17 +219,12 @@ def person_pass(parts: list[Part], d: Dialect, *, cut: str = "1 = 1") -> str:
     a few percent, are fetched whole afterwards by id."""
     cap = any(p.needs_cap for p in parts)
     policy = "JOIN benefits_benefitpolicy bp ON bp.id = s.policy_id" if cap else ""
-    floats = (
-        ", CAST(s.pooled_paid AS DOUBLE PRECISION) AS pooled_f, CAST(bp.annual_cap AS DOUBLE PRECISION) AS cap_f"
-        if cap
-        else ""
-    )
+    floats = ", CAST(bp.annual_cap AS DOUBLE PRECISION) AS cap_f" if cap else ""
     # The widest reads first: most rows then pass the filter at its first test.
     reads = " OR ".join(f"({p.reads})" for p in sorted(parts, key=lambda p: not p.first))
     named = {k: v for p in parts for k, v in p.flags.items()}
     flags = "".join(f", {v if v.startswith('CASE ') else _flag(v)} AS {k}" for k, v in named.items())
     windows = ",\n            ".join(dict.fromkeys(w for p in parts for w in p.windows))
-    own = "".join(f", {k} AS (PARTITION BY {v})" for p in parts for k, v in p.partitions.items())
     keeps = {k: v for p in parts for k, v in p.keeps.items()}
     marks = "".join(f", {_flag(v)} AS {k}" for k, v in keeps.items())
     kept = " OR ".join(f"({v})" for v in keeps.values())
@@ -307,13 +241,13 @@ def person_pass(parts: list[Part], d: Dialect, *, cut: str = "1 = 1") -> str:
               FROM benefits_settlement s {policy}
               WHERE s.status = 'settled' AND {cut} AND ({reads})) s
         WINDOW p AS (PARTITION BY s.person_id ORDER BY s.service_date, s.id
-            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING){own}
+            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ) s
     WHERE {kept}
 ),
 c AS MATERIALIZED (
-    SELECT {columns}, {"bp.annual_cap" if cap else "NULL"} AS cap, {FUND} AS fund, {", ".join(f"m.{k}" for k in keeps)}
-    FROM benefits_settlement s JOIN m ON m.id = s.id {policy}
+    SELECT {columns}, {FUND} AS fund, {", ".join(f"m.{k}" for k in keeps)}
+    FROM benefits_settlement s JOIN m ON m.id = s.id
     WHERE {fetch}
 )
 {INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)
@@ -373,19 +307,96 @@ JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers
 STAY_PARTS = {"split_admission": split_admission, "concurrent_inpatient": concurrent_inpatient}
 
 
-def stay_pass(parts: list[Part]) -> str:
-    """One read of the stays some rule reads, whole (`keeps` are its rules' own reads); each rule's hits over it."""
+def _whole_rows_pass(parts: list[Part], *, persons: str = "", only: str = "") -> str:
+    """One read of the rows some rule reads, whole (`keeps` are its rules' own reads), restricted by `only`
+    (after `persons`, a CTE r of person ids); each rule's hits over them."""
     reads = " OR ".join(f"({p.reads})" for p in parts)
     keeps = {k: v for p in parts for k, v in p.keeps.items()}
     marks = "".join(f", {_flag(v)} AS {k}" for k, v in keeps.items())
     columns = ", ".join(f"s.{c.strip()}" for c in COLUMNS.split(","))
     hits = "\nUNION ALL\n".join(p.hits for p in parts)
-    return f"""WITH c AS MATERIALIZED (
-    SELECT {columns}, NULL AS cap, {FUND} AS fund{marks}
+    return f"""WITH {persons}c AS MATERIALIZED (
+    SELECT {columns}, {FUND} AS fund{marks}
     FROM benefits_settlement s
-    WHERE s.status = 'settled' AND ({reads})
+    WHERE s.status = 'settled' AND {only}({reads})
 )
 {INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
+def stay_pass(parts: list[Part]) -> str:
+    return _whole_rows_pass(parts)
+
+
+# --- the away pass -------------------------------------------------------------------------------------------
+# The rules about care elsewhere (异地就医) need a person with a settlement elsewhere whose period reaches the
+# window. Those persons come from the settlements elsewhere (a small part of the year, in their own partial
+# index), and their settlements are read by person: no sort of the year, and no mark in the person pass.
+
+
+def remote_direct_and_manual(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    manual = f"s.kind = 'manual' AND s.service_date BETWEEN {start} AND {end} AND s.benefit_type IN ({b.types(params)})"
+    # The direct one overlaps a manual one in the window, so its period ends on or after the window's start.
+    direct = f"s.kind = 'direct' AND s.{ELSEWHERE} AND COALESCE(s.discharge_date, s.service_date) >= {start}"
+    until = "COALESCE({0}.discharge_date, {0}.service_date)"
+    detail = "'同一就医已在异地直接结算（结算单 ' || o.other_number || '），又办理零星报销'"
+    return Part(
+        reads=f"({manual}) OR ({direct})",
+        keeps={f"k{i}m": manual, f"k{i}r": direct},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT m.id, MIN(r.settlement_number) AS other_number
+      FROM c m
+      JOIN c r ON r.person_id = m.person_id AND r.k{i}r = 1
+          AND r.service_date <= {until.format("m")} AND m.service_date <= {until.format("r")}
+      WHERE m.k{i}m = 1
+      GROUP BY m.id) o
+JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+def home_and_remote_overlap(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, end: str) -> Part:
+    hit = f"s.service_date BETWEEN {start} AND {end} AND s.benefit_type IN ({b.types(params)})"
+    # The other settlement overlaps one in the window: a stay ending after its start, or a day on or after it.
+    other = (
+        f"(s.benefit_type = 'inpatient' AND s.discharge_date > {start}) "
+        f"OR (s.benefit_type <> 'inpatient' AND s.service_date >= {start})"
+    )
+    a_stay, b_stay = "a.benefit_type = 'inpatient'", "b.benefit_type = 'inpatient'"
+    overlap = f"""(
+        ({a_stay} AND {b_stay} AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date)
+        OR (NOT {a_stay} AND {b_stay} AND b.service_date <= a.service_date AND a.service_date < b.discharge_date)
+        OR ({a_stay} AND NOT {b_stay} AND a.service_date <= b.service_date AND b.service_date < a.discharge_date))"""
+    other_place = "(CASE WHEN o.other_elsewhere = 1 THEN '异地就医结算 ' ELSE '本地结算 ' END)"
+    detail = f"'与' || {other_place} || o.other_number || ' 的就医日期重叠'"
+    return Part(
+        reads=f"({hit}) OR ({other})",
+        keeps={f"k{i}a": hit, f"k{i}b": other},
+        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT a.id, MIN(b.settlement_number) AS other_number,
+          MAX(CASE WHEN b.{ELSEWHERE} THEN 1 ELSE 0 END) AS other_elsewhere
+      FROM c a
+      JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.id < a.id
+          AND ((a.care_area_code = '' AND b.{ELSEWHERE}) OR (a.{ELSEWHERE} AND b.care_area_code = ''))
+          AND {overlap}
+      WHERE a.k{i}a = 1
+      GROUP BY a.id) o
+JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+    )
+
+
+AWAY_PARTS = {
+    "remote_direct_and_manual": remote_direct_and_manual,
+    "home_and_remote_overlap": home_and_remote_overlap,
+}
+
+
+def away_pass(parts: list[Part], d: Dialect) -> str:
+    persons = f"""r AS MATERIALIZED (
+    SELECT DISTINCT s.person_id FROM benefits_settlement s
+    WHERE s.{ELSEWHERE} AND s.status = 'settled' AND (s.service_date >= %(start)s OR s.discharge_date >= %(start)s)
+),
+"""  # noqa: S608  (fixed fragments only)
+    only = member(d, "s.person_id", "SELECT person_id FROM r") + " AND "  # noqa: S608  (fixed fragments only)
+    return _whole_rows_pass(parts, persons=persons, only=only)
 
 
 # --- the filter pass ------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """疑点筛查 SQL: one set-based INSERT..SELECT per rule kind, over a date window.
 
-The scan itself runs the rules in two shared passes (`fraud_passes`); these one-rule statements are the
+The scan itself runs the rules in four shared passes (`fraud_passes`); these one-rule statements are the
 reference those passes are checked against (`fraud.reference_hits`: the tests and the bench compare hits,
 amounts and details), and their validators and fragments are shared with them.
 

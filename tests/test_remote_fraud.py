@@ -224,8 +224,9 @@ def test_the_migration_seeds_and_unseeds(db):
 
 
 def test_the_shared_pass_finds_what_the_one_rule_statements_find(scenario):
-    """Issue 14, point 6: both cross-region rules run in the pass every person rule shares; it finds the same
-    settlements, amounts and details as the statements it replaced, over the year and over a part of it."""
+    """Issue 14, point 6: both cross-region rules run in one pass (the away pass: the persons with care elsewhere,
+    their settlements by person); it finds the same settlements, amounts and details as the statements it
+    replaced, over the year and over a part of it."""
     for start, end in (YEAR, ("2023-03-01", "2023-04-30"), ("2023-06-05", "2023-07-31")):
         before = reference_hits(start=start, end=end)
         Suspicion.objects.all().delete()
