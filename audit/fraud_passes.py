@@ -40,6 +40,9 @@ POOLED = "CAST(s.pooled_paid AS DOUBLE PRECISION)"
 COLUMNS = """id, person_id, institution_id, district_id, service_date, discharge_date, benefit_type, kind,
     care_area_code, total_cost, pooled_paid, critical_paid, aid_paid, account_paid, settlement_number, year,
     policy_id"""
+# What the rules about stays read of a stay: the stay pass holds half a million of them at 5M settlements, and
+# sorts them by person twice.
+STAY_COLUMNS = "id, person_id, institution_id, district_id, service_date, discharge_date, settlement_number"
 HIT = """SELECT {rule} AS rule_id, s.id AS settlement_id, s.person_id, s.institution_id, s.district_id,
     s.service_date, {amount} AS amount, {detail} AS detail"""
 INSERT = """INSERT INTO audit_suspicion (rule_id, settlement_id, person_id, institution_id, district_id,
@@ -307,13 +310,13 @@ JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers
 STAY_PARTS = {"split_admission": split_admission, "concurrent_inpatient": concurrent_inpatient}
 
 
-def _whole_rows_pass(parts: list[Part], *, persons: str = "", only: str = "") -> str:
-    """One read of the rows some rule reads, whole (`keeps` are its rules' own reads), restricted by `only`
-    (after `persons`, a CTE r of person ids); each rule's hits over them."""
+def _whole_rows_pass(parts: list[Part], *, columns: str = COLUMNS, persons: str = "", only: str = "") -> str:
+    """One read of the rows some rule reads (`columns` of them; `keeps` are its rules' own reads), restricted by
+    `only` (after `persons`, a CTE r of person ids); each rule's hits over them."""
     reads = " OR ".join(f"({p.reads})" for p in parts)
     keeps = {k: v for p in parts for k, v in p.keeps.items()}
     marks = "".join(f", {_flag(v)} AS {k}" for k, v in keeps.items())
-    columns = ", ".join(f"s.{c.strip()}" for c in COLUMNS.split(","))
+    columns = ", ".join(f"s.{c.strip()}" for c in columns.split(","))
     hits = "\nUNION ALL\n".join(p.hits for p in parts)
     return f"""WITH {persons}c AS MATERIALIZED (
     SELECT {columns}, {FUND} AS fund{marks}
@@ -324,7 +327,7 @@ def _whole_rows_pass(parts: list[Part], *, persons: str = "", only: str = "") ->
 
 
 def stay_pass(parts: list[Part]) -> str:
-    return _whole_rows_pass(parts)
+    return _whole_rows_pass(parts, columns=STAY_COLUMNS)
 
 
 # --- the away pass -------------------------------------------------------------------------------------------
