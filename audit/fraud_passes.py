@@ -32,7 +32,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from .fraud_sql import BENEFIT_TYPES, ELSEWHERE, Dialect, _codes, _int
+from .fraud_sql import BENEFIT_TYPES, ELSEWHERE, OVERLAP, Dialect, _codes, _int
 
 FUND = "ROUND(s.pooled_paid + s.critical_paid + s.aid_paid + s.account_paid, 2)"
 POOLED = "CAST(s.pooled_paid AS DOUBLE PRECISION)"
@@ -363,11 +363,6 @@ def home_and_remote_overlap(i: int, rule: int, params: dict, d: Dialect, b: Bind
         f"(s.benefit_type = 'inpatient' AND s.discharge_date > {start}) "
         f"OR (s.benefit_type <> 'inpatient' AND s.service_date >= {start})"
     )
-    a_stay, b_stay = "a.benefit_type = 'inpatient'", "b.benefit_type = 'inpatient'"
-    overlap = f"""(
-        ({a_stay} AND {b_stay} AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date)
-        OR (NOT {a_stay} AND {b_stay} AND b.service_date <= a.service_date AND a.service_date < b.discharge_date)
-        OR ({a_stay} AND NOT {b_stay} AND a.service_date <= b.service_date AND b.service_date < a.discharge_date))"""
     other_place = "(CASE WHEN o.other_elsewhere = 1 THEN '异地就医结算 ' ELSE '本地结算 ' END)"
     detail = f"'与' || {other_place} || o.other_number || ' 的就医日期重叠'"
     return Part(
@@ -379,7 +374,7 @@ FROM (SELECT a.id, MIN(b.settlement_number) AS other_number,
       FROM c a
       JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.id < a.id
           AND ((a.care_area_code = '' AND b.{ELSEWHERE}) OR (a.{ELSEWHERE} AND b.care_area_code = ''))
-          AND {overlap}
+          AND {OVERLAP}
       WHERE a.k{i}a = 1
       GROUP BY a.id) o
 JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)

@@ -321,6 +321,14 @@ WHERE {IN_WINDOW}
 {CONFLICT}"""  # noqa: S608  (fixed fragments and checked integers only)
 
 
+_A_STAY, _B_STAY = "a.benefit_type = 'inpatient'", "b.benefit_type = 'inpatient'"
+# Settlements a and b of one person overlap: two stays, or a day inside a stay (a stay's discharge day is free).
+OVERLAP = f"""(
+        ({_A_STAY} AND {_B_STAY} AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date)
+        OR (NOT {_A_STAY} AND {_B_STAY} AND b.service_date <= a.service_date AND a.service_date < b.discharge_date)
+        OR ({_A_STAY} AND NOT {_B_STAY} AND a.service_date <= b.service_date AND b.service_date < a.discharge_date))"""
+
+
 def home_and_remote_overlap(params: dict, d: Dialect, values: dict[str, Any]) -> str:
     """Treated in the city and elsewhere at once: two settlements of one person, one with a care area and one
     without, where two inpatient stays overlap or an outpatient (or pharmacy) day falls inside a stay. A stay
@@ -328,11 +336,6 @@ def home_and_remote_overlap(params: dict, d: Dialect, values: dict[str, Any]) ->
     as for 跨机构同时住院). Two visits on one day are not enough. The later-recorded settlement (higher id) is
     the hit; the detail names the earlier one."""
     types = _types(params, values)
-    a_stay, b_stay = "a.benefit_type = 'inpatient'", "b.benefit_type = 'inpatient'"
-    overlap = f"""(
-        ({a_stay} AND {b_stay} AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date)
-        OR (NOT {a_stay} AND {b_stay} AND b.service_date <= a.service_date AND a.service_date < b.discharge_date)
-        OR ({a_stay} AND NOT {b_stay} AND a.service_date <= b.service_date AND b.service_date < a.discharge_date))"""
     other = "(CASE WHEN o.other_elsewhere = 1 THEN '异地就医结算 ' ELSE '本地结算 ' END)"
     detail = f"'与' || {other} || o.other_number || ' 的就医日期重叠'"
     return f"""
@@ -342,7 +345,7 @@ WITH o AS (
     FROM benefits_settlement a
     JOIN benefits_settlement b ON b.person_id = a.person_id AND b.id < a.id AND b.status = 'settled'
         AND ((a.care_area_code = '' AND b.{ELSEWHERE}) OR (a.{ELSEWHERE} AND b.care_area_code = ''))
-        AND {overlap}
+        AND {OVERLAP}
     WHERE a.status = 'settled' AND a.service_date BETWEEN %(start)s AND %(end)s AND a.benefit_type IN ({types})
     GROUP BY a.id
 )
