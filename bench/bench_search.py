@@ -18,6 +18,16 @@ PostgreSQL's shared buffers and the OS page cache cannot be dropped without root
 cold connection, warm disk cache. Warm: REPEAT more requests. Prints p50/p95 per case and the worst
 cases; exits 1 if any p95 >= 50 ms (the target: "instant").
 
+--server URL takes the warm samples from a running server instead, over HTTP, with each role's session
+(the cases, the cold request and the deep pages are still found in-process). Start one worker on this city,
+without the API's per-account rate limit (one client asks thousands of times a minute):
+
+    DATABASE_URL=postgresql://.../bench_h14a YIBAO_API_RATE_STAFF=1000000/min \
+        .venv/bin/gunicorn config.wsgi -w 1 -b 127.0.0.1:8191
+    DATABASE_URL=postgresql://... .venv/bin/python bench/bench_search.py --persons 5000000 --server http://127.0.0.1:8191
+
+There the SQL and GC columns read 0: they are the server's, and only its whole time is seen.
+
 The city (in database bench_h14a, kept between runs; --rebuild to make it again) is built with
 set-based SQL: N persons over the 38 districts inserted in ID-number order (as a sorted import leaves
 them, so ids follow district and birth date: the worst case for lists newest first), one enrollment
@@ -37,6 +47,7 @@ import statistics
 import sys
 import time
 import urllib.parse
+import urllib.request
 from functools import partial
 
 from _db import bench_database, scalar
@@ -394,14 +405,32 @@ def _get(client, path, params):
     return response, (time.perf_counter() - started) * 1000, clock.ms, GC_CLOCK.ms - gc_before
 
 
-def time_case(client, kind, path, params, repeat, deep):
+def _served(server, client, path, params):
+    """(ms, 0, 0): one request to the running server at `server`, with the client's session."""
+    from django.conf import settings
+
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    query = urllib.parse.urlencode(params, doseq=True)
+    request = urllib.request.Request(f"{server}{path}{'?' + query if query else ''}", headers={"Cookie": cookie})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (the bench's own loopback URL)
+        response.read()
+        # Not sent to the login page (urllib follows redirects): the session is the role's.
+        assert response.status == 200 and response.url == request.full_url, (path, params, response.url)
+    return (time.perf_counter() - started) * 1000, 0.0, 0.0
+
+
+def time_case(client, kind, path, params, repeat, deep, server=None):
     """(cold ms, [(warm ms, of it in SQL ms, of it in GC ms)], deep-page params or None)."""
     from django.db import connections
 
     connections.close_all()  # a fresh backend: the first request pays for catalogue and plan caches
     response, cold, _sql, _gc = _get(client, path, params)
     assert response.status_code == 200, (path, params, response.status_code)
-    warm = [_get(client, path, params)[1:] for _ in range(repeat)]
+    if server:
+        warm = [_served(server, client, path, params) for _ in range(repeat)]
+    else:
+        warm = [_get(client, path, params)[1:] for _ in range(repeat)]
     deep_params = None
     after = _next_after(kind, response)
     for _ in range(deep - 1):
@@ -444,6 +473,7 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only", default="", help="only routes whose name contains one of these (comma-separated)")
     parser.add_argument("--progress", action="store_true", help="a line per case as it is measured")
+    parser.add_argument("--server", default="", help="take the warm samples from this running server (HTTP)")
     args = parser.parse_args()
 
     os.environ["BENCH_KEEP_DB"] = "1"  # the city is kept for the next run (--rebuild makes it again)
@@ -503,7 +533,7 @@ def main() -> int:
             # no big table (the 41 districts), measured in the same run for the same role.
             client = Client()
             client.force_login(user)
-            _cold, warm, _ = time_case(client, "web", "/districts/", {}, args.repeat, 1)
+            _cold, warm, _ = time_case(client, "web", "/districts/", {}, args.repeat, 1, args.server)
             floors[role] = warm
             print(f"floor /districts/ {role:<18} p50 {p50(warm):6.1f}  p95 {p95(warm):6.1f}")
         for route in routes:
@@ -515,10 +545,10 @@ def main() -> int:
                 if cases is None:
                     continue  # this role cannot open the page
                 for label, params in cases:
-                    cold, warm, deep_params = time_case(client, kind, path, params, args.repeat, args.deep)
+                    cold, warm, deep_params = time_case(client, kind, path, params, args.repeat, args.deep, args.server)
                     results.append((name, role, label, "page 1", cold, warm))
                     if deep_params is not None:
-                        cold_d, warm_d, _ = time_case(client, kind, path, deep_params, args.repeat, 1)
+                        cold_d, warm_d, _ = time_case(client, kind, path, deep_params, args.repeat, 1, args.server)
                         results.append((name, role, label, f"page {args.deep + 1}", cold_d, warm_d))
                     if args.progress:
                         print(f"  {name} {role} [{label}] p95 {p95(warm):.1f} ms", flush=True)
@@ -555,7 +585,7 @@ def main() -> int:
         for role, user in staff.items():
             client = Client()
             client.force_login(user)
-            _cold, warm, _ = time_case(client, "web", "/districts/", {}, args.repeat, 1)
+            _cold, warm, _ = time_case(client, "web", "/districts/", {}, args.repeat, 1, args.server)
             print(f"  /districts/ {role:<18} p95 {p95(warm):6.1f} (at start {p95(floors[role]):6.1f})")
         over = [r for r in results if p95(r[5]) >= TARGET_P95_MS]
         print(f"\n{len(results)} cases, {len(over)} with p95 >= {TARGET_P95_MS} ms")
