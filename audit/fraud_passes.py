@@ -175,8 +175,8 @@ def over_cap(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, 
     # A (person, year, type) is above its lowest cap when its pooled total is above the cap of one of its rows.
     # The person's total of that type over the read is at least as high (amounts are never negative), so that
     # row is marked and the person is a candidate. The totals are sums over the shared window, one per type, of
-    # a column that holds the row's pooled amount when it is of that type (else NULL, which a sum skips at no
-    # cost; a CASE inside the window's argument cost 3.8 s at 5M rows, the columns 1.3 s). They sum in floating
+    # a column the read fills with the row's pooled amount when it is of that type, else NULL (the same sums over
+    # a CASE in the window's argument cost 3.8 s at 5M rows, over the columns 1.3 s). They sum in floating
     # point: a cent of slack covers their rounding and SQLite's float sums. The candidates' rows of the rule are
     # then read again by person, whole, and the exact sums run over them in decimals, as in the one-rule
     # statement. (A window of its own by person and type, with the lowest cap over it, made the pass sort the
