@@ -108,6 +108,19 @@ def member(d: Dialect, column: str, query: str) -> str:
     return f"{column} IN ({query})"
 
 
+def paired(rule: int, detail: str, *, hit: str, other: str, match: str, also: str = "") -> str:
+    """The hits of a rule about two settlements of one person: each kept row a (mark `hit`) that some kept row b
+    (mark `other`) of the same person matches (`match`, over a and b). The detail names b's lowest settlement
+    number (o.other_number); `also` adds aggregates of the matching b rows to o."""
+    return f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
+FROM (SELECT a.id, MIN(b.settlement_number) AS other_number{also}
+      FROM c a
+      JOIN c b ON b.person_id = a.person_id AND b.{other} = 1 AND {match}
+      WHERE a.{hit} = 1
+      GROUP BY a.id) o
+JOIN c s ON s.id = o.id"""  # noqa: S608  (fixed fragments and checked integers only)
+
+
 # --- the person pass ------------------------------------------------------------------------------------------
 
 
@@ -296,14 +309,14 @@ def concurrent_inpatient(i: int, rule: int, params: dict, d: Dialect, b: Binds, 
     return Part(
         reads=f"({stay}) OR ({other})",
         keeps={f"k{i}a": stay, f"k{i}b": other},
-        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM (SELECT a.id, MIN(b.settlement_number) AS other_number
-      FROM c a
-      JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.institution_id <> a.institution_id
-          AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date
-      WHERE a.k{i}a = 1
-      GROUP BY a.id) o
-JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+        hits=paired(
+            rule,
+            detail,
+            hit=f"k{i}a",
+            other=f"k{i}b",
+            match="b.institution_id <> a.institution_id "
+            "AND b.service_date < a.discharge_date AND a.service_date < b.discharge_date",
+        ),
     )
 
 
@@ -345,14 +358,14 @@ def remote_direct_and_manual(i: int, rule: int, params: dict, d: Dialect, b: Bin
     return Part(
         reads=f"({manual}) OR ({direct})",
         keeps={f"k{i}m": manual, f"k{i}r": direct},
-        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM (SELECT m.id, MIN(r.settlement_number) AS other_number
-      FROM c m
-      JOIN c r ON r.person_id = m.person_id AND r.k{i}r = 1
-          AND r.service_date <= {until.format("m")} AND m.service_date <= {until.format("r")}
-      WHERE m.k{i}m = 1
-      GROUP BY m.id) o
-JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+        # a: the manual one, b: the direct one elsewhere.
+        hits=paired(
+            rule,
+            detail,
+            hit=f"k{i}m",
+            other=f"k{i}r",
+            match=f"b.service_date <= {until.format('a')} AND a.service_date <= {until.format('b')}",
+        ),
     )
 
 
@@ -368,16 +381,15 @@ def home_and_remote_overlap(i: int, rule: int, params: dict, d: Dialect, b: Bind
     return Part(
         reads=f"({hit}) OR ({other})",
         keeps={f"k{i}a": hit, f"k{i}b": other},
-        hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
-FROM (SELECT a.id, MIN(b.settlement_number) AS other_number,
-          MAX(CASE WHEN b.{ELSEWHERE} THEN 1 ELSE 0 END) AS other_elsewhere
-      FROM c a
-      JOIN c b ON b.person_id = a.person_id AND b.k{i}b = 1 AND b.id < a.id
-          AND ((a.care_area_code = '' AND b.{ELSEWHERE}) OR (a.{ELSEWHERE} AND b.care_area_code = ''))
-          AND {OVERLAP}
-      WHERE a.k{i}a = 1
-      GROUP BY a.id) o
-JOIN c s ON s.id = o.id""",  # noqa: S608  (fixed fragments and checked integers only)
+        hits=paired(
+            rule,
+            detail,
+            hit=f"k{i}a",
+            other=f"k{i}b",
+            match=f"b.id < a.id AND ((a.care_area_code = '' AND b.{ELSEWHERE}) OR (a.{ELSEWHERE} AND "
+            f"b.care_area_code = '')) AND {OVERLAP}",
+            also=f", MAX(CASE WHEN b.{ELSEWHERE} THEN 1 ELSE 0 END) AS other_elsewhere",
+        ),
     )
 
 
