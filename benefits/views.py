@@ -117,15 +117,22 @@ def institution_detail(request, institution_id: int):
     return render(request, "benefits/institution_detail.html", {"institution": institution, "form": form})
 
 
+SETTLEMENT_ROW_FIELDS = (
+    "settlement_number", "benefit_type", "service_date", "total_cost", "pooled_paid", "critical_paid", "aid_paid",
+    "out_of_pocket", "kind", "status", "institution__name", "person__name", "person__id_number",
+)  # fmt: skip
+
+
 @login_required
 def settlement_list(request):
     # Staff pages only: an institution's system account reads its settlements through the API.
     require_capability(request.user, Capability.VIEW)
     form = SettlementFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")} if form.is_valid() else {}
-    page = keyset_page(
-        selectors.settlement_list(fetched_by=request.user, filters=filters), after=request.GET.get("after")
-    )
+    # Only the columns the rows show: a settlement row has 40-odd, and building 50 full rows (with their
+    # person and institution) is a third of the page's time at 5M.
+    rows = selectors.settlement_list(fetched_by=request.user, filters=filters).only(*SETTLEMENT_ROW_FIELDS)
+    page = keyset_page(rows, after=request.GET.get("after"))
     query = request.GET.copy()
     query.pop("after", None)
     context = {

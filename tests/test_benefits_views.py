@@ -270,7 +270,7 @@ def test_institution_system_account_sees_none_of_the_staff_pages(client_for, ins
 
 
 def test_settlement_list_filters_and_fixed_query_count(
-    client_for, clerk_yuzhong, policy_2023, hospital_yz, institution_user, django_assert_max_num_queries
+    client_for, clerk_yuzhong, policy_2023, hospital_yz, institution_user, django_assert_max_num_queries, settings
 ):
     for i in range(12):
         person = paid_resident()
@@ -287,6 +287,20 @@ def test_settlement_list_filters_and_fixed_query_count(
     with django_assert_max_num_queries(9):
         page = client.get(url).content.decode()
     assert page.count("L-0") == 12 and "********" in page
+    # The rows show what the statement shows: the labels of type, kind and status, and the fund's part
+    # (pooled + critical illness + aid), from the few columns the list reads.
+    row = re.search(r"<tr><td><a[^>]*><code>L-000</code>.*?</tr>", page, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    settled = Settlement.objects.get(settlement_number="L-000")
+    assert cells[4:] == [
+        "住院", "2023-04-01", "1000.00", str(settled.fund_paid), str(settled.out_of_pocket), "联网结算", "已结算",
+    ]  # fmt: skip
+    assert settled.fund_paid > 0
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    assert english.count("<td>Inpatient</td>") == 12 and english.count("<td>Settled</td>") == 12
+    assert "住院" not in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert client.get(url, {"year": "2022"}).content.decode().count("L-0") == 0
     assert (
         client.get(url, {"institution": hospital_yz.code.lower(), "status": "settled"}).content.decode().count("L-0")

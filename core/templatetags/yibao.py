@@ -1,4 +1,8 @@
+from functools import cache
+
 from django import template
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 
 from core.jobs import job_counts_display
 from core.jobs import job_label as _job_label
@@ -26,3 +30,17 @@ def staff_name(user) -> str:
     if user is None or user == "":
         return "—"
     return user.first_name or user.username
+
+
+@cache
+def _choice_labels(field, language: str | None) -> dict:
+    return {make_hashable(value): str(label) for value, label in field.flatchoices}
+
+
+@register.filter
+def choice(record, name: str):
+    """What `record.get_<name>_display` shows, from labels built once per field and language: Django's own
+    rebuilds the field's choices and translates every label on each call, which a list pays per row."""
+    field = record._meta.get_field(name)
+    value = getattr(record, field.attname)
+    return _choice_labels(field, get_language()).get(make_hashable(value), value)
