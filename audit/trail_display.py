@@ -20,6 +20,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from core.access import scope_to_user
+from core.choices import choice_label, field_choice_label
 from core.jobs import count_label, job_label
 from core.models import AuditEvent, JournalEntry
 from core.money import amount_text
@@ -208,7 +209,7 @@ def _value_text(model, key: str, value: Any, *, kind: str = "") -> str:
         return "、".join(_value_text(None, "", v) for v in value)
     model_field = _field(model, key)
     if model_field is not None and model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
+        return str(field_choice_label(model_field, value))
     if isinstance(model_field, models.ForeignKey):
         return f"#{value}"  # the related record's number (its name is not looked up row by row)
     if isinstance(model_field, models.DecimalField) and model_field.decimal_places == 2:
@@ -267,9 +268,9 @@ def _links(*, object_type: str, ids: set[int], user: Any) -> dict[int, str]:
 
 
 def _policy_name(policy) -> str:
-    parts = [_("%(year)s年度") % {"year": policy.year}, policy.get_scheme_display()]
+    parts = [_("%(year)s年度") % {"year": policy.year}, choice_label(policy, "scheme")]
     if getattr(policy, "benefit_type", ""):
-        parts.append(policy.get_benefit_type_display())
+        parts.append(choice_label(policy, "benefit_type"))
     else:
         parts.append(_("大病保险"))
     parts.append(_("第%(version)s版") % {"version": policy.version})

@@ -526,6 +526,8 @@ def main() -> int:
         only = [o for o in args.only.split(",") if o] or [""]
         routes = [r for r in list_routes() if any(o in r[0] for o in only)]
         print(f"{len(routes)} list pages from the URL resolver: " + ", ".join(r[0] for r in routes))
+        if not routes:
+            raise SystemExit(f"no list page's route name contains {args.only!r}")
         results = []
         floors = {}
         for role, user in staff.items():

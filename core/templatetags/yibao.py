@@ -1,9 +1,6 @@
-from functools import cache
-
 from django import template
-from django.utils.hashable import make_hashable
-from django.utils.translation import get_language
 
+from core.choices import choice_label
 from core.jobs import job_counts_display
 from core.jobs import job_label as _job_label
 
@@ -32,15 +29,7 @@ def staff_name(user) -> str:
     return user.first_name or user.username
 
 
-@cache
-def _choice_labels(field, language: str | None) -> dict:
-    return {make_hashable(value): str(label) for value, label in field.flatchoices}
-
-
 @register.filter
 def choice(record, name: str):
-    """What `record.get_<name>_display` shows, from labels built once per field and language: Django's own
-    rebuilds the field's choices and translates every label on each call, which a list pays per row."""
-    field = record._meta.get_field(name)
-    value = getattr(record, field.attname)
-    return _choice_labels(field, get_language()).get(make_hashable(value), value)
+    """What `record.get_<name>_display` shows, from labels built once per field and language (core.choices)."""
+    return choice_label(record, name)
