@@ -30,16 +30,17 @@ def planner_settings(using: str = "default", **settings: str) -> Iterator[None]:
         yield
         return
     names = sorted(settings)
+    # One statement reads and sets them all, one restores them: a list page pays two round trips, not two per
+    # setting. PostgreSQL evaluates a select list in order, so each current value is read before it is set.
+    reads = ", ".join(["current_setting(%s)"] * len(names))
+    sets = ", ".join(["set_config(%s, %s, true)"] * len(names))
     with transaction.atomic(using=using, savepoint=False):
         with connection.cursor() as cursor:
-            previous = []
-            for name in names:
-                cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, settings[name]])
-                previous.append(cursor.fetchone()[0])
+            cursor.execute(f"SELECT {reads}, {sets}", [*names, *(v for n in names for v in (n, settings[n]))])
+            previous = cursor.fetchone()[: len(names)]
         yield
         with connection.cursor() as cursor:
-            for name, value in zip(names, previous, strict=True):
-                cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+            cursor.execute(f"SELECT {sets}", [v for pair in zip(names, previous, strict=True) for v in pair])
 
 
 @contextmanager
