@@ -130,7 +130,7 @@ def settlement_list(request):
     form = SettlementFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")} if form.is_valid() else {}
     # Only the columns the rows show: a settlement row has 40-odd, and building 50 full rows (with their
-    # person and institution) is a third of the page's time at 5M.
+    # person and institution) was a fifth of the page's time.
     rows = selectors.settlement_list(fetched_by=request.user, filters=filters).only(*SETTLEMENT_ROW_FIELDS)
     page = keyset_page(rows, after=request.GET.get("after"))
     query = request.GET.copy()
