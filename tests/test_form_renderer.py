@@ -22,8 +22,6 @@ class Everything(forms.Form):
 
 def rendered(form: forms.Form, renderer) -> list[str]:
     form.renderer = renderer
-    for field in form.fields.values():
-        field.widget.is_localized = False
     return [str(form[name]) for name in form.fields]
 
 
