@@ -17,11 +17,11 @@ from benefits.models import AccountEntry, PersonalAccount
 from benefits.services import account_credits_post
 from benefits.services import accounts as credit_service
 from contributions.collection import issue_statement
-from core.db_roles import analyze_tables
 from core.ledger import books_reconcile
 from core.models import JournalLine
 from core.plans import key_lookups, no_nested_loops
 from tests.benefits_support import D, employee, resident, unpaid_bill
+from tests.plan_support import analyze_held
 from yearend.jobs import residents_unpaid_for
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ BULK = 20_000
 def _analyze_while_empty() -> None:
     assert not PersonalAccount.objects.exists() and not AccountEntry.objects.exists()
     with connection.cursor() as c:
-        analyze_tables(*TABLES)
+        analyze_held(*TABLES)
         c.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [LEDGER])
         assert c.fetchone()[0] == 0  # the statistics say: an empty ledger
 
@@ -45,7 +45,7 @@ def _analyze_while_empty() -> None:
 def _analyze_what_the_job_reads() -> None:
     """Fresh statistics for the enrollments and accounts, the ledger's still those of an empty table: a new
     city's first month, in which the job writes the ledger it reads (the bench's month 1 at 200k)."""
-    analyze_tables("enrollment_person", "enrollment_enrollment", "benefits_personalaccount")
+    analyze_held("enrollment_person", "enrollment_enrollment", "benefits_personalaccount")
 
 
 def _bulk_employees(district_id: int, count: int) -> None:
@@ -189,7 +189,7 @@ def test_both_collection_statements_keep_their_plan_on_empty_statistics(district
     row, so it is in no plan.)"""
 
     with connection.cursor() as c:
-        analyze_tables(
+        analyze_held(
             "enrollment_person", "enrollment_enrollment", "assistance_aidrecipient", "contributions_contributionbill"
         )
         c.execute(

@@ -25,6 +25,7 @@ from enrollment.importing.parallel import check_chunk, copy_line, copy_text
 from enrollment.importing.pipeline import import_batch_confirm, import_batch_revalidate
 from enrollment.models import Employer, Enrollment, ImportStagingRow, Person
 from tests.factories import make_credit_code, make_id_number
+from tests.plan_support import analyze_held
 from tests.test_import import HEADER, good_rows, row, upload
 
 pytestmark = pytest.mark.django_db
@@ -421,8 +422,8 @@ def test_the_enrollment_insert_does_not_read_the_table_it_grows(
     is quadratic, because it grows while the statement runs. The insert reads only staging, person and
     employer, and skips existing enrollments through the one-active-per-person unique index."""
     batch = _check_file(clerk_yuzhong, django_capture_on_commit_callbacks, good_rows(employer, n=3))
+    analyze_held("enrollment_person", "enrollment_enrollment")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE enrollment_person, enrollment_enrollment")
         cursor.execute(
             "EXPLAIN " + sql.INSERT_ENROLLMENTS,
             {"batch": batch.pk, "start": dt.date(2023, 1, 1), "now": dt.datetime(2023, 1, 1, tzinfo=dt.UTC)},

@@ -15,6 +15,7 @@ from core.selectors import LIST_PLANNER_SETTINGS, IndexOrderedQuerySet
 from enrollment.models import Enrollment, Person
 from enrollment.selectors import enrollment_list, person_list
 from tests.factories import make_id_number
+from tests.plan_support import analyze_held
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN plans are PostgreSQL's")
@@ -130,7 +131,7 @@ def _fill_city_after_empty_analyze(districts) -> None:
     district and ID number, so newest-first lists of one filter value are far from the top of the key."""
     codes = sorted(districts)
     with connection.cursor() as c:
-        c.execute("ANALYZE enrollment_person; ANALYZE enrollment_enrollment")
+        analyze_held("enrollment_person", "enrollment_enrollment")
         c.execute(
             """
             INSERT INTO enrollment_person (id_number, name, gender, birth_date, phone, district_id, created_at,
@@ -219,7 +220,7 @@ def test_a_city_wide_filter_reads_its_own_index_not_the_primary_key_past_other_r
                    contribution_base = NULL
                WHERE category = 'retired' AND id > (SELECT MIN(id) + 6000 FROM enrollment_enrollment)"""
         )
-        c.execute("ANALYZE enrollment_person; ANALYZE enrollment_enrollment")
+    analyze_held("enrollment_person", "enrollment_enrollment")
     page = enrollment_list(fetched_by=municipal_admin, filters={"category": "retired"}).order_by("-pk")[:51]
     with planner_settings(**LIST_PLANNER_SETTINGS):
         plan = page.explain(analyze=True)
