@@ -4,12 +4,13 @@ from rest_framework import serializers
 
 from core.api_fields import date_field, money_field, year_field
 from core.models import ImportBatch
+from core.output_serializers import OutputSerializer
 from enrollment.models import SCHEME_CATEGORIES, Category
 
 from .models import AidApplication, AidCategory, AidEnrollmentItem, AidRecipient, HighCostAlert
 
 
-class _PersonFields(serializers.ModelSerializer):
+class _PersonFields(OutputSerializer):
     """The person as every output shows it: name and masked ID number, never the full number."""
 
     person_id = serializers.IntegerField()
@@ -82,7 +83,7 @@ class HighCostAlertOutput(_PersonFields):
         ]  # fmt: skip
 
 
-class AidEnrollmentItemOutput(serializers.ModelSerializer):
+class AidEnrollmentItemOutput(OutputSerializer):
     """A worklist item as the API shows it: the ID number masked, like every person output."""
 
     id_number_masked = serializers.CharField(source="masked_id_number")

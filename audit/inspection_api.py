@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_fields import date_field, id_field, money_field
+from core.output_serializers import OutputSerializer
 from core.roles import Capability
 
 from . import inspection_selectors as selectors
@@ -32,7 +33,7 @@ class CanSupervise(BasePermission):
         return user.has_capability(Capability.SUPERVISE)
 
 
-class InspectionOutput(serializers.ModelSerializer):
+class InspectionOutput(OutputSerializer):
     institution_code = serializers.CharField(source="institution.code")
     institution_name = serializers.CharField(source="institution.name")
     district_code = serializers.CharField(source="district.code")
@@ -70,7 +71,7 @@ class InspectionUpdateInput(serializers.Serializer):
     closed_on = date_field(required=False, help_text="给出即结案")
 
 
-class CreditRatingOutput(serializers.ModelSerializer):
+class CreditRatingOutput(OutputSerializer):
     institution_code = serializers.CharField(source="institution.code")
     institution_name = serializers.CharField(source="institution.name")
     district_code = serializers.CharField(source="institution.district.code")

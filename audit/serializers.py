@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from core.models import AuditEvent
+from core.output_serializers import OutputSerializer
 
 
-class AuditEventOutput(serializers.ModelSerializer):
+class AuditEventOutput(OutputSerializer):
     district_code = serializers.CharField(source="district.code", default=None, allow_null=True)
 
     class Meta:

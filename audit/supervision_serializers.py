@@ -3,11 +3,12 @@
 from rest_framework import serializers
 
 from core.api_fields import date_field
+from core.output_serializers import OutputSerializer
 
 from .models import Suspicion
 
 
-class SuspicionOutput(serializers.ModelSerializer):
+class SuspicionOutput(OutputSerializer):
     rule_code = serializers.CharField(source="rule.code")
     rule_name = serializers.CharField(source="rule.name")
     rule_kind = serializers.CharField(source="rule.kind")

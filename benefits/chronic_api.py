@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_fields import date_field, id_field, query_int
+from core.output_serializers import OutputSerializer
 from enrollment.selectors import get_person_for_user_or_404
 
 from . import chronic_applications as workflow
@@ -15,7 +16,7 @@ from .models.chronic import ChronicApplication
 Status = ChronicApplication.Status
 
 
-class ChronicApplicationOutput(serializers.ModelSerializer):
+class ChronicApplicationOutput(OutputSerializer):
     person_id = serializers.IntegerField()
     person_name = serializers.CharField(source="person.name")
     id_number_masked = serializers.CharField(source="person.masked_id_number")

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.api_fields import date_field
 from core.areas import area_name
+from core.output_serializers import OutputSerializer
 from core.roles import Capability
 
 from . import clearing_selectors as selectors
@@ -17,7 +18,7 @@ from .models import Clearing
 from .services.clearing import clearing_confirm, clearing_month_parse, clearing_pay
 
 
-class ClearingOutput(serializers.ModelSerializer):
+class ClearingOutput(OutputSerializer):
     area_name = serializers.SerializerMethodField()
     month = serializers.SerializerMethodField()
     net = serializers.DecimalField(max_digits=13, decimal_places=2)

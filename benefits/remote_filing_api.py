@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from core.api_fields import date_field, id_field
 from core.areas import area_name
+from core.output_serializers import OutputSerializer
 from core.roles import Capability
 from enrollment.selectors import get_person_for_user_or_404
 
@@ -38,7 +39,7 @@ def _documents_field(**kwargs) -> serializers.ListField:
 # --- outputs ----------------------------------------------------------------------------------------------------
 
 
-class RemoteCareRuleOutput(serializers.ModelSerializer):
+class RemoteCareRuleOutput(OutputSerializer):
     class Meta:
         model = RemoteCareRule
         fields = [
@@ -47,7 +48,7 @@ class RemoteCareRuleOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class RemoteFilingOutput(serializers.ModelSerializer):
+class RemoteFilingOutput(OutputSerializer):
     person_id = serializers.IntegerField()
     person_name = serializers.CharField(source="person.name")
     id_number_masked = serializers.CharField(source="person.masked_id_number")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from core.api_fields import date_field, money_field
+from core.output_serializers import OutputSerializer
 from enrollment.models import Scheme
 from enrollment.validators import mask_id_number
 
@@ -89,7 +90,7 @@ class InboundSettlementInput(serializers.Serializer):
     institution_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
 
 
-class InboundSettlementOutput(serializers.ModelSerializer):
+class InboundSettlementOutput(OutputSerializer):
     institution_code = serializers.CharField(source="institution.code")
     institution_name = serializers.CharField(source="institution.name")
     district_code = serializers.CharField(source="district.code")

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from core.api_fields import date_field, id_field, money_field
+from core.output_serializers import OutputSerializer
 from enrollment.validators import mask_id_number
 
 from .models import (
@@ -24,7 +25,7 @@ _LEVEL_MESSAGE = "医院等级应为一级、二级或三级"
 LEVEL_ERRORS = {"min_value": _LEVEL_MESSAGE, "max_value": _LEVEL_MESSAGE, "invalid": _LEVEL_MESSAGE}
 
 
-class InstitutionOutput(serializers.ModelSerializer):
+class InstitutionOutput(OutputSerializer):
     district_code = serializers.CharField(source="district.code")
 
     class Meta:
@@ -103,7 +104,7 @@ class ReversalInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class SettlementOutput(serializers.ModelSerializer):
+class SettlementOutput(OutputSerializer):
     institution_code = serializers.CharField(source="institution.code")
     person_id_number = serializers.SerializerMethodField()
     person_name = serializers.CharField(source="person.name")
@@ -153,7 +154,7 @@ class SettlementOutput(serializers.ModelSerializer):
         return mask_id_number(obj.person.id_number)
 
 
-class AccumulatorOutput(serializers.ModelSerializer):
+class AccumulatorOutput(OutputSerializer):
     class Meta:
         model = AnnualAccumulator
         exclude = ["id", "person", "updated_at"]
@@ -166,7 +167,7 @@ class ChronicRegistrationInput(serializers.Serializer):
     certified_by = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ChronicRegistrationOutput(serializers.ModelSerializer):
+class ChronicRegistrationOutput(OutputSerializer):
     disease_code = serializers.CharField(source="disease.code")
     disease_name = serializers.CharField(source="disease.name")
 
@@ -175,7 +176,7 @@ class ChronicRegistrationOutput(serializers.ModelSerializer):
         fields = ["id", "disease_code", "disease_name", "valid_from", "valid_to", "certified_by", "status"]
 
 
-class AccountEntryOutput(serializers.ModelSerializer):
+class AccountEntryOutput(OutputSerializer):
     beneficiary_id_number = serializers.SerializerMethodField()
 
     class Meta:
@@ -196,7 +197,7 @@ class AccountEntryOutput(serializers.ModelSerializer):
         return mask_id_number(obj.beneficiary.id_number) if obj.beneficiary_id else None
 
 
-class FamilyBindingOutput(serializers.ModelSerializer):
+class FamilyBindingOutput(OutputSerializer):
     member_id_number = serializers.SerializerMethodField()
     member_name = serializers.CharField(source="member.name")
 
@@ -208,7 +209,7 @@ class FamilyBindingOutput(serializers.ModelSerializer):
         return mask_id_number(obj.member.id_number)
 
 
-class AccountOutput(serializers.ModelSerializer):
+class AccountOutput(OutputSerializer):
     family = serializers.SerializerMethodField()
 
     class Meta:

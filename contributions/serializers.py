@@ -2,6 +2,7 @@ from django.utils.functional import lazy
 from rest_framework import serializers
 
 from core.api_fields import date_field, money_field, year_field
+from core.output_serializers import OutputSerializer
 
 from .models import ContributionBill, ContributionPayment
 
@@ -15,13 +16,13 @@ def _channel_choice_error() -> str:
 CHANNEL_CHOICE_ERROR = lazy(_channel_choice_error, str)()
 
 
-class PaymentOutput(serializers.ModelSerializer):
+class PaymentOutput(OutputSerializer):
     class Meta:
         model = ContributionPayment
         fields = ["id", "amount", "paid_on", "reference", "channel", "recorded_at"]
 
 
-class BillOutput(serializers.ModelSerializer):
+class BillOutput(OutputSerializer):
     outstanding = serializers.DecimalField(max_digits=12, decimal_places=2)
     payments = PaymentOutput(many=True, read_only=True)
 

@@ -4,10 +4,11 @@ from .api_fields import date_field
 from .importing.registry import importer_for, upload_page_importers
 from .jobs import job_label
 from .models import District, ImportBatch, ImportRowError, JobRun, User
+from .output_serializers import OutputSerializer
 from .roles import CAPABILITIES
 
 
-class MeOutput(serializers.ModelSerializer):
+class MeOutput(OutputSerializer):
     district_code = serializers.CharField(source="district.code", default=None, allow_null=True)
     capabilities = serializers.SerializerMethodField()
 
@@ -19,7 +20,7 @@ class MeOutput(serializers.ModelSerializer):
         return sorted(CAPABILITIES.get(user.role, ()))
 
 
-class JobRunOutput(serializers.ModelSerializer):
+class JobRunOutput(OutputSerializer):
     kind_label = serializers.SerializerMethodField()
 
     class Meta:
@@ -44,7 +45,7 @@ class JobRunOutput(serializers.ModelSerializer):
         return job_label(run.kind)
 
 
-class DistrictOutput(serializers.ModelSerializer):
+class DistrictOutput(OutputSerializer):
     class Meta:
         model = District
         fields = ["code", "name", "name_en", "kind", "gb2260"]
@@ -69,7 +70,7 @@ class ImportInput(serializers.Serializer):
         return attrs
 
 
-class ImportOutput(serializers.ModelSerializer):
+class ImportOutput(OutputSerializer):
     district_code = serializers.CharField(source="district.code", default=None, allow_null=True)
     progress = serializers.IntegerField(source="job_run.percent", default=None, allow_null=True)
 
@@ -94,7 +95,7 @@ class ImportOutput(serializers.ModelSerializer):
         ]
 
 
-class ImportRowErrorOutput(serializers.ModelSerializer):
+class ImportRowErrorOutput(OutputSerializer):
     class Meta:
         model = ImportRowError
         fields = ["id", "row_number", "field", "value", "message"]

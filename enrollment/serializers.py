@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from core.api_fields import date_field, money_field, small_int_field, year_field
+from core.output_serializers import OutputSerializer
 from enrollment.models import (
     Category,
     Employer,
@@ -13,7 +14,7 @@ from enrollment.models import (
 from enrollment.validators import person_name_validator
 
 
-class EnrollmentOutput(serializers.ModelSerializer):
+class EnrollmentOutput(OutputSerializer):
     district_code = serializers.CharField(source="district.code")
     employer_credit_code = serializers.CharField(source="employer.credit_code", default=None, allow_null=True)
 
@@ -36,7 +37,7 @@ class EnrollmentOutput(serializers.ModelSerializer):
         ]
 
 
-class PersonOutput(serializers.ModelSerializer):
+class PersonOutput(OutputSerializer):
     """No full birth date: with it, the masked number could be rebuilt (reveal-id is the audited way)."""
 
     id_number_masked = serializers.CharField(source="masked_id_number")
@@ -107,7 +108,7 @@ class EmployerInput(serializers.Serializer):
     district_code = serializers.CharField(max_length=6)
 
 
-class EmployerOutput(serializers.ModelSerializer):
+class EmployerOutput(OutputSerializer):
     district_code = serializers.CharField(source="district.code")
 
     class Meta:

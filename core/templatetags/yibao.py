@@ -1,4 +1,5 @@
 from django import template
+from django.urls import get_script_prefix, reverse
 
 from core.choices import choice_label
 from core.jobs import job_counts_display
@@ -33,3 +34,20 @@ def staff_name(user) -> str:
 def choice(record, name: str):
     """What `record.get_<name>_display` shows, from labels built once per field and language (core.choices)."""
     return choice_label(record, name)
+
+
+# The part of a detail URL before and after its id, per (URL name, script prefix): a list row's link without
+# resolving the URL pattern per row (50 reverse() calls were a tenth of the settlement list's time).
+_AROUND_ID: dict[tuple[str, str], tuple[str, str]] = {}
+_ID_MARK = 918273645
+
+
+@register.filter
+def detail_url(pk, name: str) -> str:
+    """`{{ row.pk|detail_url:"app:name" }}`: the same as `{% url "app:name" row.pk %}` for a URL with one id."""
+    key = (name, get_script_prefix())
+    around = _AROUND_ID.get(key)
+    if around is None:
+        before, _, after = reverse(name, args=[_ID_MARK]).partition(str(_ID_MARK))
+        around = _AROUND_ID[key] = (before, after)
+    return f"{around[0]}{int(pk)}{around[1]}"
