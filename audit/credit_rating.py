@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from benefits.models import Institution, Settlement
 from core.models import AuditEvent
+from core.money import to_fen
 from core.services import audit_event_record, job_run_progress
 
 from .models import CreditConsequence, CreditRating, Inspection, Suspicion
@@ -81,7 +82,7 @@ def credit_rating_compute(*, year: int) -> dict[str, int]:
     ratings = []
     for pk in institutions:  # one pass over aggregated rows, no queries inside
         s, i, t = suspicions.get(pk, {}), inspections.get(pk, {}), settlements.get(pk, {})
-        amount = Decimal(str(s.get("amount") or 0)).quantize(Decimal("0.01"))
+        amount = to_fen(str(s.get("amount") or 0))
         score, deductions, ratio = credit_score(
             confirmed=s.get("n", 0), confirmed_amount=amount, inspections=i.get("n", 0),
             settlements=t.get("n", 0), reversed_=t.get("reversed", 0),

@@ -105,6 +105,8 @@ EXTRA_KEYS = {
     **{source.value: source.label for source in JournalEntry.Source},
 }
 HIDDEN_KEYS = {"created_at", "updated_at"}  # the event has its own time
+# Extra keys whose values are yuan: shown to the fen like a money field ("293000" read as 293,000.00).
+MONEY_KEYS = {"amount", "deductible", "cap_remaining", "critical_paid"}
 
 
 @dataclass
@@ -212,7 +214,8 @@ def _value_text(model, key: str, value: Any, *, kind: str = "") -> str:
         return str(field_choice_label(model_field, value))
     if isinstance(model_field, models.ForeignKey):
         return f"#{value}"  # the related record's number (its name is not looked up row by row)
-    if isinstance(model_field, models.DecimalField) and model_field.decimal_places == 2:
+    money = model_field is None and key in MONEY_KEYS and isinstance(value, str | int)
+    if money or (isinstance(model_field, models.DecimalField) and model_field.decimal_places == 2):
         try:
             return amount_text(str(value))
         except ArithmeticError:

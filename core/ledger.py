@@ -28,6 +28,7 @@ from django.utils import timezone
 from .ledger_chart import BANK
 from .models import AuditEvent, District, User
 from .models.ledger import Fund, JournalEntry, JournalLine, LedgerAccount
+from .money import to_fen
 from .plans import no_nested_loops
 from .services import acting_user, audit_event_record
 
@@ -335,6 +336,8 @@ def manual_entry_post(
         raise ValidationError({"reason": "请填写记账事由"})
     if account.fund_id != fund.pk or not account.manual:
         raise ValidationError({"account": "该科目不能手工记账"})
+    # To the fen first: the line and the audit trail hold the same 293000.00, and 0.004 is not above zero.
+    amount = to_fen(amount) if amount is not None else None
     if not amount or amount <= 0:
         raise ValidationError({"amount": "金额须大于0"})
     # Income and the opening balance are credits (money in); an expense is a debit (money out).

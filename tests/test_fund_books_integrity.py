@@ -15,6 +15,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from audit.trail_display import event_changes
 from benefits.services import account_credits_post, settlement_create, settlement_reverse
 from contributions.collection import contribution_bills_issue
 from core.failures import StaffError
@@ -225,6 +226,29 @@ def test_manual_entries_balance_on_the_bank_need_a_reason_and_are_audited(distri
         assert refused.value.message_dict == message
     assert JournalEntry.objects.count() == 2
     assert AuditEvent.objects.filter(object_type="core.journalentry").count() == 2
+
+
+def test_a_manual_amount_is_kept_to_the_fen_and_the_trail_reads_it_as_money(districts, municipal_admin):
+    """DoD 2: money is rounded to the fen half-up. The demo posted Decimal("293000") and the trail read
+    "金额：293000"; a third decimal rounds, and what rounds to 0.00 is no amount at all."""
+    fund = Fund.objects.get(code="resident_pooled")
+    common = {
+        "actor": municipal_admin, "fund": fund, "year": 2023, "accounting_date": DAY, "district": None,
+        "account": fund.accounts.get(code="opening_balance"), "reason": "2022年末结转结余",
+    }  # fmt: skip
+    whole = manual_entry_post(**common, amount=D("293000"))
+    rounded = manual_entry_post(**common, amount=D("10.005"))
+    assert lines(entry=whole)[("resident_pooled", "bank")] == D("293000.00")
+    assert lines(entry=rounded)[("resident_pooled", "bank")] == D("10.01")
+    for too_small in (D("0.004"), D("0"), D("-1.00")):
+        with pytest.raises(ValidationError) as refused:
+            manual_entry_post(**common, amount=too_small)
+        assert refused.value.message_dict == {"amount": ["金额须大于0"]}
+    assert JournalEntry.objects.count() == 2
+    event = AuditEvent.objects.get(object_type="core.journalentry", object_id=str(whole.pk))
+    assert event.new_values["amount"] == "293000.00"
+    shown = {c.label: c.new for c in event_changes(event)}
+    assert shown["金额"] == "293,000.00"
 
 
 # --- 7. the nightly job -------------------------------------------------------------------------------------
