@@ -1,10 +1,11 @@
-"""The base of every API output serializer: the same JSON as DRF's ModelSerializer, in a third of the time.
+"""The base of every API output serializer: the same JSON as DRF's ModelSerializer, in about half the time.
 
-A list page of 50 settlements spent half its time in DRF's serializer (issue 14, point 5): building the
-fields from the model on every request, and per value a walk through `Field.get_attribute` (source lists,
-callable checks, exception handling). Here the fields are built once per class and copied per request, as DRF
-copies declared fields, and a value whose source is one plain attribute is read with `getattr`; everything
-else (related fields, dotted sources, method fields, a missing attribute) goes through DRF's own path.
+DRF builds a ModelSerializer's fields from the model on every request, and reads each value through
+`Field.get_attribute` (source lists, callable checks, exception handling). Here the fields are built once per
+class and copied per request, as DRF copies declared fields, and a value whose source is one plain attribute
+is read with `getattr`; everything else (related fields, dotted sources, method fields, a missing attribute)
+goes through DRF's own path. 50 rows at 5M (issue 14, point 5): settlements 5.2 -> 2.9 ms, enrollments
+1.6 -> 0.75 ms; tests/test_list_rendering.py checks the JSON is DRF's, byte for byte.
 """
 
 import copy

@@ -37,7 +37,7 @@ def choice(record, name: str):
 
 
 # The part of a detail URL before and after its id, per (URL name, script prefix): a list row's link without
-# resolving the URL pattern per row (50 reverse() calls were a tenth of the settlement list's time).
+# resolving the URL pattern per row (over gunicorn at 5M, the settlement list's median went from 28 to 26 ms).
 _AROUND_ID: dict[tuple[str, str], tuple[str, str]] = {}
 _ID_MARK = 918273645
 
