@@ -25,7 +25,7 @@ import pytest
 from django.core.management import call_command
 
 from core.management.commands.seed_demo_users import DEMO_PASSWORD, DEMO_USERS
-from core.models import User
+from core.models import ApiToken, User
 from tests.browser_support import axe_violations, format_axe_violations
 from tests.seeding import reseed
 
@@ -52,7 +52,8 @@ SKIP_PATH = re.compile(
     r"^/(logout|i18n|admin|api|static|media)(/|$)|\.(csv|xlsx|xls|pdf|zip|json)$|/(export|download)(/|$|\.)"
 )
 
-# User names may show as they are (actor columns); the crawl adds every account in the database.
+# User names may show as they are (actor columns), and so may API token prefixes (random: "hvimk_h0" reads like
+# a code identifier); the crawl adds every account and token in the database.
 USERNAMES = {username for username, *_ in DEMO_USERS}
 
 DEV_TEXT = [
@@ -306,6 +307,7 @@ def test_every_role_every_page_one_click_from_the_menu(page, live_server):
     started = time.monotonic()
     load_demo_data()
     USERNAMES.update(User.objects.values_list("username", flat=True))
+    USERNAMES.update(ApiToken.objects.values_list("prefix", flat=True))
     crawl = Crawl(base=live_server.url)
     browser = page.context.browser
     for username, *_ in DEMO_USERS:
