@@ -2,12 +2,13 @@
 
 The person pass serves the rules whose hits are about one person's settlements across types (重复结算, 门诊套现,
 超限额). One narrow read of the settlements (id, person, day and a few flags), sorted by (person, service date),
-carries window functions that mark the rows that could hold a hit: a same-day neighbour, eight account
-purchases in the read, a pooled total of one type above the cap of a row of that type. These candidate rows, a
-fraction of a percent of the year, are fetched whole by primary key (one materialised CTE), and each rule's own
-logic, the same joins and window functions as its one-rule statement in `fraud_sql`, runs over them alone (the
-over-cap rule reads its candidates' rows again by person). Each mark is a superset of what the rule needs: the
-rule sees every row it saw before for the persons it keeps, and finds the same hits, amounts and details.
+gives each row whether the row before it is of the same day (one window function), and one aggregate per person
+then says which rules the person may hit: two settlements on one day, eight account purchases in the read, a
+pooled total of one type above the cap of a row of that type. These candidate persons, a fraction of a percent,
+have their rows fetched whole by person (one materialised CTE), and each rule's own logic, the same joins and
+window functions as its one-rule statement in `fraud_sql`, runs over them alone (the over-cap rule reads its
+candidates' rows again by person). Each mark is a superset of what the rule needs: the rule sees every row it
+saw before for the persons it keeps, and finds the same hits, amounts and details.
 
 The stay pass serves the rules about hospital stays (分解住院, 跨机构同时住院): they read the inpatient settlements
 only, a tenth of the year, whole, in one read, and run their own logic over them.
@@ -84,9 +85,12 @@ class Part:
     reads: str  # SQL over the settlement row s: a row this rule may read
     hits: str  # a SELECT (HIT) over the kept rows c
     flags: dict[str, str] = field(default_factory=dict)  # name -> SQL over s, computed once before the sort
-    windows: list[str] = field(default_factory=list)  # "expr OVER p AS name" over the flags and columns
-    keeps: dict[str, str] = field(default_factory=dict)  # name -> SQL over the marked row: kept for the rule
+    keeps: dict[str, str] = field(default_factory=dict)  # name -> SQL over a fetched row: kept for the rule
+    # Person pass: name (of a keep) -> a condition over the aggregates of a person's rows g: the person's rows
+    # are fetched, and a row is kept when it also meets the keep's own condition.
+    person: dict[str, str] = field(default_factory=dict)
     needs_cap: bool = False  # the read carries the cap of each settlement's policy
+    same_day: bool = False  # person pass: the sorted read marks a row after one of the same day (g.same_day)
     first: bool = False  # its read is wide (every type in the window): tested first
     persons: str = ""  # filter pass: a query of the persons whose settlements in the window it reads
 
@@ -95,9 +99,8 @@ def _flag(condition: str) -> str:
     return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
 
 
-# The windows see the narrow read only (id, person, day, the flags and the amounts some rule sums).
-# A person's rows of one day are neighbours in the sorted read.
-DAYS = ["LAG(s.service_date) OVER p AS prev_day", "LEAD(s.service_date) OVER p AS next_day"]
+# A person's rows of one day are neighbours in the sorted read: the later one of two has same_day = 1.
+SAME_DAY = "CASE WHEN LAG(s.service_date) OVER p = s.service_date THEN 1 ELSE 0 END AS same_day"
 
 
 def member(d: Dialect, column: str, query: str) -> str:
@@ -128,13 +131,14 @@ def duplicate_settlement(i: int, rule: int, params: dict, d: Dialect, b: Binds, 
     member = f"s.service_date BETWEEN {start} AND {end} AND s.benefit_type IN ({b.types(params)})"
     keep = f"k{i}"
     detail = "'与结算单 ' || f.settlement_number || ' 为同一参保人、同一机构、同日同金额'"
-    # A duplicate shares the person and the day: only rows next to one of the same day are kept.
+    # A duplicate shares the person and the day: a person with a member row after one of the same day.
     return Part(
         reads=member,
         first=True,
         flags={f"f{i}": member},
-        windows=DAYS,
-        keeps={keep: f"s.f{i} = 1 AND (s.prev_day = s.service_date OR s.next_day = s.service_date)"},
+        same_day=True,
+        person={keep: f"MAX(g.same_day * g.f{i}) = 1"},
+        keeps={keep: member},
         hits=f"""{HIT.format(rule=rule, amount="s.fund", detail=detail)}
 FROM (SELECT person_id, institution_id, service_date, total_cost, MIN(id) AS first_id
       FROM c WHERE {keep} = 1
@@ -165,8 +169,8 @@ def outpatient_cash_out(i: int, rule: int, params: dict, d: Dialect, b: Binds, s
         reads=member,
         flags={f"f{i}": member},
         # A person with fewer purchases than the threshold in the whole read cannot reach it in a window.
-        windows=[f"SUM(s.f{i}) OVER p AS w{i}_n"],
-        keeps={keep: f"s.f{i} = 1 AND s.w{i}_n >= {least}"},
+        person={keep: f"SUM(g.f{i}) >= {least}"},
+        keeps={keep: member},
         hits=f"""{HIT.format(rule=rule, amount="s.account_paid", detail=detail)}
 FROM (SELECT b.id, MAX(h.n_recent) AS n
       FROM {buys} b
@@ -186,18 +190,16 @@ def over_cap(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, 
     reads = f"{year} AND s.benefit_type IN ({types})"
     keep = f"k{i}"
     # A (person, year, type) is above its lowest cap when its pooled total is above the cap of one of its rows.
-    # The person's total of that type over the read is at least as high (amounts are never negative), so that
-    # row is marked and the person is a candidate. The totals are sums over the shared window, one per type, of
-    # a column the read fills with the row's pooled amount when it is of that type, else NULL (the same sums over
-    # a CASE in the window's argument cost 3.8 s at 5M rows, over the columns 1.3 s). They sum in floating
-    # point: a cent of slack covers their rounding and SQLite's float sums. The candidates' rows of the rule are
-    # then read again by person, whole, and the exact sums run over them in decimals, as in the one-rule
-    # statement. (A window of its own by person and type, with the lowest cap over it, made the pass sort the
-    # year twice: 5 of its 12 s at 5M settlements.)
+    # The person's total of that type over the read is at least as high (amounts are never negative), so the
+    # person is a candidate. The totals are sums per person, one per type, of a column the read fills with the
+    # row's pooled amount when it is of that type, else NULL, against the lowest cap of the rows of that type.
+    # They sum in floating point: a cent of slack covers their rounding and SQLite's float sums. The candidates'
+    # rows of the rule are then read again by person, whole, and the exact sums run over them in decimals, as in
+    # the one-rule statement. (A window of its own by person and type made the pass sort the year twice.)
     pooled = {
         f"o{i}_{j}": f"CASE WHEN {year} AND s.benefit_type = '{n}' THEN {POOLED} END" for j, n in enumerate(names)
     }
-    over = " OR ".join(f"(s.{o} IS NOT NULL AND s.w{o[1:]} > s.cap_f - 0.01)" for o in pooled)
+    over = " OR ".join(f"SUM(g.{o}) > MIN(CASE WHEN g.{o} IS NOT NULL THEN g.cap_f END) - 0.01" for o in pooled)
     amount = "ROUND(CASE WHEN s.cum - s.pooled_paid >= s.cap THEN s.pooled_paid ELSE s.cum - s.cap END, 2)"
     detail = f"'统筹基金年度累计支付 ' || {d.money('s.cum')} || ' 元，超过年度支付限额 ' || {d.money('s.cap')} || ' 元'"
     group = "PARTITION BY x.person_id, x.year, x.benefit_type"
@@ -207,8 +209,8 @@ def over_cap(i: int, rule: int, params: dict, d: Dialect, b: Binds, start: str, 
         first=True,
         needs_cap=True,
         flags=pooled,
-        windows=[f"SUM(s.{o}) OVER p AS w{o[1:]}" for o in pooled],
-        keeps={keep: over},
+        person={keep: over},
+        keeps={keep: "1 = 1"},
         hits=f"""{HIT.format(rule=rule, amount=amount, detail=detail)}
 FROM (SELECT x.*,
           SUM(x.pooled_paid) OVER ({group} ORDER BY x.service_date, x.id
@@ -231,40 +233,43 @@ PERSON_PARTS = {
 
 def person_pass(parts: list[Part], d: Dialect, *, cut: str = "1 = 1") -> str:
     """The one sort of the pass is of a narrow read (id, person, day, the flags): sorting the settlements' wide
-    rows, and carrying them through every window function, took most of the pass. The rows some rule keeps,
-    a few percent, are fetched whole afterwards by id."""
+    rows took most of the pass. Per person, one aggregate over the sorted rows says which rules the person may
+    hit; the same-day mark is the only window function (marks per row took seven, which cost more than the
+    sort). The rows of the candidate persons, a fraction of a percent, are fetched whole afterwards by person."""
     cap = any(p.needs_cap for p in parts)
     policy = "JOIN benefits_benefitpolicy bp ON bp.id = s.policy_id" if cap else ""
     floats = ", CAST(bp.annual_cap AS DOUBLE PRECISION) AS cap_f" if cap else ""
     # The widest reads first: most rows then pass the filter at its first test.
-    reads = " OR ".join(f"({p.reads})" for p in sorted(parts, key=lambda p: not p.first))
+    ordered = sorted(parts, key=lambda p: not p.first)
+    reads = " OR ".join(dict.fromkeys(f"({p.reads})" for p in ordered))
     named = {k: v for p in parts for k, v in p.flags.items()}
     flags = "".join(f", {v if v.startswith('CASE ') else _flag(v)} AS {k}" for k, v in named.items())
-    windows = ",\n            ".join(dict.fromkeys(w for p in parts for w in p.windows))
+    same_day = f", {SAME_DAY}" if any(p.same_day for p in parts) else ""
+    person = {k: v for p in parts for k, v in p.person.items()}
+    candidates = "".join(f", {_flag(v)} AS {k}" for k, v in person.items())
     keeps = {k: v for p in parts for k, v in p.keeps.items()}
-    marks = "".join(f", {_flag(v)} AS {k}" for k, v in keeps.items())
-    kept = " OR ".join(f"({v})" for v in keeps.values())
+    marks = ", ".join(f"{_flag(f'm.{k} = 1 AND ({v})')} AS {k}" for k, v in keeps.items())
     columns = ", ".join(f"s.{c.strip()}" for c in COLUMNS.split(","))
     hits = "\nUNION ALL\n".join(p.hits for p in parts)
-    # The kept ids through the primary key, not a second read of the year.
-    fetch = member(d, "s.id", "SELECT id FROM m")
+    # The candidates' rows through the person index, not a second read of the year.
+    fetch = member(d, "s.person_id", "SELECT person_id FROM m")
+    window = "WINDOW p AS (PARTITION BY s.person_id ORDER BY s.service_date, s.id)" if same_day else ""
     return f"""WITH m AS MATERIALIZED (
-    SELECT s.id{marks}
+    SELECT g.person_id{candidates}
     FROM (
-        SELECT s.*,
-            {windows}
+        SELECT s.*{same_day}
         FROM (SELECT s.id, s.person_id, s.service_date{floats}{flags}
               FROM benefits_settlement s {policy}
               WHERE s.status = 'settled' AND {cut} AND ({reads})) s
-        WINDOW p AS (PARTITION BY s.person_id ORDER BY s.service_date, s.id
-            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-    ) s
-    WHERE {kept}
+        {window}
+    ) g
+    GROUP BY g.person_id
+    HAVING {" OR ".join(f"({v})" for v in person.values())}
 ),
 c AS MATERIALIZED (
-    SELECT {columns}, {FUND} AS fund, {", ".join(f"m.{k}" for k in keeps)}
-    FROM benefits_settlement s JOIN m ON m.id = s.id
-    WHERE {fetch}
+    SELECT {columns}, {FUND} AS fund, {marks}
+    FROM benefits_settlement s JOIN m ON m.person_id = s.person_id
+    WHERE s.status = 'settled' AND ({reads}) AND {fetch}
 )
 {INSERT.format(hits=hits)}"""  # noqa: S608  (fixed fragments and checked integers only)
 
