@@ -15,7 +15,9 @@ samples.
 
 Cold: the first request on a fresh database connection (a new backend: empty catalogue and plan caches).
 PostgreSQL's shared buffers and the OS page cache cannot be dropped without root, so "cold" here is
-cold connection, warm disk cache. Warm: REPEAT more requests. Prints p50/p95 per case and the worst
+cold connection, warm disk cache. Warm: REPEAT more requests, taken round-robin over all the cases (one
+request of each case, then the next round), so that a burst of noise on the machine is spread over many
+cases instead of landing on several samples of one. Prints p50/p95 per case and the worst
 cases; exits 1 if any p95 >= 50 ms (the target: "instant").
 
 --server URL takes the warm samples from a running server instead, over HTTP, with each role's session
@@ -420,6 +422,13 @@ def _served(server, client, path, params):
     return (time.perf_counter() - started) * 1000, 0.0, 0.0
 
 
+def warm_sampler(client, path, params, server=None):
+    """One warm request of a case, each time it is called: (ms, of it in SQL ms, of it in GC ms)."""
+    if server:
+        return lambda: _served(server, client, path, params)
+    return lambda: _get(client, path, params)[1:]
+
+
 def time_case(client, kind, path, params, repeat, deep, server=None):
     """(cold ms, [(warm ms, of it in SQL ms, of it in GC ms)], deep-page params or None)."""
     from django.db import connections
@@ -427,10 +436,8 @@ def time_case(client, kind, path, params, repeat, deep, server=None):
     connections.close_all()  # a fresh backend: the first request pays for catalogue and plan caches
     response, cold, _sql, _gc = _get(client, path, params)
     assert response.status_code == 200, (path, params, response.status_code)
-    if server:
-        warm = [_served(server, client, path, params) for _ in range(repeat)]
-    else:
-        warm = [_get(client, path, params)[1:] for _ in range(repeat)]
+    sample = warm_sampler(client, path, params, server)
+    warm = [sample() for _ in range(repeat)]
     deep_params = None
     after = _next_after(kind, response)
     for _ in range(deep - 1):
@@ -472,7 +479,7 @@ def main() -> int:
     parser.add_argument("--deep", type=int, default=20, help="the deep page: follow `next` this many times")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only", default="", help="only routes whose name contains one of these (comma-separated)")
-    parser.add_argument("--progress", action="store_true", help="a line per case as it is measured")
+    parser.add_argument("--progress", action="store_true", help="a line per round of warm samples")
     parser.add_argument("--server", default="", help="take the warm samples from this running server (HTTP)")
     args = parser.parse_args()
 
@@ -529,6 +536,7 @@ def main() -> int:
         if not routes:
             raise SystemExit(f"no list page's route name contains {args.only!r}")
         results = []
+        samplers = []
         floors = {}
         for role, user in staff.items():
             # The floor: the same request machinery (session, login, menu, template) around a list that reads
@@ -547,13 +555,21 @@ def main() -> int:
                 if cases is None:
                     continue  # this role cannot open the page
                 for label, params in cases:
-                    cold, warm, deep_params = time_case(client, kind, path, params, args.repeat, args.deep, args.server)
+                    cold, warm, deep_params = time_case(client, kind, path, params, 0, args.deep, args.server)
                     results.append((name, role, label, "page 1", cold, warm))
+                    samplers.append(warm_sampler(client, path, params, args.server))
                     if deep_params is not None:
-                        cold_d, warm_d, _ = time_case(client, kind, path, deep_params, args.repeat, 1, args.server)
+                        cold_d, warm_d, _ = time_case(client, kind, path, deep_params, 0, 1, args.server)
                         results.append((name, role, label, f"page {args.deep + 1}", cold_d, warm_d))
-                    if args.progress:
-                        print(f"  {name} {role} [{label}] p95 {p95(warm):.1f} ms", flush=True)
+                        samplers.append(warm_sampler(client, path, deep_params, args.server))
+        # The warm samples round-robin: sample k of every case, then sample k + 1. A burst of noise on the
+        # machine (another process, a slower core) then lands on one sample of many cases, not on several
+        # samples of one case in a row, which made a different few cases "slow" in each run (issue 14 point 5).
+        for k in range(args.repeat):
+            for (*_, warm), sample in zip(results, samplers, strict=True):
+                warm.append(sample())
+            if args.progress:
+                print(f"  round {k + 1} of {args.repeat}: {len(results)} cases", flush=True)
         print(
             f"\n{'page':<34} {'role':<18} {'filter':<30} {'page':<8} {'cold':>7} {'p50':>7} {'p95':>7} {'sql p95':>7}"
         )
