@@ -240,8 +240,7 @@ def person_pass(parts: list[Part], d: Dialect, *, cut: str = "1 = 1") -> str:
     policy = "JOIN benefits_benefitpolicy bp ON bp.id = s.policy_id" if cap else ""
     floats = ", CAST(bp.annual_cap AS DOUBLE PRECISION) AS cap_f" if cap else ""
     # The widest reads first: most rows then pass the filter at its first test.
-    ordered = sorted(parts, key=lambda p: not p.first)
-    reads = " OR ".join(dict.fromkeys(f"({p.reads})" for p in ordered))
+    reads = " OR ".join(f"({p.reads})" for p in sorted(parts, key=lambda p: not p.first))
     named = {k: v for p in parts for k, v in p.flags.items()}
     flags = "".join(f", {v if v.startswith('CASE ') else _flag(v)} AS {k}" for k, v in named.items())
     same_day = f", {SAME_DAY}" if any(p.same_day for p in parts) else ""
