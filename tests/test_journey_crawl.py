@@ -54,7 +54,7 @@ SKIP_PATH = re.compile(
 
 # User names may show as they are (actor columns), and so may API token prefixes (random: "hvimk_h0" reads like
 # a code identifier); the crawl adds every account and token in the database.
-USERNAMES = {username for username, *_ in DEMO_USERS}
+SHOWN_AS_IS = {username for username, *_ in DEMO_USERS}
 
 DEV_TEXT = [
     ("dict/list repr", re.compile(r"[{\[]'[^']*'|'\s*:\s*[\[{'\d]|\]\}|'\]")),
@@ -84,7 +84,7 @@ def english_words(text: str) -> list[str]:
     words = []
     for token in TOKEN.findall(text):
         token = token.strip(".-")
-        if token in USERNAMES or token.lower() in ALLOWED_LATIN or token.isupper():
+        if token in SHOWN_AS_IS or token.lower() in ALLOWED_LATIN or token.isupper():
             continue
         if re.search(r"[A-Za-z][A-Z]", token) or "_" in token:  # data (a key, a code), not a word of the UI
             continue
@@ -201,7 +201,7 @@ def check_page(crawl: Crawl, page, url: str, *, role: str, errors: list[str], ax
         developer = False
         for kind, regex in DEV_TEXT:
             match = regex.search(text)
-            if not match or (kind == "code identifier" and match.group(0) in USERNAMES):
+            if not match or (kind == "code identifier" and match.group(0) in SHOWN_AS_IS):
                 continue
             developer = True
             crawl.fail(url, "developer text", f"{kind}: {text[:160]!r}", role)
@@ -306,8 +306,8 @@ def crawl_as(crawl: Crawl, browser, username: str) -> None:
 def test_every_role_every_page_one_click_from_the_menu(page, live_server):
     started = time.monotonic()
     load_demo_data()
-    USERNAMES.update(User.objects.values_list("username", flat=True))
-    USERNAMES.update(ApiToken.objects.values_list("prefix", flat=True))
+    SHOWN_AS_IS.update(User.objects.values_list("username", flat=True))
+    SHOWN_AS_IS.update(ApiToken.objects.values_list("prefix", flat=True))
     crawl = Crawl(base=live_server.url)
     browser = page.context.browser
     for username, *_ in DEMO_USERS:
