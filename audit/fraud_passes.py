@@ -13,10 +13,11 @@ saw before for the persons it keeps, and finds the same hits, amounts and detail
 The stay pass serves the rules about hospital stays (分解住院, 跨机构同时住院): they read the inpatient settlements
 only, a tenth of the year, whole, in one read, and run their own logic over them.
 
-The filter pass serves the rules that look at one settlement at a time (限性别/限年龄, 冒名就医): one read keeps
-the rows whose diagnosis code some rule limits, and the settlements of the persons at risk (who died, or whom no
-one enrollment covers over the whole window) come by person through the index; the covering enrollment (a left
-join: no match, outside every enrollment period), the dead persons and the persons are joined to those few.
+The filter pass serves the rules that look at one settlement at a time (限性别/限年龄, 冒名就医): the rows whose
+diagnosis code some rule limits come through the diagnosis index (on PostgreSQL; ranges of codes by code point),
+and the settlements of the persons at risk (who died, or whom no one enrollment covers over the whole window)
+come by person through the person index; the covering enrollment (a left join: no match, outside every
+enrollment period), the dead persons and the persons are joined to those few.
 
 The away pass serves the cross-region rules (异地就医): the persons with a settlement elsewhere come from their
 partial index, and their settlements by person.
@@ -472,8 +473,9 @@ FILTER_PARTS = {"after_end_or_death": after_end_or_death, "gender_age": gender_a
 
 
 def filter_pass(parts: list[Part], d: Dialect, *, coverage: bool) -> str:
-    """One read of the window, filtered at the scan by each rule's `reads` (a diagnosis code some rule limits),
-    and the settlements of each rule's `persons` (at risk of being uncovered), fetched by person. The rows
+    """The settlements of the window that some rule's `reads` keep (a diagnosis code some rule limits: through
+    settlement_diagnosis_idx on PostgreSQL), and the settlements of each rule's `persons` (at risk of being
+    uncovered), fetched by person. The rows
     kept are few: for them, the covering enrollment is a left join (no match: no enrollment covers the day;
     several matches repeat a row, which DISTINCT folds), their persons a join; both fetched by person too."""
     seen = "SELECT person_id FROM yp"  # the persons of the rows kept, once

@@ -243,7 +243,9 @@ def _codes(
 
     With a dialect `d` a range compares the whole code by code point: SUBSTR(code, 1, 3) BETWEEN a AND b
     holds exactly when a <= code < b' (b' is b with its last character the next one), and it costs no
-    substring per row; a scan over the year tests every settlement's code."""
+    substring per row. On PostgreSQL a prefix p is the range p <= code < p' too: both are what the index
+    settlement_diagnosis_idx (the code COLLATE "C") reads, so the scan fetches the few settlements whose code
+    some rule limits instead of testing every settlement of the year."""
     if not isinstance(patterns, list):
         raise ValidationError(f"参数 {name} 应为 ICD-10 编码前缀或区间的列表")
     parts = []
@@ -260,6 +262,12 @@ def _codes(
                 values[f"{key_i}n"] = high[:-1] + chr(ord(high[-1]) + 1)
                 code = d.binary("s.diagnosis_code")
                 parts.append(f"({code} >= %({key_i}a)s AND {code} < %({key_i}n)s)")
+        elif isinstance(pattern, str) and _PREFIX.match(pattern) and d is not None and d.vendor == "postgresql":
+            # The same codes as LIKE 'N40%' (case-sensitive there too), in a form the settlement's diagnosis
+            # index (on the code by code point) serves.
+            values[f"{key_i}a"], values[f"{key_i}n"] = pattern, pattern[:-1] + chr(ord(pattern[-1]) + 1)
+            code = d.binary("s.diagnosis_code")
+            parts.append(f"({code} >= %({key_i}a)s AND {code} < %({key_i}n)s)")
         elif isinstance(pattern, str) and _PREFIX.match(pattern):
             values[key_i] = f"{pattern}%"
             parts.append(f"s.diagnosis_code LIKE %({key_i})s")

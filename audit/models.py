@@ -59,14 +59,32 @@ class Suspicion(TimeStampedModel):
     settlement = models.ForeignKey(
         "benefits.Settlement", verbose_name=_("结算"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    # The person, institution and district are the settlement's, copied by the scan: the settlement's own keys
+    # hold them, so the database checks only the suspicion's key to the settlement. Checking all three again
+    # cost a scan that found 36,000 hits 1.6 s at COMMIT (row-by-row deferred checks). PROTECT still holds in
+    # the ORM.
     person = models.ForeignKey(
-        "enrollment.Person", verbose_name=_("参保人"), on_delete=models.PROTECT, related_name="+", db_index=False
+        "enrollment.Person",
+        verbose_name=_("参保人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     institution = models.ForeignKey(
-        "benefits.Institution", verbose_name=_("定点医药机构"), on_delete=models.PROTECT, related_name="+"
+        "benefits.Institution",
+        verbose_name=_("定点医药机构"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     district = models.ForeignKey(
-        "core.District", verbose_name=_("参保区县"), on_delete=models.PROTECT, related_name="+", db_index=False
+        "core.District",
+        verbose_name=_("参保区县"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     service_date = models.DateField(_("就诊日期"))
     amount = models.DecimalField(_("涉及基金金额"), **MONEY)
