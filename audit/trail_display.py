@@ -16,7 +16,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
 from core.access import scope_to_user
@@ -128,6 +128,25 @@ class EventRow:
     def changes_html(self) -> str:
         return changes_html(self.changes)
 
+    @property
+    def html(self) -> str:
+        """The event's row of the list, as templates/audit/event_list.html wrote it (tests/test_audit_trail_view.py
+        compares the two byte for byte). A page of 50 rows resolved some 800 template variables; written here,
+        the rows take a tenth of that time."""
+        e = self.event
+        when = timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S") if e.occurred_at else ""
+        kind = f'<span class="hint">{escape(self.type_label)}</span> ' if self.type_label else ""
+        name = f'<a href="{escape(self.url)}">{escape(self.name)}</a>' if self.url else escape(self.name or "—")
+        note = f'<p class="hint">{escape(e.note)}</p>' if e.note else ""
+        district = escape(e.district.name) if e.district_id and e.district.name else "—"
+        return mark_safe(  # noqa: S308  (every value escaped here)
+            f"\n  <tr><td>{when}</td><td>{escape(e.actor_username or '—')}</td>"
+            f"<td>{escape(str(choice_label(e, 'action')))}</td>\n"
+            f'      <td data-testid="event-object">{kind}{name}</td><td>{district}</td>\n'
+            f'      <td class="diff" data-testid="event-changes">{self.changes_html}{note}</td>\n'
+            f"      <td>{escape(e.ip_address or '')}</td></tr>\n    "
+        )
+
 
 def changes_html(changes: list[Change]) -> str:
     """The list of changes of one event, as the page shows it. Written here, not as a loop in the template: a
@@ -162,12 +181,18 @@ def model_for(object_type: str) -> type[models.Model] | None:
 
 
 def type_label(object_type: str) -> str:
+    return _type_label_in(object_type, get_language())
+
+
+@lru_cache(maxsize=512)
+def _type_label_in(object_type: str, language: str | None) -> str:
     model = model_for(object_type)
     if model is not None:
         return str(model._meta.verbose_name)
     return object_type or "—"
 
 
+@lru_cache(maxsize=4096)
 def _field(model: type[models.Model] | None, key: str):
     if model is None:
         return None
@@ -188,6 +213,20 @@ def _key_label_in(model, key: str, language: str | None) -> str:
     if model_field is not None and getattr(model_field, "verbose_name", None):
         return str(model_field.verbose_name)
     return str(EXTRA_KEYS.get(key, key))
+
+
+def _shown(model, key: str, value: Any, kind: str, language: str | None) -> str:
+    """`_value_text`, remembered for the plain values (text, numbers, yes/no) that come back row after row and
+    page after page: statuses, kinds, districts' codes. The language is part of the key; so is the type (1 and
+    True are equal in Python, and read 1 and 是)."""
+    if value is None or isinstance(value, str | int | float):
+        return _shown_plain(model, key, value, kind, language)
+    return _value_text(model, key, value, kind=kind)
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _shown_plain(model, key: str, value: Any, kind: str, language: str | None) -> str:
+    return _value_text(model, key, value, kind=kind)
 
 
 def _value_text(model, key: str, value: Any, *, kind: str = "") -> str:
@@ -242,21 +281,22 @@ def event_changes(event: AuditEvent) -> list[Change]:
     if event.action == AuditEvent.Action.JOB:
         # A batch names its job kind; the values are about that job, not a field of the object type.
         model = None
+    language = get_language()
     changes = [
         Change(
             # A status change's "reason" is the reason for the move, whatever field the model calls so.
             label=str(EXTRA_KEYS[key])
             if event.action == AuditEvent.Action.STATUS and key == "reason"
-            else (_key_label(model, key)),
-            old=_value_text(model, key, old[key], kind=kind) if key in old else None,
-            new=_value_text(model, key, new[key], kind=kind) if key in new else None,
+            else (_key_label_in(model, key, language)),
+            old=_shown(model, key, old[key], kind, language) if key in old else None,
+            new=_shown(model, key, new[key], kind, language) if key in new else None,
         )
         for key in keys
     ]
     # Values that are not a dict (never written today, but the column allows it) still show as text.
-    for label, value in ((_("原值"), event.old_values), (_("新值"), event.new_values)):
+    for label, value in ((gettext_noop("原值"), event.old_values), (gettext_noop("新值"), event.new_values)):
         if value not in (None, {}, []) and not isinstance(value, dict):
-            changes.append(Change(label=str(label), old=None, new=_value_text(None, "", value)))
+            changes.append(Change(label=_(label), old=None, new=_value_text(None, "", value)))
     return changes
 
 
@@ -286,6 +326,12 @@ READABLE_NAMES = {
     "benefits.benefitpolicy": _policy_name,
     "benefits.criticalillnesspolicy": _policy_name,
 }
+# The fields each of those names reads: a policy's row holds its whole rule set, which the name does not need.
+NAME_FIELDS = {
+    "core.jobrun": ("kind",),
+    "benefits.benefitpolicy": ("year", "scheme", "benefit_type", "version"),
+    "benefits.criticalillnesspolicy": ("year", "scheme", "version"),
+}
 
 
 def _names(*, object_type: str, ids: set[int]) -> dict[int, str]:
@@ -293,7 +339,7 @@ def _names(*, object_type: str, ids: set[int]) -> dict[int, str]:
     model = model_for(object_type)
     if name is None or model is None or not ids:
         return {}
-    return {obj.pk: name(obj) for obj in model._default_manager.filter(pk__in=ids)}
+    return {obj.pk: name(obj) for obj in model._default_manager.filter(pk__in=ids).only(*NAME_FIELDS[object_type])}
 
 
 def event_rows(*, events: list[AuditEvent], user: Any) -> list[EventRow]:

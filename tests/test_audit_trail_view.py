@@ -8,9 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from assistance.services import aid_application_submit, aid_application_transition
+from audit.trail_display import event_rows
 from core.models import AuditEvent
 from tests.factories import PersonFactory
 
@@ -138,3 +141,36 @@ def test_hostile_values_in_changes_are_shown_as_text_not_markup(client_for, audi
     assert "<del>&lt;b&gt;旧&lt;/b&gt;</del> → <ins>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</ins>" in row
     assert "<del>1&#x27; onmouseover=&#x27;x</del> → " in row  # a value removed: the "(none)" hint follows
     assert '<span class="field-name">&lt;img src=x&gt;</span>：&amp;amp;' in row
+
+
+# The rows as the list's template wrote them before they were written in Python (EventRow.html).
+ROW_TEMPLATE = """{% load yibao %}{% for row in rows %}{% with e=row.event %}
+  <tr><td>{{ e.occurred_at|date:"Y-m-d H:i:s" }}</td><td>{{ e.actor_username|default:"—" }}</td><td>{{ e|choice:"action" }}</td>
+      <td data-testid="event-object">{% if row.type_label %}<span class="hint">{{ row.type_label }}</span> {% endif %}{% if row.url %}<a href="{{ row.url }}">{{ row.name }}</a>{% else %}{{ row.name|default:"—" }}{% endif %}</td><td>{{ e.district.name|default:"—" }}</td>
+      <td class="diff" data-testid="event-changes">{{ row.changes_html }}{% if e.note %}<p class="hint">{{ e.note }}</p>{% endif %}</td>
+      <td>{{ e.ip_address|default:"" }}</td></tr>
+  {% endwith %}  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_rows_written_in_python_are_the_templates_byte_for_byte(
+    municipal_admin, reviewed_application, districts, language
+):
+    """Every kind of cell: a link and no link, a type and none, a district and none, a note, an IP address, no
+    actor, values a user typed with markup in them, a time in Asia/Shanghai near midnight UTC."""
+    AuditEvent.objects.create(
+        actor_username="", action="update", object_type="", object_id="", object_repr="",
+        old_values={"x": "<b>"}, new_values={"x": "&"}, note='<i>"说明"</i>', ip_address="10.0.0.1",
+        occurred_at=dt.datetime(2023, 12, 31, 17, 30, tzinfo=dt.UTC),
+    )  # fmt: skip
+    AuditEvent.objects.create(
+        actor_username="<admin>", action="status", object_type="enrollment.person", object_id="999999",
+        object_repr="<x & y>", district=districts["500105"], new_values={"status": "active", "reason": "'q'"},
+    )  # fmt: skip
+    events = list(AuditEvent.objects.select_related("district").order_by("-id"))
+    assert len(events) >= 4
+    with translation.override(language):
+        shown = event_rows(events=events, user=municipal_admin)
+        expected = engines["django"].from_string(ROW_TEMPLATE).render({"rows": shown})
+        assert "".join(row.html for row in shown) == expected
+    assert "/assistance/applications/" in expected and "&lt;x &amp; y&gt;" in expected and "01:30:00" in expected

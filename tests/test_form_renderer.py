@@ -1,4 +1,4 @@
-"""The select the project's form renderer writes in Python is the one Django's templates write."""
+"""The selects and inputs the project's form renderer writes in Python are the ones Django's templates write."""
 
 import pytest
 from django import forms
@@ -45,3 +45,33 @@ def test_the_audit_filter_form_is_the_html_django_writes(municipal_admin):
     django = rendered(AuditEventFilterForm(data, user=user, object_types=types), DjangoTemplates())
     assert ours == django and len(ours) == 7
     assert '<option value="create" selected>' in ours[0]
+
+
+class Inputs(forms.Form):
+    text = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": '甲 & "乙"', "data-x": True}))
+    empty = forms.CharField(required=False, widget=forms.TextInput(attrs={"data-off": False}))
+    day = forms.DateField(required=False)
+    number = forms.IntegerField(required=False, min_value=0)
+    decimal = forms.DecimalField(required=False, max_digits=12, decimal_places=2)
+    mail = forms.EmailField(required=False)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    box = forms.BooleanField(required=False)
+    when = forms.DateTimeField(required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"text": "<b>x</b> & 'y'", "empty": "", "day": "2023-01-31", "number": "-1", "decimal": "1.005",
+         "mail": "a@b.cn", "secret": "p\"w", "hidden": "h", "box": "on", "when": "2023-01-31 08:00"},
+        {"day": "not a day", "number": "1e9", "decimal": "abc", "mail": "x", "when": "soon"},
+    ],
+)  # fmt: skip
+def test_inputs_are_the_html_django_writes(data):
+    ours, django = rendered(Inputs(data), FormRenderer()), rendered(Inputs(data), DjangoTemplates())
+    assert ours == django
+    assert all(html.startswith("<input ") for html in ours)
+    if data and data.get("text"):
+        assert 'value="&lt;b&gt;x&lt;/b&gt; &amp; &#x27;y&#x27;"' in ours[0]
