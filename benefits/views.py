@@ -30,6 +30,7 @@ from .forms import (
     ReversalForm,
     SettlementFilterForm,
 )
+from .list_rows import settlement_rows_html
 from .models import RemoteRule, Settlement
 
 
@@ -138,6 +139,7 @@ def settlement_list(request):
     context = {
         "form": form,
         "page": page,
+        "rows": settlement_rows_html(page.items),
         "query": query.urlencode(),
         "can_edit": request.user.has_capability(Capability.EDIT),
     }

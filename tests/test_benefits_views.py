@@ -7,8 +7,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.template import engines
 from django.urls import reverse
+from django.utils import translation
 
+from benefits.list_rows import settlement_rows_html
 from benefits.models import (
     AnnualAccumulator,
     ChronicRegistration,
@@ -17,6 +20,7 @@ from benefits.models import (
     Settlement,
 )
 from benefits.services import SettlementRequest, account_credits_post, settlement_create
+from benefits.views import SETTLEMENT_ROW_FIELDS
 from core.models import AuditEvent
 from core.templatetags.money_format import amount, percent, yuan
 from enrollment.models import Enrollment
@@ -481,3 +485,32 @@ def test_conditional_fields_are_marked_and_named_when_missing(client_for, clerk_
     ).content.decode()
     assert field_errors(no_disease, "chronic_disease_code") == ["门诊慢特病结算须选择慢特病病种"]
     assert not Settlement.objects.exists()
+
+
+# The rows as the settlement list's template wrote them before they were written in Python (benefits/list_rows.py).
+SETTLEMENT_ROWS_TEMPLATE = """{% load yibao %}{% for s in items %}
+  <tr><td><a href="{{ s.pk|detail_url:'benefits:settlement_detail' }}"><code>{{ s.settlement_number }}</code></a></td><td>{{ s.institution.name }}</td><td>{{ s.person.name }}</td><td><code>{{ s.person.masked_id_number }}</code></td>
+      <td>{{ s|choice:"benefit_type" }}</td><td>{{ s.service_date|date:"Y-m-d" }}</td><td class="num">{{ s.total_cost }}</td><td class="num">{{ s.fund_paid }}</td><td class="num">{{ s.out_of_pocket }}</td>
+      <td>{{ s|choice:"kind" }}</td><td>{{ s|choice:"status" }}</td></tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_settlement_rows_written_in_python_are_the_templates_byte_for_byte(settled, hospital_yz, language):
+    """Markup in a settlement number, an institution's and a person's name; amounts with and without cents;
+    every type, kind and status label; the list's own columns only (SETTLEMENT_ROW_FIELDS)."""
+    hospital_yz.name = '<b>渝中 & "医院"</b>'
+    hospital_yz.save()
+    settled.person.name = "<i>O'Brien</i>"
+    settled.person.save()
+    copy = Settlement.objects.get(pk=settled.pk)
+    copy.pk, copy.settlement_number, copy.benefit_type, copy.kind = None, "<x>&1", "pharmacy", "manual"
+    copy.status, copy.total_cost, copy.out_of_pocket = "reversed", D("1234567.8"), D("1234567.8") - copy.fund_paid
+    copy.save()
+    items = list(
+        Settlement.objects.select_related("institution", "person").only(*SETTLEMENT_ROW_FIELDS).order_by("-pk")
+    )
+    with translation.override(language):
+        expected = engines["django"].from_string(SETTLEMENT_ROWS_TEMPLATE).render({"items": items})
+        assert settlement_rows_html(items) == expected
+    assert "&lt;x&gt;&amp;1" in expected and "1234567.80" in expected and "O&#x27;Brien" in expected
