@@ -320,26 +320,22 @@ def _policy_name(policy) -> str:
     return " ".join(str(p) for p in parts)
 
 
-# Types whose stored name (object_repr) is written for developers: the current name is read instead.
+# Types whose stored name (object_repr) is written for developers: the current name is read instead, from the
+# fields the name needs (a policy's row holds its whole rule set, which the name does not).
 READABLE_NAMES = {
-    "core.jobrun": lambda run: f"{job_label(run.kind)} #{run.pk}",
-    "benefits.benefitpolicy": _policy_name,
-    "benefits.criticalillnesspolicy": _policy_name,
-}
-# The fields each of those names reads: a policy's row holds its whole rule set, which the name does not need.
-NAME_FIELDS = {
-    "core.jobrun": ("kind",),
-    "benefits.benefitpolicy": ("year", "scheme", "benefit_type", "version"),
-    "benefits.criticalillnesspolicy": ("year", "scheme", "version"),
+    "core.jobrun": (("kind",), lambda run: f"{job_label(run.kind)} #{run.pk}"),
+    "benefits.benefitpolicy": (("year", "scheme", "benefit_type", "version"), _policy_name),
+    "benefits.criticalillnesspolicy": (("year", "scheme", "version"), _policy_name),
 }
 
 
 def _names(*, object_type: str, ids: set[int]) -> dict[int, str]:
-    name = READABLE_NAMES.get(object_type)
+    readable = READABLE_NAMES.get(object_type)
     model = model_for(object_type)
-    if name is None or model is None or not ids:
+    if readable is None or model is None or not ids:
         return {}
-    return {obj.pk: name(obj) for obj in model._default_manager.filter(pk__in=ids).only(*NAME_FIELDS[object_type])}
+    fields, name = readable
+    return {obj.pk: name(obj) for obj in model._default_manager.filter(pk__in=ids).only(*fields)}
 
 
 def event_rows(*, events: list[AuditEvent], user: Any) -> list[EventRow]:
