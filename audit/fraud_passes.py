@@ -487,9 +487,9 @@ FILTER_PARTS = {"after_end_or_death": after_end_or_death, "gender_age": gender_a
 def filter_pass(parts: list[Part], d: Dialect, *, coverage: bool) -> str:
     """The settlements of the window that some rule's `reads` keep (a diagnosis code some rule limits: through
     settlement_diagnosis_idx on PostgreSQL), and the settlements of each rule's `persons` (at risk of being
-    uncovered), fetched by person. The rows
-    kept are few: for them, the covering enrollment is a left join (no match: no enrollment covers the day;
-    several matches repeat a row, which DISTINCT folds), their persons a join; both fetched by person too."""
+    uncovered), fetched by person. The rows kept are few: for them, the covering enrollment is a left join (no
+    match: no enrollment covers the day; several matches repeat a row, which DISTINCT folds), their persons a
+    join; both fetched by person too."""
     seen = "SELECT person_id FROM yp"  # the persons of the rows kept, once
     enrollments = joins = ""
     uncovered = after_death = "0"
